@@ -1,0 +1,240 @@
+"""Typed configuration: YAML validated by pydantic, secrets only from `${ENV}`."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+
+from bot.errors import ConfigError
+from bot.models import Severity
+
+_ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceConfig(_Section):
+    """One status source of a provider."""
+
+    kind: Literal["statuspage", "rss"]
+    url: str = Field(pattern=r"^https?://")
+    id: str | None = None
+    interval: float = Field(default=60.0, ge=1.0)
+    timeout: float = Field(default=10.0, gt=0)
+    include_components: list[str] = []
+    exclude_components: list[str] = []
+    failure_threshold: int = Field(default=3, ge=1)
+    flap_window: float = Field(default=120.0, ge=0)
+    conditional_get: bool = True
+    max_bytes: int = Field(default=5_000_000, ge=1024)
+
+
+class ProviderConfig(_Section):
+    """An AI provider users ask about by name or alias."""
+
+    name: str
+    aliases: list[str] = []
+    # alias -> component names it stands for ("chatgpt" -> the ChatGPT components).
+    alias_components: dict[str, list[str]] = {}
+    sources: list[SourceConfig] = Field(min_length=1)
+
+
+class StoreConfig(_Section):
+    url: str = "sqlite+aiosqlite:///statusbot.db"
+
+
+class SlackHttpConfig(_Section):
+    host: str = "0.0.0.0"
+    port: int = Field(default=3000, ge=1, le=65535)
+    path: str = "/slack/events"
+
+
+class SlackConfig(_Section):
+    bot_token: SecretStr
+    mode: Literal["socket", "http"] = "socket"
+    app_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    http: SlackHttpConfig = SlackHttpConfig()
+    api_url: str = "https://slack.com/api/"
+    # Who may change a channel's subscriptions: anyone, or workspace admins plus allow_users.
+    managers: Literal["anyone", "admins"] = "anyone"
+    allow_users: list[str] = []
+
+    @model_validator(mode="after")
+    def _mode_needs_its_secret(self) -> SlackConfig:
+        if self.mode == "socket" and self.app_token is None:
+            raise ValueError("mode 'socket' needs app_token (an xapp-... token)")
+        if self.mode == "http" and self.signing_secret is None:
+            raise ValueError("mode 'http' needs signing_secret")
+        return self
+
+
+class DiscordConfig(_Section):
+    token: SecretStr
+    guild_ids: list[int] = []
+    api_base_url: str = "https://discord.com/api/v10"
+    gateway_url: str = "wss://gateway.discord.gg/"
+
+
+class HealthConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+
+
+class DeliveryConfig(_Section):
+    max_attempts: int = Field(default=8, ge=1)
+    concurrency: int = Field(default=64, ge=1)
+    base_backoff: float = Field(default=1.0, gt=0)
+    max_backoff: float = Field(default=300.0, gt=0)
+    # Default minutes between reminders for new subscriptions; 0 turns them off.
+    reminder_minutes: int = Field(default=0, ge=0)
+
+
+class LoggingConfig(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    json_lines: bool = Field(default=False, alias="json")
+
+
+class ConsoleConfig(_Section):
+    enabled: bool = True
+    json_lines: bool = Field(default=False, alias="json")
+
+
+class Config(_Section):
+    store: StoreConfig = StoreConfig()
+    providers: dict[str, ProviderConfig] = Field(min_length=1)
+    default_providers: list[str] = ["openai"]
+    default_min_severity: str = "degraded"
+    slack: SlackConfig | None = None
+    discord: DiscordConfig | None = None
+    health: HealthConfig | None = None
+    delivery: DeliveryConfig = DeliveryConfig()
+    logging: LoggingConfig = LoggingConfig()
+    console: ConsoleConfig = ConsoleConfig()
+
+    @model_validator(mode="after")
+    def _names_resolve(self) -> Config:
+        for key in self.default_providers:
+            if key not in self.providers:
+                raise ValueError(f"default_providers names unknown provider {key!r}")
+        Severity.parse(self.default_min_severity)
+        seen: dict[str, str] = {}
+        for key, provider in self.providers.items():
+            for source in provider.sources:
+                sid = source.id or key
+                if sid in seen:
+                    raise ValueError(f"source id {sid!r} is used twice; give each source an id")
+                seen[sid] = key
+        return self
+
+    def source_ids(self) -> list[tuple[str, str, SourceConfig]]:
+        """(provider key, source id, source) for every source; ids are unique."""
+        out = []
+        for key, provider in self.providers.items():
+            for index, source in enumerate(provider.sources):
+                sid = source.id or (key if index == 0 else f"{key}-{index}")
+                out.append((key, sid, source))
+        return out
+
+
+DEFAULT_CONFIG: dict[str, Any] = {
+    "store": {"url": "sqlite+aiosqlite:///statusbot.db"},
+    "providers": {
+        "openai": {
+            "name": "OpenAI",
+            "aliases": ["chatgpt", "gpt", "sora", "codex"],
+            "sources": [
+                {"kind": "statuspage", "url": "https://status.openai.com/api/v2/summary.json"}
+            ],
+        },
+        "anthropic": {
+            "name": "Anthropic",
+            "aliases": ["claude"],
+            "sources": [
+                # status.claude.com sits behind a bot challenge; this host serves the same page.
+                {"kind": "statuspage", "url": "https://anthropic.statuspage.io/api/v2/summary.json"}
+            ],
+        },
+        "google": {
+            "name": "Google",
+            "aliases": ["gemini", "bard", "vertex"],
+            "sources": [{"kind": "rss", "url": "https://status.cloud.google.com/en/feed.atom"}],
+        },
+    },
+}
+
+
+def expand_env(value: Any, path: str = "", environ: dict[str, str] | None = None) -> Any:
+    """Replace ${VAR} and ${VAR:-default} in every string of a parsed YAML tree."""
+    env = os.environ if environ is None else environ
+    if isinstance(value, dict):
+        return {k: expand_env(v, f"{path}.{k}" if path else str(k), env) for k, v in value.items()}
+    if isinstance(value, list):
+        return [expand_env(v, f"{path}.{i}", env) for i, v in enumerate(value)]
+    if not isinstance(value, str):
+        return value
+
+    def substitute(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in env:
+            return env[name]
+        if default is not None:
+            return default
+        raise ConfigError(f"{path}: environment variable {name} is not set")
+
+    return _ENV_PATTERN.sub(substitute, value)
+
+
+def parse_config(data: Any, origin: str, environ: dict[str, str] | None = None) -> Config:
+    """Validate an already-parsed YAML tree; errors name `origin` and the key path."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{origin}: expected a mapping at the top level")
+    try:
+        expanded = expand_env(data, environ=environ)
+    except ConfigError as exc:
+        raise ConfigError(f"{origin}: {exc}") from None
+    if "providers" not in expanded:
+        expanded = {**expanded, "providers": DEFAULT_CONFIG["providers"]}
+    try:
+        return Config.model_validate(expanded)
+    except ValidationError as exc:
+        raise ConfigError(_describe(origin, exc)) from None
+
+
+def load_config(path: str | Path | None, environ: dict[str, str] | None = None) -> Config:
+    """Read a config file, or the built-in default when `path` is None."""
+    if path is None:
+        return parse_config(DEFAULT_CONFIG, "built-in default", environ)
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read ({exc.strerror or exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{file}: not valid YAML{where}") from None
+    return parse_config(data, str(file), environ)
+
+
+def _describe(origin: str, exc: ValidationError) -> str:
+    """One line per problem: file, key path, what was expected. Never the input value."""
+    lines = []
+    for error in exc.errors(include_input=False, include_url=False):
+        loc = ".".join(str(part) for part in error["loc"] if not str(part).startswith("function-"))
+        msg = error["msg"]
+        if error["type"] == "extra_forbidden":
+            msg = "unknown key"
+        lines.append(f"{origin}: {loc or '(top level)'}: {msg}")
+    return "\n".join(lines)

@@ -1,0 +1,64 @@
+"""Errors the bot raises on purpose.
+
+    StatusBotError
+    ├── ConfigError              bad config file or environment; exit code 2
+    ├── SourceError              a poll failed; never evidence of an outage
+    │   ├── SourceUnavailable    timeout, refused, DNS, 5xx, 429, redirect loop, too large
+    │   └── PayloadError         the body is not the format we expected
+    ├── DeliveryError            a chat side effect failed
+    │   ├── TransientDeliveryError   retry later (rate limit, 5xx, network); may carry retry_after
+    │   └── PermanentDeliveryError   the channel is gone or closed to us; disable the subscription
+    └── CommandError             a chat command the user got wrong; the message is shown to them
+"""
+
+from __future__ import annotations
+
+
+class StatusBotError(Exception):
+    """Base of every error the bot raises on purpose."""
+
+
+class ConfigError(StatusBotError):
+    """The configuration cannot be used; the message names the file and key."""
+
+
+class SourceError(StatusBotError):
+    """A status source could not be read."""
+
+    def __init__(self, reason: str, retry_after_s: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after_s = retry_after_s
+
+
+class SourceUnavailable(SourceError):
+    """The source did not answer usefully (network, HTTP status, size)."""
+
+
+class PayloadError(SourceError):
+    """The source answered with something we cannot parse."""
+
+
+class DeliveryError(StatusBotError):
+    """A chat API call failed."""
+
+
+class TransientDeliveryError(DeliveryError):
+    """Worth retrying; `retry_after_s` is the platform's own hint when it gave one."""
+
+    def __init__(self, reason: str, retry_after_s: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after_s = retry_after_s
+
+
+class PermanentDeliveryError(DeliveryError):
+    """The destination is gone or forbids us; retrying will not help."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class CommandError(StatusBotError):
+    """A user's command could not be carried out; str(error) is safe to show them."""

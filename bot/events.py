@@ -1,0 +1,68 @@
+"""Events: what the state machine announces, each a self-contained fact sheet."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from bot.models import IncidentStatus, Severity
+
+
+class EventKind(StrEnum):
+    DEGRADED = "degraded"
+    OUTAGE = "outage"
+    UPDATE = "update"
+    RESTORED = "restored"
+    MAINTENANCE_STARTED = "maintenance_started"
+    MAINTENANCE_ENDED = "maintenance_ended"
+    SOURCE_UNREACHABLE = "source_unreachable"
+    SOURCE_RECOVERED = "source_recovered"
+    REMINDER = "reminder"
+
+    @property
+    def is_source_health(self) -> bool:
+        return self in (EventKind.SOURCE_UNREACHABLE, EventKind.SOURCE_RECOVERED)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One announcement. It carries the full current card, never a diff.
+
+    `incident_key` names the card: an official incident id, or a synthetic key for a
+    component-only episode, a maintenance, or a source-health episode.
+    """
+
+    kind: EventKind
+    provider: str
+    source_id: str
+    page_name: str
+    incident_key: str
+    title: str
+    severity: Severity
+    at: datetime
+    started_at: datetime
+    incident_id: str | None = None
+    status: IncidentStatus | None = None
+    components: tuple[str, ...] = ()
+    component: str | None = None
+    text: str | None = None
+    url: str | None = None
+    duration_s: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return _EVENT_ADAPTER.dump_python(self, mode="json")
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Event:
+        return _EVENT_ADAPTER.validate_python(data)
+
+    def replace(self, **changes: Any) -> Event:
+        return dataclasses.replace(self, **changes)
+
+
+_EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)

@@ -1,0 +1,61 @@
+"""The one small protocol every chat platform implements, and what it is handed."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import ClassVar, Protocol
+
+from bot.events import Event
+
+
+@dataclass(frozen=True, slots=True)
+class CardRef:
+    """Where a living incident card lives in one channel."""
+
+    message_id: str
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One outbox row: apply `event` to the card for its incident in one channel.
+
+    `attempt` is 1 on the first try; above 1 an earlier try may have reached the
+    platform before the bot died, so a post must be made idempotent with `key`.
+    """
+
+    id: int
+    platform: str
+    workspace_id: str | None
+    channel_id: str
+    event: Event
+    card: CardRef | None
+    attempt: int = 1
+
+    @property
+    def key(self) -> str:
+        """Stable idempotency key (fits Discord's 25-character nonce)."""
+        return f"sb-{self.id}"
+
+
+SaveCard = Callable[[CardRef], Awaitable[None]]
+
+
+class Notifier(Protocol):
+    """A chat platform. `deliver` raises TransientDeliveryError or PermanentDeliveryError.
+
+    Contract for `deliver`:
+    - no card yet: post the card (idempotently under `delivery.key`), call `save_card`
+      at once, then do the rest (a thread on Discord);
+    - card exists: edit it to the event's full state, then reply in its thread;
+      a `restored` reply is made visible in the channel too;
+    - a `reminder` event only replies in the thread.
+    Returns the card reference (new or unchanged).
+    """
+
+    platform: ClassVar[str]
+
+    async def deliver(self, delivery: Delivery, save_card: SaveCard) -> CardRef: ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,136 @@
+"""Platform-neutral rendering: an event becomes facts that Slack, Discord and the console show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.events import Event, EventKind
+from bot.models import Severity
+
+SEVERITY_EMOJI: dict[Severity, str] = {
+    Severity.OPERATIONAL: "🟢",
+    Severity.MAINTENANCE: "🔵",
+    Severity.DEGRADED: "🟡",
+    Severity.PARTIAL_OUTAGE: "🟠",
+    Severity.MAJOR_OUTAGE: "🔴",
+}
+
+# Discord embed colours; Slack uses them for the attachment bar.
+SEVERITY_COLOUR: dict[Severity, int] = {
+    Severity.OPERATIONAL: 0x2EB67D,
+    Severity.MAINTENANCE: 0x3B82F6,
+    Severity.DEGRADED: 0xF2C744,
+    Severity.PARTIAL_OUTAGE: 0xF97316,
+    Severity.MAJOR_OUTAGE: 0xE01E5A,
+}
+
+SEVERITY_WORDS: dict[Severity, str] = {
+    Severity.OPERATIONAL: "Operational",
+    Severity.MAINTENANCE: "Maintenance",
+    Severity.DEGRADED: "Degraded",
+    Severity.PARTIAL_OUTAGE: "Partial outage",
+    Severity.MAJOR_OUTAGE: "Major outage",
+}
+
+KIND_WORDS: dict[EventKind, str] = {
+    EventKind.DEGRADED: "Degraded",
+    EventKind.OUTAGE: "Outage",
+    EventKind.UPDATE: "Update",
+    EventKind.RESTORED: "Restored",
+    EventKind.MAINTENANCE_STARTED: "Maintenance started",
+    EventKind.MAINTENANCE_ENDED: "Maintenance ended",
+    EventKind.SOURCE_UNREACHABLE: "Status page unreachable",
+    EventKind.SOURCE_RECOVERED: "Status page reachable again",
+    EventKind.REMINDER: "Still ongoing",
+}
+
+
+def human_duration(seconds: float) -> str:
+    """47 min, 2 h 5 min, 3 d 4 h; never '0 min' for something that happened."""
+    minutes = max(1, round(seconds / 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def utc_text(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+@dataclass(frozen=True, slots=True)
+class CardFacts:
+    """What a card shows, in words, before any platform markup."""
+
+    headline: str
+    title: str
+    severity: Severity
+    emoji: str
+    colour: int
+    state: str
+    official_status: str | None
+    components: tuple[str, ...]
+    started: str
+    latest_update: str | None
+    url: str | None
+    duration: str | None
+    footer: str
+
+
+def card_facts(event: Event) -> CardFacts:
+    """The full current card for the event's incident."""
+    severity = event.severity
+    duration = human_duration(event.duration_s) if event.duration_s is not None else None
+    if event.kind is EventKind.RESTORED:
+        state = f"Restored after {duration}" if duration else "Restored"
+    elif event.kind is EventKind.MAINTENANCE_ENDED:
+        state = "Maintenance completed"
+    else:
+        state = SEVERITY_WORDS[severity]
+    return CardFacts(
+        headline=f"{SEVERITY_EMOJI[severity]} {event.page_name}: {state}",
+        title=event.title,
+        severity=severity,
+        emoji=SEVERITY_EMOJI[severity],
+        colour=SEVERITY_COLOUR[severity],
+        state=state,
+        official_status=event.status.value.replace("_", " ").capitalize() if event.status else None,
+        components=event.components,
+        started=utc_text(event.started_at),
+        latest_update=event.text,
+        url=event.url,
+        duration=duration,
+        footer=f"{event.page_name} · updated {utc_text(event.at)}",
+    )
+
+
+def thread_text(event: Event) -> str:
+    """The reply added to a card's thread for this event (plain text, no markup)."""
+    facts = card_facts(event)
+    if event.kind is EventKind.RESTORED:
+        where = f" ({', '.join(event.components)})" if event.components else ""
+        return f"✅ {event.page_name} restored after {facts.duration}{where}: {event.title}"
+    if event.kind is EventKind.REMINDER:
+        return f"⏳ Still ongoing after {facts.duration}: {event.title}"
+    head = f"{facts.emoji} {KIND_WORDS[event.kind]}"
+    if facts.official_status:
+        head += f" · {facts.official_status}"
+    body = event.text or event.title
+    return f"{head}: {body}"
+
+
+def one_line(event: Event) -> str:
+    """A single readable line for the console."""
+    parts = [f"[{event.at.isoformat()}]", f"{KIND_WORDS[event.kind].upper()}", event.page_name]
+    parts.append(f"— {event.title}")
+    if event.components:
+        parts.append(f"({', '.join(event.components)})")
+    if event.status:
+        parts.append(f"[{event.status.value}]")
+    if event.duration_s is not None:
+        parts.append(f"after {human_duration(event.duration_s)}")
+    return " ".join(parts)
