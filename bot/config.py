@@ -125,13 +125,10 @@ class Config(_Section):
             if key not in self.providers:
                 raise ValueError(f"default_providers names unknown provider {key!r}")
         Severity.parse(self.default_min_severity)
-        seen: dict[str, str] = {}
-        for key, provider in self.providers.items():
-            for source in provider.sources:
-                sid = source.id or key
-                if sid in seen:
-                    raise ValueError(f"source id {sid!r} is used twice; give each source an id")
-                seen[sid] = key
+        ids = [sid for _, sid, _ in self.source_ids()]
+        for sid in ids:
+            if ids.count(sid) > 1:
+                raise ValueError(f"source id {sid!r} is used twice; give each source an id")
         return self
 
     def source_ids(self) -> list[tuple[str, str, SourceConfig]]:

@@ -53,11 +53,16 @@ class TransientDeliveryError(DeliveryError):
 
 
 class PermanentDeliveryError(DeliveryError):
-    """The destination is gone or forbids us; retrying will not help."""
+    """The destination is gone or forbids us; retrying will not help.
 
-    def __init__(self, reason: str) -> None:
+    `workspace_wide` means the whole workspace is lost (token revoked, app uninstalled),
+    not just this channel.
+    """
+
+    def __init__(self, reason: str, workspace_wide: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.workspace_wide = workspace_wide
 
 
 class CommandError(StatusBotError):

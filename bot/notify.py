@@ -55,7 +55,27 @@ class Notifier(Protocol):
     """
 
     platform: ClassVar[str]
+    # Seconds between two deliveries to one channel (the platform's own pacing).
+    per_channel_interval_s: ClassVar[float]
 
     async def deliver(self, delivery: Delivery, save_card: SaveCard) -> CardRef: ...
 
     async def aclose(self) -> None: ...
+
+
+class ChatPlatform(Protocol):
+    """A connected chat platform: its notifier plus the connection that serves commands.
+
+    Each integration package exposes `create(config, commands, store) -> ChatPlatform`.
+    Lifecycle: `start()` connects (Socket Mode, gateway or HTTP server) and returns once
+    ready; `stop()` disconnects and closes clients; `connected` feeds /readyz.
+    """
+
+    notifier: Notifier
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    @property
+    def connected(self) -> bool: ...

@@ -1,0 +1,393 @@
+"""Chat commands, platform-neutral: `/is-chatgpt-down` and `/statusbot ...`.
+
+Slack and Discord parse their own payloads, check their own permissions, then call
+this service and render what it returns. Every user mistake is a CommandError whose
+text is safe to show.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from bot.config import Config
+from bot.errors import CommandError
+from bot.events import Event
+from bot.machine import SourceState
+from bot.models import COMPONENT_SEVERITY, ComponentStatus, Severity
+from bot.render import human_duration, utc_text
+from bot.store.records import Subscription
+from bot.store.store import Store
+
+MAX_ARGS = 300
+STALE_AFTER_INTERVALS = 3
+
+
+class Verdict(StrEnum):
+    OPERATIONAL = "operational"
+    MAINTENANCE = "maintenance"
+    DEGRADED = "degraded"
+    OUTAGE = "outage"
+    UNKNOWN = "unknown"
+
+
+VERDICT_EMOJI = {
+    Verdict.OPERATIONAL: "✅",
+    Verdict.MAINTENANCE: "🔧",
+    Verdict.DEGRADED: "⚠️",
+    Verdict.OUTAGE: "🔴",
+    Verdict.UNKNOWN: "❔",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderStatus:
+    key: str
+    name: str
+    verdict: Verdict
+    severity: Severity
+    incidents: tuple[Event, ...]
+    components: tuple[tuple[str, str], ...]  # (name, status words) of unhealthy components
+    url: str | None
+    last_checked: datetime | None
+    unreachable_since: datetime | None
+    last_error: str | None
+
+    @property
+    def emoji(self) -> str:
+        return VERDICT_EMOJI[self.verdict]
+
+    def headline(self) -> str:
+        words = {
+            Verdict.OPERATIONAL: "is operational",
+            Verdict.MAINTENANCE: "is under maintenance",
+            Verdict.DEGRADED: "is degraded",
+            Verdict.OUTAGE: "is having an outage",
+            Verdict.UNKNOWN: "status is unknown",
+        }
+        return f"{self.emoji} {self.name} {words[self.verdict]}"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    """Everything `/is-chatgpt-down` shows, verdict first."""
+
+    provider: ProviderStatus
+    alternatives: tuple[ProviderStatus, ...]
+    now: datetime
+
+    def lines(self) -> list[str]:
+        """Plain-text rendering (console, and the fallback text of chat messages)."""
+        p = self.provider
+        out = [p.headline()]
+        if p.unreachable_since is not None:
+            out.append(
+                f"Cannot reach the official status page since {utc_text(p.unreachable_since)}"
+                f" ({p.last_error or 'no answer'}); the verdict may be out of date."
+            )
+        elif p.last_checked is None:
+            out.append("The official status page has not been checked yet.")
+        for inc in p.incidents:
+            ago = human_duration((self.now - inc.started_at).total_seconds())
+            status = f" [{inc.status.value}]" if inc.status else ""
+            out.append(f"Incident: {inc.title}{status}, started {ago} ago")
+            if inc.text:
+                out.append(f"Latest update: {inc.text}")
+        if p.components:
+            out.append("Affected: " + ", ".join(f"{n} ({s})" for n, s in p.components))
+        if p.url:
+            out.append(f"Official page: {p.url}")
+        if p.last_checked is not None:
+            ago = human_duration((self.now - p.last_checked).total_seconds())
+            out.append(f"Last checked {ago} ago ({utc_text(p.last_checked)})")
+        up = [a.name for a in self.alternatives if a.verdict is Verdict.OPERATIONAL]
+        if p.verdict is not Verdict.OPERATIONAL and up:
+            out.append("Operational alternatives right now: " + ", ".join(up))
+        elif self.alternatives:
+            out.append(
+                "Others: " + ", ".join(f"{a.emoji} {a.name}" for a in self.alternatives)
+            )
+        return out
+
+    def text(self) -> str:
+        return "\n".join(self.lines())
+
+
+@dataclass(frozen=True, slots=True)
+class SubscribeRequest:
+    providers: tuple[str, ...]
+    components: tuple[str, ...]
+    min_severity: Severity
+    reminder_minutes: int
+
+
+def clean_args(text: str | None) -> str:
+    """Normalise what a user typed; refuse what no sane command contains."""
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    if len(text) > MAX_ARGS:
+        raise CommandError(f"That is too long ({len(text)} characters; at most {MAX_ARGS}).")
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") for ch in text):
+        raise CommandError("That contains invisible or control characters; please retype it.")
+    return " ".join(text.split())
+
+
+class CommandService:
+    """What the chat commands do, against the config and the store."""
+
+    def __init__(
+        self, config: Config, store: Store, clock: Callable[[], datetime] | None = None
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._names: dict[str, str] = {}
+        for key, provider in config.providers.items():
+            for name in (key, provider.name, *provider.aliases, *provider.alias_components):
+                self._names.setdefault(name.lower(), key)
+
+    # --- providers -----------------------------------------------------------
+
+    def known_providers(self) -> str:
+        parts = []
+        for key, provider in self.config.providers.items():
+            aliases = ", ".join(provider.aliases)
+            parts.append(f"{key} ({aliases})" if aliases else key)
+        return "; ".join(parts)
+
+    def resolve_provider(self, query: str | None) -> str:
+        name = clean_args(query).lower()
+        if not name:
+            return self.config.default_providers[0]
+        if name not in self._names:
+            shown = name if len(name) <= 40 else name[:40] + "…"
+            raise CommandError(f"I don't know '{shown}'. Known providers: {self.known_providers()}")
+        return self._names[name]
+
+    def provider_choices(self, prefix: str = "") -> list[tuple[str, str]]:
+        """(label, value) pairs for autocomplete, best matches first."""
+        prefix = prefix.lower().strip()
+        out = []
+        for key, provider in self.config.providers.items():
+            names = [key, provider.name.lower(), *provider.aliases]
+            if not prefix or any(n.startswith(prefix) for n in names):
+                aliases = f" ({', '.join(provider.aliases)})" if provider.aliases else ""
+                out.append((f"{provider.name}{aliases}", key))
+        return out[:25]
+
+    # --- /is-chatgpt-down -----------------------------------------------------
+
+    async def status(self, query: str | None = None) -> StatusReport:
+        key = self.resolve_provider(query)
+        records = {r.source_id: r for r in await self.store.all_sources()}
+        open_incidents = await self.store.open_incidents()
+        now = self.clock()
+        statuses = {
+            k: self._provider_status(k, records, open_incidents, now)
+            for k in self.config.providers
+        }
+        others = tuple(s for k, s in statuses.items() if k != key)
+        return StatusReport(provider=statuses[key], alternatives=others, now=now)
+
+    def _provider_status(
+        self, key: str, records: dict, open_incidents: list[Event], now: datetime
+    ) -> ProviderStatus:
+        provider = self.config.providers[key]
+        states: list[SourceState] = []
+        last_checked: datetime | None = None
+        unreachable: datetime | None = None
+        last_error: str | None = None
+        url = None
+        stale = False
+        for pkey, sid, source in self.config.source_ids():
+            if pkey != key:
+                continue
+            record = records.get(sid)
+            if record is None or record.state.last_ok_at is None:
+                stale = True
+                continue
+            state = record.state
+            states.append(state)
+            url = url or state.page_url
+            checked = state.last_ok_at
+            last_checked = max(last_checked, checked) if last_checked and checked else checked
+            limit = timedelta(seconds=source.interval * STALE_AFTER_INTERVALS + source.timeout)
+            if state.unreachable_since is not None or (checked and now - checked > limit):
+                unreachable = state.unreachable_since or checked
+                last_error = state.last_error or record.last_error
+        incidents = tuple(e for e in open_incidents if e.provider == key and e.severity > 0)
+        components = tuple(
+            (c.name, c.status.value.replace("_", " "))
+            for s in states
+            for c in s.components.values()
+            if c.status is not ComponentStatus.OPERATIONAL
+        )
+        worst = max(
+            [e.severity for e in incidents]
+            + [COMPONENT_SEVERITY[ComponentStatus(c[1].replace(" ", "_"))] for c in components]
+            + [Severity.OPERATIONAL]
+        )
+        if unreachable is not None or not states or (stale and not states):
+            verdict = Verdict.UNKNOWN
+        elif worst >= Severity.PARTIAL_OUTAGE:
+            verdict = Verdict.OUTAGE
+        elif worst == Severity.DEGRADED:
+            verdict = Verdict.DEGRADED
+        elif worst == Severity.MAINTENANCE:
+            verdict = Verdict.MAINTENANCE
+        else:
+            verdict = Verdict.OPERATIONAL
+        return ProviderStatus(
+            key=key,
+            name=provider.name,
+            verdict=verdict,
+            severity=worst,
+            incidents=incidents,
+            components=components,
+            url=url,
+            last_checked=last_checked,
+            unreachable_since=unreachable,
+            last_error=last_error,
+        )
+
+    # --- /statusbot subscribe | unsubscribe | list ----------------------------
+
+    def parse_subscribe(self, text: str | None) -> SubscribeRequest:
+        """`[provider …] [component:NAME …] [min:degraded|partial|major] [remind:MINUTES]`."""
+        providers: list[str] = []
+        components: list[str] = []
+        severity = Severity.parse(self.config.default_min_severity)
+        remind = self.config.delivery.reminder_minutes
+        for token in clean_args(text).split():
+            name, _, value = token.partition(":")
+            name = name.lower()
+            if value and name in ("component", "components", "c"):
+                components.extend(v for v in value.split(",") if v)
+            elif value and name in ("min", "severity", "sev"):
+                severity = self._severity(value)
+            elif value and name in ("remind", "reminder", "reminders"):
+                remind = self._minutes(value)
+            elif token.lower() in self._names:
+                key = self._names[token.lower()]
+                if key not in providers:
+                    providers.append(key)
+                alias = self.config.providers[key].alias_components.get(token.lower())
+                components.extend(alias or ())
+            elif _is_severity(token):
+                severity = self._severity(token)
+            else:
+                shown = token if len(token) <= 40 else token[:40] + "…"
+                raise CommandError(
+                    f"I don't understand '{shown}'. Usage: subscribe [provider …] "
+                    f"[component:NAME] [min:degraded|partial|major] [remind:60]. "
+                    f"Providers: {self.known_providers()}"
+                )
+        return SubscribeRequest(
+            providers=tuple(providers or self.config.default_providers),
+            components=tuple(components),
+            min_severity=severity,
+            reminder_minutes=remind,
+        )
+
+    @staticmethod
+    def _severity(value: str) -> Severity:
+        try:
+            return Severity.parse(value)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+
+    @staticmethod
+    def _minutes(value: str) -> int:
+        digits = value.lower().removesuffix("m").removesuffix("min")
+        if not digits.isdigit() or not 0 <= int(digits) <= 24 * 60:
+            raise CommandError("remind: takes minutes between 0 (off) and 1440, e.g. remind:60")
+        minutes = int(digits)
+        if 0 < minutes < 5:
+            raise CommandError("Reminders more often than every 5 minutes would be noise.")
+        return minutes
+
+    async def subscribe(
+        self,
+        platform: str,
+        workspace_id: str | None,
+        channel_id: str,
+        args: str | None,
+        user_id: str | None = None,
+    ) -> str:
+        request = self.parse_subscribe(args)
+        for key in request.providers:
+            await self.store.subscribe(
+                Subscription(
+                    platform=platform,
+                    workspace_id=workspace_id,
+                    channel_id=channel_id,
+                    provider=key,
+                    components=request.components,
+                    min_severity=request.min_severity,
+                    reminder_minutes=request.reminder_minutes,
+                    created_by=user_id,
+                    created_at=self.clock(),
+                )
+            )
+        names = ", ".join(self.config.providers[k].name for k in request.providers)
+        what = f"components matching {', '.join(request.components)}" if request.components else (
+            "all components"
+        )
+        remind = (
+            f", reminders every {request.reminder_minutes} min"
+            if request.reminder_minutes
+            else ""
+        )
+        return (
+            f"Subscribed this channel to {names}: {what}, "
+            f"{request.min_severity.label.replace('_', ' ')} and worse{remind}."
+        )
+
+    async def unsubscribe(self, platform: str, channel_id: str, args: str | None) -> str:
+        text = clean_args(args)
+        provider = self.resolve_provider(text) if text else None
+        removed = await self.store.unsubscribe(platform, channel_id, provider)
+        if not removed:
+            return "This channel had no such subscription."
+        what = self.config.providers[provider].name if provider else "everything"
+        return f"Unsubscribed this channel from {what}."
+
+    async def list(self, platform: str, channel_id: str) -> str:
+        subs = await self.store.channel_subscriptions(platform, channel_id)
+        if not subs:
+            return "This channel has no subscriptions. Try `/statusbot subscribe`."
+        lines = ["This channel receives:"]
+        for sub in subs:
+            name = self.config.providers[sub.provider].name if (
+                sub.provider in self.config.providers
+            ) else sub.provider
+            comps = ", ".join(sub.components) if sub.components else "all components"
+            line = f"• {name}: {comps}, {sub.min_severity.label.replace('_', ' ')} and worse"
+            if sub.reminder_minutes:
+                line += f", reminders every {sub.reminder_minutes} min"
+            if not sub.enabled:
+                line += f" — DISABLED: {sub.disabled_reason or 'delivery failed'}"
+            lines.append(line)
+        return "\n".join(lines)
+
+    def help(self) -> str:
+        return "\n".join(
+            [
+                "/is-chatgpt-down [provider] [public] — is it down right now?",
+                "/statusbot subscribe [provider …] [component:NAME] [min:degraded|partial|major]"
+                " [remind:MINUTES] — alerts in this channel",
+                "/statusbot unsubscribe [provider] — stop them",
+                "/statusbot list — what this channel receives",
+                f"Providers: {self.known_providers()}",
+            ]
+        )
+
+
+def _is_severity(token: str) -> bool:
+    try:
+        Severity.parse(token)
+    except ValueError:
+        return False
+    return True
