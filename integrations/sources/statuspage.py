@@ -223,7 +223,9 @@ class _Reader:
 
 
 def _components(reader: _Reader, items: list[Any]) -> list[Component]:
-    raws = [cast(RawComponent, _require_dict(item, f"components[{i}]")) for i, item in enumerate(items)]
+    raws = [
+        cast(RawComponent, _require_dict(item, f"components[{i}]")) for i, item in enumerate(items)
+    ]
     group_names: dict[str, str] = {}
     child_group: dict[str, str] = {}
     for i, item in enumerate(raws):
@@ -242,9 +244,8 @@ def _components(reader: _Reader, items: list[Any]) -> list[Component]:
             continue
         cid = reader.identifier(item, "id", where)
         reader.optional_time(item, "updated_at", where)
-        group_id = item.get("group_id")
-        if not isinstance(group_id, str):
-            group_id = child_group.get(cid)
+        raw_group_id = item.get("group_id")
+        group_id = raw_group_id if isinstance(raw_group_id, str) else child_group.get(cid)
         by_id[cid] = Component(
             id=cid,
             name=reader.text(item, "name", where),
@@ -259,7 +260,9 @@ def _component_status(reader: _Reader, value: Any, where: str) -> ComponentStatu
         return ComponentStatus(value)
     except ValueError:
         # Unknown is not evidence of an outage: keep quiet, but say so.
-        reader.warn(f"{where}: unknown component status {str(value)[:40]!r}; treated as operational")
+        reader.warn(
+            f"{where}: unknown component status {str(value)[:40]!r}; treated as operational"
+        )
         return ComponentStatus.OPERATIONAL
 
 
@@ -267,7 +270,9 @@ def _incident_status(reader: _Reader, value: Any, where: str) -> IncidentStatus:
     try:
         return IncidentStatus(value)
     except ValueError:
-        reader.warn(f"{where}: unknown incident status {str(value)[:40]!r}; treated as investigating")
+        reader.warn(
+            f"{where}: unknown incident status {str(value)[:40]!r}; treated as investigating"
+        )
         return IncidentStatus.INVESTIGATING
 
 

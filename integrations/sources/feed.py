@@ -1,0 +1,371 @@
+"""Parse RSS 2.0 / Atom status feeds into a Snapshot (one entry = one incident).
+
+Handles Statuspage `history.rss`/`history.atom`, xAI's `feed.xml` (one item per affected
+component, same guid), incident.io and Google Cloud feeds. feedparser docs:
+https://feedparser.readthedocs.io/ . Pure like the JSON parser: any bytes give a Snapshot
+or a PayloadError. feedparser is blocking, so async callers use `parse_async`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import calendar
+import html
+import io
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import feedparser
+
+from bot.errors import PayloadError
+from bot.models import Impact, Incident, IncidentStatus, IncidentUpdate, Snapshot
+
+log = logging.getLogger(__name__)
+
+_STATUS_WORDS: dict[str, IncidentStatus] = {
+    "resolved": IncidentStatus.RESOLVED,
+    "completed": IncidentStatus.COMPLETED,
+    "postmortem": IncidentStatus.POSTMORTEM,
+    "monitoring": IncidentStatus.MONITORING,
+    "identified": IncidentStatus.IDENTIFIED,
+    "investigating": IncidentStatus.INVESTIGATING,
+    "scheduled": IncidentStatus.SCHEDULED,
+    "in progress": IncidentStatus.IN_PROGRESS,
+    "verifying": IncidentStatus.VERIFYING,
+}
+_MAINTENANCE_STATUSES = frozenset(
+    {
+        IncidentStatus.SCHEDULED,
+        IncidentStatus.IN_PROGRESS,
+        IncidentStatus.VERIFYING,
+        IncidentStatus.COMPLETED,
+    }
+)
+_IMPACT_RANK = {Impact.NONE: 0, Impact.MAINTENANCE: 1, Impact.MINOR: 2, Impact.MAJOR: 3}
+
+# `[Component] Title` (xAI) and `RESOLVED: Title` (Google Cloud) title conventions.
+_COMPONENT_PREFIX = re.compile(r"^\s*\[([^\]]+)\]\s*(.*)$", re.DOTALL)
+_STATUS_PREFIX = re.compile(r"^\s*([A-Za-z ]{3,20}):\s*(.+)$", re.DOTALL)
+# Statuspage history, newest first:
+# <p><small>Oct <var>7</var>, <var>21:44</var> UTC</small><br><strong>Monitoring</strong> - text</p>
+_STATUSPAGE_UPDATE = re.compile(
+    r"<small>(?P<date>.*?)</small>\s*<br\s*/?>\s*<strong>(?P<status>.*?)</strong>\s*-?\s*(?P<body>.*?)</p>",
+    re.DOTALL | re.IGNORECASE,
+)
+# xAI: <div><p><strong>RFC 822 date</strong></p><h3>Resolved</h3><p>text</p></div>
+_HEADED_UPDATE = re.compile(
+    r"<p>\s*<strong>(?P<date>[^<]*)</strong>\s*</p>\s*<h3>(?P<status>.*?)</h3>(?P<body>.*?)</div>",
+    re.DOTALL | re.IGNORECASE,
+)
+_SHORT_DATE = re.compile(
+    r"(?P<mon>[A-Za-z]{3})[a-z]*\.?\s+(?P<day>\d{1,2})(?:,?\s*(?P<year>\d{4}))?[,\s-]*"
+    r"(?P<hour>\d{1,2}):(?P<minute>\d{2})"
+)
+_SEVERITY_TEXT = re.compile(r"Severity:\s*([A-Za-z ]+)", re.IGNORECASE)
+_TAG_ID = re.compile(r"^tag:[^,]+,\d{4}:(?:Incident|Maintenance)/(.+)$", re.IGNORECASE)
+_URL_ID = re.compile(r"/(?:incidents?|maintenances?)/([^/?#]+)/?$", re.IGNORECASE)
+
+
+async def parse_async(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
+    """`parse` in a worker thread, so a big feed never blocks the event loop."""
+    return await asyncio.to_thread(parse, raw, observed_at)
+
+
+def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
+    """Turn RSS/Atom bytes into a Snapshot listing open and resolved incidents."""
+    if not isinstance(raw, bytes | bytearray | memoryview):
+        raise PayloadError("expected bytes")
+    try:
+        # Always a stream: given bytes or str, feedparser may treat them as a path or URL.
+        parsed = feedparser.parse(io.BytesIO(bytes(raw)), resolve_relative_uris=False)
+    except Exception as exc:  # third-party parser on untrusted bytes
+        log.warning("feedparser failed: %s", type(exc).__name__)
+        raise PayloadError("feed could not be parsed") from None
+    if not parsed.get("version") or not isinstance(parsed.get("entries"), list):
+        raise PayloadError("not an RSS or Atom feed")
+
+    feed = parsed.get("feed") or {}
+    merged: dict[str, _Entry] = {}
+    for raw_entry in parsed["entries"]:
+        entry = _read_entry(raw_entry)
+        if entry is None:
+            continue
+        if entry.key in merged:
+            merged[entry.key].absorb(entry)
+        else:
+            merged[entry.key] = entry
+
+    open_and_closed = [entry.to_incident() for entry in merged.values()]
+    incidents = tuple(i for i in open_and_closed if i.impact is not Impact.MAINTENANCE)
+    maintenances = tuple(i for i in open_and_closed if i.impact is Impact.MAINTENANCE)
+    when = observed_at or _struct_time(feed.get("updated_parsed")) or _newest(merged.values())
+    if when is None:
+        raise PayloadError("feed has no timestamp to date it")
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return Snapshot(
+        page_name=_clean_text(str(feed.get("title") or "")) or "status feed",
+        page_url=str(feed.get("link")) if feed.get("link") else None,
+        observed_at=when.astimezone(UTC),
+        indicator=_indicator(incidents, maintenances),
+        description=_clean_text(str(feed.get("subtitle") or "")),
+        components=(),
+        incidents=incidents,
+        maintenances=maintenances,
+        lists_resolved=True,
+    )
+
+
+@dataclass
+class _Entry:
+    """One incident as read from one or more feed entries (duplicates are merged)."""
+
+    key: str
+    incident_id: str
+    title: str
+    url: str | None
+    published: datetime | None
+    updates: list[tuple[datetime, IncidentStatus | None, str]]  # newest first
+    hints: list[str]  # categories, title prefixes, "Severity:" text
+    component_names: list[str] = field(default_factory=list)
+
+    def absorb(self, other: _Entry) -> None:
+        for name in other.component_names:
+            if name not in self.component_names:
+                self.component_names.append(name)
+        self.hints.extend(other.hints)
+        if len(other.updates) > len(self.updates):
+            self.updates = other.updates
+        if other.published and (self.published is None or other.published < self.published):
+            self.published = other.published
+
+    @property
+    def newest_time(self) -> datetime | None:
+        times = [at for at, _, _ in self.updates] + ([self.published] if self.published else [])
+        return max(times, default=None)
+
+    def to_incident(self) -> Incident:
+        status = self._status()
+        impact = Impact.MAINTENANCE if status in _MAINTENANCE_STATUSES else self._impact()
+        updates = _numbered_updates(self.incident_id, self.updates, status)
+        title = self.title
+        if self.component_names:
+            title = f"{title} — {', '.join(self.component_names)}"
+        started = self.published or (updates[-1].at if updates else None)
+        return Incident(
+            id=self.incident_id,
+            title=title,
+            status=status,
+            impact=impact,
+            started_at=started,
+            url=self.url,
+            updates=tuple(updates),
+            components_known=False,
+        )
+
+    def _status(self) -> IncidentStatus:
+        hinted = [s for s in (_status_word(h) for h in self.hints) if s is not None]
+        closed = [s for s in hinted if s.is_closed]
+        if closed:
+            return closed[0]
+        for _, status, _ in self.updates:
+            if status is not None:
+                return status
+        return hinted[0] if hinted else IncidentStatus.INVESTIGATING
+
+    def _impact(self) -> Impact:
+        impact = Impact.MINOR
+        for hint in self.hints:
+            word = hint.casefold()
+            found = None
+            if "outage" in word or "critical" in word or "major" in word:
+                found = Impact.MAJOR
+            elif "disruption" in word or "degrad" in word or "minor" in word:
+                found = Impact.MINOR
+            if found and _IMPACT_RANK[found] > _IMPACT_RANK[impact]:
+                impact = found
+        return impact
+
+
+def _read_entry(entry: Any) -> _Entry | None:
+    if not isinstance(entry, dict):
+        return None
+    raw_title = _clean_text(str(entry.get("title") or ""))
+    hints = [str(tag.get("term") or "") for tag in entry.get("tags") or [] if isinstance(tag, dict)]
+    component_names: list[str] = []
+    title = raw_title
+    match = _COMPONENT_PREFIX.match(title)
+    if match:
+        component_names.append(match.group(1).strip())
+        title = match.group(2).strip()
+    match = _STATUS_PREFIX.match(title)
+    if match and (_status_word(match.group(1)) or match.group(1).casefold() == "update"):
+        hints.append(match.group(1))
+        title = match.group(2).strip()
+
+    link = str(entry.get("link") or "") or None
+    guid = str(entry.get("id") or "") or link or raw_title
+    if not guid:
+        return None
+    published = _struct_time(entry.get("published_parsed")) or _struct_time(
+        entry.get("updated_parsed")
+    )
+    markup = _entry_html(entry)
+    hints.extend(_SEVERITY_TEXT.findall(markup))
+    reference = _struct_time(entry.get("updated_parsed")) or published
+    updates = _updates(markup, reference)
+    if not updates:
+        text = _clean_text(markup)
+        at = reference or published
+        if at is not None:
+            updates = [(at, _first_status_word(text), text)]
+    return _Entry(
+        key=guid,
+        incident_id=_incident_id(guid),
+        title=title or "(untitled incident)",
+        url=link,
+        published=published,
+        updates=updates,
+        hints=hints,
+        component_names=component_names,
+    )
+
+
+def _entry_html(entry: dict[str, Any]) -> str:
+    content = entry.get("content")
+    if isinstance(content, list) and content and isinstance(content[0], dict):
+        return str(content[0].get("value") or "")
+    return str(entry.get("summary") or entry.get("description") or "")
+
+
+def _updates(
+    markup: str, reference: datetime | None
+) -> list[tuple[datetime, IncidentStatus | None, str]]:
+    """Timeline updates found in the entry's HTML, newest first as the feeds list them."""
+    out: list[tuple[datetime, IncidentStatus | None, str]] = []
+    for pattern in (_STATUSPAGE_UPDATE, _HEADED_UPDATE):
+        for match in pattern.finditer(markup):
+            date_text = _clean_text(match.group("date"))
+            at = _update_time(date_text, reference) or reference
+            if at is None:
+                continue
+            status = _status_word(_clean_text(match.group("status")))
+            out.append((at, status, _clean_text(match.group("body"))))
+        if out:
+            break
+    return out
+
+
+def _numbered_updates(
+    incident_id: str,
+    updates: list[tuple[datetime, IncidentStatus | None, str]],
+    status: IncidentStatus,
+) -> list[IncidentUpdate]:
+    """Ids count from the oldest update so they stay stable as new ones are prepended."""
+    out = []
+    # An "Update" label keeps the status of the next known one (older), else the incident's.
+    resolved: list[IncidentStatus] = []
+    carry = None
+    for _, update_status, _ in reversed(updates):
+        carry = update_status or carry
+        resolved.append(carry or status)
+    resolved.reverse()
+    total = len(updates)
+    for index, ((at, _, body), update_status) in enumerate(zip(updates, resolved, strict=True)):
+        out.append(
+            IncidentUpdate(
+                id=f"{incident_id}/{total - index}", status=update_status, body=body, at=at
+            )
+        )
+    return out
+
+
+def _status_word(text: str) -> IncidentStatus | None:
+    word = re.sub(r"^\s*status:\s*", "", text.casefold()).strip().replace("_", " ")
+    return _STATUS_WORDS.get(word)
+
+
+def _first_status_word(text: str) -> IncidentStatus | None:
+    lowered = text.casefold()
+    positions = [(lowered.find(word), status) for word, status in _STATUS_WORDS.items()]
+    found = [(pos, status) for pos, status in positions if pos >= 0]
+    return min(found, key=lambda item: item[0])[1] if found else None
+
+
+def _incident_id(guid: str) -> str:
+    for pattern in (_TAG_ID, _URL_ID):
+        match = pattern.search(guid)
+        if match:
+            return match.group(1)
+    return guid
+
+
+def _update_time(text: str, reference: datetime | None) -> datetime | None:
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        moment = None
+    if moment is not None:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return _short_date(text, reference)
+
+
+def _short_date(text: str, reference: datetime | None) -> datetime | None:
+    """Statuspage's "Oct 7, 21:44 UTC": no year, so take the entry's and step back if needed."""
+    match = _SHORT_DATE.search(text)
+    if match is None or reference is None:
+        return None
+    try:
+        month = time.strptime(match.group("mon").title(), "%b").tm_mon
+        year = int(match.group("year") or reference.year)
+        moment = datetime(
+            year,
+            month,
+            int(match.group("day")),
+            int(match.group("hour")),
+            int(match.group("minute")),
+            tzinfo=UTC,
+        )
+    except ValueError:
+        return None
+    if not match.group("year") and moment > reference + timedelta(days=2):
+        try:
+            moment = moment.replace(year=year - 1)
+        except ValueError:
+            return None
+    return moment
+
+
+def _struct_time(value: Any) -> datetime | None:
+    if not isinstance(value, time.struct_time):
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _newest(entries: Any) -> datetime | None:
+    return max((t for t in (e.newest_time for e in entries) if t is not None), default=None)
+
+
+def _clean_text(markup: str) -> str:
+    text = html.unescape(re.sub(r"<[^>]*>", " ", markup))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _indicator(incidents: tuple[Incident, ...], maintenances: tuple[Incident, ...]) -> str:
+    open_impacts = {i.impact for i in incidents if not i.status.is_closed}
+    for impact, indicator in ((Impact.CRITICAL, "critical"), (Impact.MAJOR, "major")):
+        if impact in open_impacts:
+            return indicator
+    if open_impacts:
+        return "minor"
+    if any(not m.status.is_closed for m in maintenances):
+        return "maintenance"
+    return "none"
