@@ -230,13 +230,13 @@ def _components(reader: _Reader, items: list[Any]) -> list[Component]:
     child_group: dict[str, str] = {}
     for i, item in enumerate(raws):
         if item.get("group") is True:
-            group_id = reader.identifier(item, "id", f"components[{i}]")
-            group_names[group_id] = reader.text(item, "name", f"components[{i}]")
+            parent_id = reader.identifier(item, "id", f"components[{i}]")
+            group_names[parent_id] = reader.text(item, "name", f"components[{i}]")
             children = item.get("components")
             if isinstance(children, list):
                 for child in children:
                     if isinstance(child, str):
-                        child_group[child] = group_id
+                        child_group[child] = parent_id
     by_id: dict[str, Component] = {}
     for i, item in enumerate(raws):
         where = f"components[{i}]"
@@ -245,7 +245,9 @@ def _components(reader: _Reader, items: list[Any]) -> list[Component]:
         cid = reader.identifier(item, "id", where)
         reader.optional_time(item, "updated_at", where)
         raw_group_id = item.get("group_id")
-        group_id = raw_group_id if isinstance(raw_group_id, str) else child_group.get(cid)
+        group_id: str | None = (
+            raw_group_id if isinstance(raw_group_id, str) else child_group.get(cid)
+        )
         by_id[cid] = Component(
             id=cid,
             name=reader.text(item, "name", where),

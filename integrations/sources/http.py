@@ -1,0 +1,251 @@
+"""Fetch status pages over HTTP: one shared client, conditional GET, hard size and time caps.
+
+httpx docs: https://www.python-httpx.org/async/ . Every failure becomes a SourceUnavailable
+with a short reason that never contains the URL (it may carry credentials).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from importlib import metadata
+from typing import Any
+
+import httpx
+
+from bot.errors import SourceUnavailable
+
+MAX_REDIRECTS = 5
+
+
+def _user_agent() -> str:
+    try:
+        version = metadata.version("statusbot")
+    except metadata.PackageNotFoundError:
+        version = "0"
+    return f"statusbot/{version} (+https://github.com/statusbot)"
+
+
+USER_AGENT = _user_agent()
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """HTTP cache validators from the last 200, sent back for a conditional GET."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.etag or self.last_modified)
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"etag": self.etag, "last_modified": self.last_modified}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Validators:
+        data = data or {}
+        etag, modified = data.get("etag"), data.get("last_modified")
+        return cls(
+            etag=etag if isinstance(etag, str) else None,
+            last_modified=modified if isinstance(modified, str) else None,
+        )
+
+    def request_headers(self) -> dict[str, str]:
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What one GET produced; `body` is empty when `not_modified`."""
+
+    not_modified: bool
+    body: bytes
+    validators: Validators
+    status_code: int
+    bytes_received: int
+    content_type: str | None = None
+
+
+class StatusFetcher:
+    """Owns the one httpx.AsyncClient all polls share (keep-alive across sources)."""
+
+    def __init__(
+        self,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        max_connections: int = 20,
+        user_agent: str = USER_AGENT,
+    ) -> None:
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            follow_redirects=True,
+            max_redirects=MAX_REDIRECTS,
+            limits=httpx.Limits(
+                max_connections=max_connections,
+                max_keepalive_connections=max_connections,
+                keepalive_expiry=120.0,
+            ),
+            headers={
+                "User-Agent": user_agent,
+                "Accept": "application/json, application/xml;q=0.9, */*;q=0.5",
+            },
+            trust_env=False,
+        )
+
+    async def __aenter__(self) -> StatusFetcher:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        timeout: float,  # noqa: ASYNC109 - per-source budget, enforced with asyncio.timeout
+        max_bytes: int,
+        validators: Validators | None,
+    ) -> FetchResult:
+        """GET `url` within `timeout` seconds overall, reading at most `max_bytes` of body."""
+        headers = validators.request_headers() if validators else {}
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._get(url, headers, timeout, max_bytes, validators)
+        except TimeoutError:
+            raise SourceUnavailable(f"timed out after {timeout:g}s") from None
+        except httpx.TimeoutException:
+            raise SourceUnavailable(f"timed out after {timeout:g}s") from None
+        except httpx.TooManyRedirects:
+            raise SourceUnavailable(f"more than {MAX_REDIRECTS} redirects (loop?)") from None
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+            raise SourceUnavailable("invalid or unsupported URL") from None
+        except httpx.ConnectError as exc:
+            raise SourceUnavailable(_connect_reason(exc)) from None
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+            raise SourceUnavailable("connection reset or closed by the server") from None
+        except httpx.HTTPError as exc:
+            raise SourceUnavailable(f"HTTP failure ({type(exc).__name__})") from None
+        except OSError as exc:
+            raise SourceUnavailable(f"network error ({_errno_name(exc)})") from None
+
+    async def _get(
+        self,
+        url: str,
+        headers: dict[str, str],
+        read_timeout: float,
+        max_bytes: int,
+        validators: Validators | None,
+    ) -> FetchResult:
+        async with self._client.stream(
+            "GET", url, headers=headers, timeout=read_timeout
+        ) as response:
+            status = response.status_code
+            if status == 304:
+                return FetchResult(
+                    not_modified=True,
+                    body=b"",
+                    validators=_merge(validators, response.headers),
+                    status_code=status,
+                    bytes_received=response.num_bytes_downloaded,
+                )
+            _raise_for_status(response)
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise SourceUnavailable(f"response larger than {max_bytes} bytes")
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise SourceUnavailable(f"response larger than {max_bytes} bytes")
+                chunks.append(chunk)
+            return FetchResult(
+                not_modified=False,
+                body=b"".join(chunks),
+                validators=_merge(None, response.headers),
+                status_code=status,
+                bytes_received=response.num_bytes_downloaded,
+                content_type=response.headers.get("Content-Type"),
+            )
+
+
+def _merge(old: Validators | None, headers: httpx.Headers) -> Validators:
+    """Fresh validators from the response, falling back to the ones we sent (304s may omit them)."""
+    old = old or Validators()
+    return Validators(
+        etag=headers.get("ETag") or old.etag,
+        last_modified=headers.get("Last-Modified") or old.last_modified,
+    )
+
+
+def _raise_for_status(response: httpx.Response) -> None:
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    if status == 429:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        raise SourceUnavailable("HTTP 429 (rate limited)", retry_after_s=retry_after)
+    if status == 503:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        raise SourceUnavailable("HTTP 503", retry_after_s=retry_after)
+    raise SourceUnavailable(f"HTTP {status}")
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After as seconds, from either delta-seconds or an HTTP-date; None if unusable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _connect_reason(exc: BaseException) -> str:
+    """Name the cause (DNS, refused, reset) from the exception chain, never the URL."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror):
+            return "DNS lookup failed"
+        if isinstance(current, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(current, ConnectionResetError):
+            return "connection reset"
+        if isinstance(current, OSError) and current.errno == errno.ECONNREFUSED:
+            return "connection refused"
+        current = current.__cause__ or current.__context__
+    text = str(exc).lower()
+    if "name or service not known" in text or "nodename nor servname" in text:
+        return "DNS lookup failed"
+    if "name resolution" in text or "getaddrinfo" in text:
+        return "DNS lookup failed"
+    if "refused" in text:
+        return "connection refused"
+    if "certificate" in text or "ssl" in text:
+        return "TLS handshake failed"
+    return "could not connect"
+
+
+def _errno_name(exc: OSError) -> str:
+    return errno.errorcode.get(exc.errno or 0, type(exc).__name__)
