@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
+from xml.sax import SAXParseException
 
 import feedparser
 
@@ -46,6 +47,8 @@ _MAINTENANCE_STATUSES = frozenset(
         IncidentStatus.COMPLETED,
     }
 )
+# expat's messages when the document stops before its root element is closed.
+_TRUNCATION_MESSAGES = frozenset({"no element found", "unclosed token", "unclosed CDATA section"})
 _IMPACT_RANK = {Impact.NONE: 0, Impact.MAINTENANCE: 1, Impact.MINOR: 2, Impact.MAJOR: 3}
 
 # `[Component] Title` (xAI) and `RESOLVED: Title` (Google Cloud) title conventions.
@@ -88,6 +91,7 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
         raise PayloadError("feed could not be parsed") from None
     if not parsed.get("version") or not isinstance(parsed.get("entries"), list):
         raise PayloadError("not an RSS or Atom feed")
+    warnings = _xml_warnings(parsed)
 
     feed = parsed.get("feed") or {}
     merged: dict[str, _Entry] = {}
@@ -103,7 +107,9 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
     open_and_closed = [entry.to_incident() for entry in merged.values()]
     incidents = tuple(i for i in open_and_closed if i.impact is not Impact.MAINTENANCE)
     maintenances = tuple(i for i in open_and_closed if i.impact is Impact.MAINTENANCE)
-    when = observed_at or _struct_time(feed.get("updated_parsed")) or _newest(merged.values())
+    when = (
+        observed_at or _struct_time(_plain_get(feed, "updated_parsed")) or _newest(merged.values())
+    )
     if when is None:
         raise PayloadError("feed has no timestamp to date it")
     if when.tzinfo is None:
@@ -118,7 +124,23 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
         incidents=incidents,
         maintenances=maintenances,
         lists_resolved=True,
+        warnings=warnings,
     )
+
+
+def _xml_warnings(parsed: Any) -> tuple[str, ...]:
+    """Reject a feed that ends early; tolerate (but report) other sloppy XML.
+
+    A truncated feed read leniently lists fewer incidents, which would look like resolutions.
+    """
+    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if not isinstance(problem, SAXParseException):
+        return ()
+    message = problem.getMessage()
+    if message in _TRUNCATION_MESSAGES:
+        raise PayloadError("feed ends early (truncated XML)")
+    log.warning("feed is not well-formed XML: %s", message)
+    return (f"feed is not well-formed XML ({message}); read leniently",)
 
 
 @dataclass
@@ -213,11 +235,11 @@ def _read_entry(entry: Any) -> _Entry | None:
     if not guid:
         return None
     published = _struct_time(entry.get("published_parsed")) or _struct_time(
-        entry.get("updated_parsed")
+        _plain_get(entry, "updated_parsed")
     )
     markup = _entry_html(entry)
     hints.extend(_SEVERITY_TEXT.findall(markup))
-    reference = _struct_time(entry.get("updated_parsed")) or published
+    reference = _struct_time(_plain_get(entry, "updated_parsed")) or published
     updates = _updates(markup, reference)
     if not updates:
         text = _clean_text(markup)
@@ -339,6 +361,11 @@ def _short_date(text: str, reference: datetime | None) -> datetime | None:
         except ValueError:
             return None
     return moment
+
+
+def _plain_get(mapping: Any, key: str) -> Any:
+    """Read a key without feedparser's deprecated updated->published fallback (it warns)."""
+    return dict.get(mapping, key) if isinstance(mapping, dict) else None
 
 
 def _struct_time(value: Any) -> datetime | None:
