@@ -58,7 +58,7 @@ def test_xai_severity_and_timeline() -> None:
         IncidentStatus.INVESTIGATING,
     ]
     assert updates[0].at == datetime(2026, 9, 22, 1, 28, 43, tzinfo=UTC)
-    assert updates[0].body == "This incident has been resolved. All services are operating normally."
+    assert updates[0].body.startswith("This incident has been resolved. All services")
     assert [u.id for u in updates] == ["INC578e0bc8/3", "INC578e0bc8/2", "INC578e0bc8/1"]
     assert incidents["INC578e0bc8"].started_at == datetime(2026, 9, 22, 1, 2, 42, tzinfo=UTC)
 
@@ -109,10 +109,12 @@ def test_google_style_title_prefix_and_plain_entries() -> None:
 <updated>2026-10-01T10:00:00+00:00</updated>
 <entry><title>RESOLVED: Vertex AI Gemini API elevated error rates</title>
 <id>tag:status.cloud.google.com,2026:feed:abc</id><updated>2026-10-01T10:00:00+00:00</updated>
-<content type="html">&lt;p&gt;The issue with Vertex AI has been resolved.&lt;/p&gt;</content></entry>
+<content type="html">&lt;p&gt;The issue with Vertex AI has been resolved.&lt;/p&gt;</content>
+</entry>
 <entry><title>UPDATE: Gemini API degraded performance</title>
 <id>tag:status.cloud.google.com,2026:feed:def</id><updated>2026-10-01T09:00:00+00:00</updated>
-<content type="html">&lt;p&gt;We are investigating reports of degraded performance.&lt;/p&gt;</content></entry>
+<content type="html">&lt;p&gt;We are investigating reports of slowness.&lt;/p&gt;</content>
+</entry>
 </feed>"""
     snapshot = parse(atom)
     resolved, ongoing = snapshot.incidents

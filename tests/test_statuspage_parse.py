@@ -219,7 +219,7 @@ def test_unknown_enums_map_conservatively_with_a_warning(
         (b"[1, 2, 3]", "object"),
         (b'{"status": {"indicator": "none"}}', "page"),
         (b'{"page": "Claude"}', "page"),
-        (b'{"page": {"name": "x", "updated_at": "2026-01-01T00:00:00Z"}, "components": {}}', "list"),
+        (b'{"page": {"name": "x"}, "components": {}}', "list"),
         (b'{"page": {"name": "x", "updated_at": "yesterday"}}', "timestamp"),
         (b'{"page": {"name": "x"}}', "timestamp"),
         (b"", "JSON"),
