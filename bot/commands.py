@@ -18,7 +18,7 @@ from bot.errors import CommandError
 from bot.events import Event
 from bot.machine import SourceState
 from bot.models import COMPONENT_SEVERITY, ComponentStatus, Severity
-from bot.render import human_duration, utc_text
+from bot.render import human_ago, human_duration, utc_text
 from bot.store.records import Subscription
 from bot.store.store import Store
 
@@ -101,7 +101,7 @@ class StatusReport:
         if p.url:
             out.append(f"Official page: {p.url}")
         if p.last_checked is not None:
-            ago = human_duration((self.now - p.last_checked).total_seconds())
+            ago = human_ago((self.now - p.last_checked).total_seconds())
             out.append(f"Last checked {ago} ago ({utc_text(p.last_checked)})")
         up = [a.name for a in self.alternatives if a.verdict is Verdict.OPERATIONAL]
         if p.verdict is not Verdict.OPERATIONAL and up:

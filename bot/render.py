@@ -58,6 +58,13 @@ def human_duration(seconds: float) -> str:
     return f"{days} d {hours} h" if hours else f"{days} d"
 
 
+def human_ago(seconds: float) -> str:
+    """'12 s', '3 min', '2 h 5 min': for 'last checked … ago'."""
+    if seconds < 60:
+        return f"{max(0, round(seconds))} s"
+    return human_duration(seconds)
+
+
 def utc_text(at: datetime) -> str:
     return at.strftime("%Y-%m-%d %H:%M UTC")
 
@@ -121,6 +128,27 @@ def thread_text(event: Event) -> str:
         head += f" · {facts.official_status}"
     body = event.text or event.title
     return f"{head}: {body}"
+
+
+def event_record(event: Event) -> dict[str, object]:
+    """The JSON-lines contract of `replay --format jsonl` and `run --json` (see README)."""
+    return {
+        "kind": event.kind.value,
+        "provider": event.page_name,
+        "provider_key": event.provider,
+        "component": event.component,
+        "components": list(event.components),
+        "incident_id": event.incident_id,
+        "incident_key": event.incident_key,
+        "incident_title": event.title,
+        "status": event.status.value if event.status else None,
+        "severity": event.severity.label,
+        "at": event.at.isoformat().replace("+00:00", "Z"),
+        "started_at": event.started_at.isoformat().replace("+00:00", "Z"),
+        "duration_s": event.duration_s,
+        "text": event.text,
+        "url": event.url,
+    }
 
 
 def one_line(event: Event) -> str:

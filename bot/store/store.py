@@ -72,9 +72,11 @@ def _upgrade(sync_conn: Any) -> None:
 class Store:
     """The bot's only persistence; every method is one short transaction."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, local_sinks: Sequence[str] = ()) -> None:
         self.url = url
         self.engine = make_engine(url)
+        # Sinks such as the console that receive every event, subscription or not.
+        self.local_sinks = tuple(local_sinks)
 
     async def initialize(self) -> None:
         """Create or migrate the schema to the newest version."""
@@ -189,30 +191,30 @@ class Store:
                 )
             )
         ).all()
-        if not subs:
-            return
-        followed = await self._channels_following(conn, event.incident_key)
-        rows = []
-        for row in subs:
-            sub = _subscription(row)
-            if not sub.wants(event, (sub.platform, sub.channel_id) in followed):
-                continue
-            rows.append(
-                {
-                    "platform": sub.platform,
-                    "workspace_id": sub.workspace_id,
-                    "channel_id": sub.channel_id,
-                    "subscription_id": sub.id,
-                    "event_id": event_id,
-                    "incident_key": event.incident_key,
-                    "kind": event.kind.value,
-                    "payload": event.to_json(),
-                    "status": PENDING,
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                }
-            )
+        payload = event.to_json()
+
+        def row(platform: str, channel: str, workspace: str | None, sub_id: int | None) -> dict:
+            return {
+                "platform": platform,
+                "workspace_id": workspace,
+                "channel_id": channel,
+                "subscription_id": sub_id,
+                "event_id": event_id,
+                "incident_key": event.incident_key,
+                "kind": event.kind.value,
+                "payload": payload,
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+
+        rows = [row(sink, sink, None, None) for sink in self.local_sinks]
+        followed = await self._channels_following(conn, event.incident_key) if subs else set()
+        for sub_row in subs:
+            sub = _subscription(sub_row)
+            if sub.wants(event, (sub.platform, sub.channel_id) in followed):
+                rows.append(row(sub.platform, sub.channel_id, sub.workspace_id, sub.id))
         if rows:
             await conn.execute(schema.outbox.insert(), rows)
 

@@ -1,0 +1,143 @@
+"""`demo`: a simulated ChatGPT outage on a local status page, watched by the real bot.
+
+The page walks operational → degraded → major outage → monitoring → resolved, one stage
+per `step_s` seconds; the bot polls it every second and prints to the console. No tokens,
+no internet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.app import Application
+from bot.config import parse_config
+from bot.logs import configure_logging
+from fakes.statuspage import FakeStatusPage
+
+SUMMARY = "/api/v2/summary.json"
+PAGE = {"id": "demo", "name": "OpenAI (simulated)", "url": "http://127.0.0.1/"}
+COMPONENTS = ["ChatGPT", "Conversations", "Login", "Voice mode", "API", "Sora"]
+INCIDENT_ID = "01DEMOCHATGPTOUTAGE0000000"
+TITLE = 'ChatGPT: "Hmm... Something seems to have gone wrong" for many users'
+
+# (narration, component statuses by name, incident status or None, update text)
+STAGES: list[tuple[str, dict[str, str], str | None, str | None]] = [
+    ("All systems operational.", {}, None, None),
+    (
+        "Users start seeing errors; the page marks ChatGPT degraded (no incident yet).",
+        {"ChatGPT": "degraded_performance"},
+        None,
+        None,
+    ),
+    (
+        "OpenAI opens an incident: major outage.",
+        {"ChatGPT": "major_outage", "Conversations": "major_outage", "Login": "partial_outage"},
+        "investigating",
+        "We are investigating elevated errors for ChatGPT users.",
+    ),
+    (
+        "The cause is identified.",
+        {"ChatGPT": "major_outage", "Conversations": "major_outage"},
+        "identified",
+        "We have identified the issue and are rolling out a fix.",
+    ),
+    (
+        "A fix is out; OpenAI is monitoring.",
+        {"ChatGPT": "degraded_performance"},
+        "monitoring",
+        "A fix has been implemented and we are monitoring the results.",
+    ),
+    ("Resolved: everything is operational again.", {}, "resolved", None),
+]
+
+
+def stage_payload(index: int, started: datetime, step_s: float) -> bytes:
+    """The summary.json the simulated page serves at a stage."""
+    _, statuses, status, _ = STAGES[index]
+    now = started + timedelta(seconds=index * step_s)
+    components = [
+        {
+            "id": f"comp{i}",
+            "name": name,
+            "status": statuses.get(name, "operational"),
+            "position": i,
+            "updated_at": _iso(now),
+        }
+        for i, name in enumerate(COMPONENTS)
+    ]
+    body: dict[str, Any] = {
+        "page": {**PAGE, "updated_at": _iso(now)},
+        "components": components,
+        "status": {"indicator": "major" if statuses else "none", "description": "demo"},
+    }
+    if status is not None and status != "resolved":
+        body["incidents"] = [_incident(index, started, step_s, status)]
+    return json.dumps(body).encode()
+
+
+def _incident(index: int, started: datetime, step_s: float, status: str) -> dict[str, Any]:
+    updates = []
+    for i in range(2, index + 1):
+        _, _, st, text = STAGES[i]
+        at = _iso(started + timedelta(seconds=i * step_s))
+        updates.append({"id": f"upd{i}", "status": st, "body": text, "created_at": at})
+    return {
+        "id": INCIDENT_ID,
+        "name": TITLE,
+        "status": status,
+        "impact": "critical",
+        "created_at": _iso(started + timedelta(seconds=2 * step_s)),
+        "incident_updates": list(reversed(updates)),
+    }
+
+
+def _iso(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def demo_config(url: str, db_path: Path, json_lines: bool) -> dict[str, Any]:
+    return {
+        "store": {"url": f"sqlite+aiosqlite:///{db_path}"},
+        "providers": {
+            "openai": {
+                "name": "OpenAI",
+                "aliases": ["chatgpt"],
+                "sources": [
+                    {"kind": "statuspage", "url": url, "interval": 1, "flap_window": 0}
+                ],
+            }
+        },
+        "console": {"json": json_lines},
+        "logging": {"level": "WARNING"},
+    }
+
+
+async def run_demo(step_s: float = 10.0, json_lines: bool = False) -> int:
+    configure_logging("WARNING", False)
+    started = datetime.now(UTC)
+    with tempfile.TemporaryDirectory(prefix="statusbot-demo-") as tmp:
+        async with FakeStatusPage() as page:
+            page.set_payload(SUMMARY, stage_payload(0, started, step_s))
+            config = parse_config(
+                demo_config(page.url(SUMMARY), Path(tmp) / "demo.db", json_lines), "demo"
+            )
+            async with Application(config) as app:
+                for index, (narration, *_rest) in enumerate(STAGES):
+                    _narrate(f"stage {index + 1}/{len(STAGES)}: {narration}")
+                    page.set_payload(SUMMARY, stage_payload(index, started, step_s))
+                    await asyncio.sleep(step_s if index else max(2.0, step_s / 2))
+                await asyncio.sleep(2.0)
+                assert app.commands is not None
+                report = await app.commands.status("chatgpt")
+                _narrate("/is-chatgpt-down now says:\n" + report.text())
+    return 0
+
+
+def _narrate(text: str) -> None:
+    print(f"\n== {text}", file=sys.stderr, flush=True)

@@ -1,0 +1,212 @@
+"""The outbox worker: delivers queued chat side effects, in order per channel.
+
+Each channel's queue is served head first, so a card is always posted before it is
+edited; many channels are served in parallel. A delivery is counted as attempted before
+the platform is called, so a retry after a crash knows the outcome may be unknown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from bot import metrics
+from bot.config import DeliveryConfig
+from bot.errors import PermanentDeliveryError, TransientDeliveryError
+from bot.notify import CardRef, Delivery, Notifier
+from bot.store.store import Store
+
+log = logging.getLogger(__name__)
+
+IDLE_POLL_S = 1.0
+
+
+def backoff_delay(attempt: int, settings: DeliveryConfig, retry_after_s: float | None) -> float:
+    """Exponential backoff with jitter; the platform's Retry-After wins when longer."""
+    exponential = min(settings.max_backoff, settings.base_backoff * 2 ** max(0, attempt - 1))
+    delay = exponential * random.uniform(0.5, 1.0)
+    if retry_after_s is not None:
+        delay = max(delay, retry_after_s + random.uniform(0, 0.25))
+    return delay
+
+
+class OutboxWorker:
+    """Serves the outbox until stopped."""
+
+    def __init__(
+        self,
+        store: Store,
+        notifiers: dict[str, Notifier],
+        settings: DeliveryConfig,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.store = store
+        self.notifiers = notifiers
+        self.settings = settings
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._wake = asyncio.Event()
+        self._in_flight: dict[tuple[str, str], asyncio.Task[None]] = {}
+        # Rows finished while a dispatch was reading the queue: its read may be stale.
+        self._finished_ids: set[int] = set()
+        self._last_start: dict[tuple[str, str], float] = {}
+        self._slots = asyncio.Semaphore(settings.concurrency)
+        self._stopping = False
+
+    def wake(self) -> None:
+        """New rows were committed: look now instead of at the next idle tick."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        while not self._stopping:
+            try:
+                started = await self.dispatch_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox dispatch failed; retrying shortly")
+                started = 0
+            if not started:
+                await self._sleep(IDLE_POLL_S)
+
+    async def stop(self, timeout: float = 5.0) -> None:
+        """Stop taking rows; give deliveries in flight a moment to finish."""
+        self._stopping = True
+        self._wake.set()
+        pending = list(self._in_flight.values())
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
+        for task in pending:
+            task.cancel()
+
+    async def dispatch_once(self) -> int:
+        """Start a delivery for every channel whose queue head is due; returns how many."""
+        now = self.clock()
+        started = 0
+        self._finished_ids.clear()
+        for delivery in await self.store.due_deliveries(now, limit=self.settings.concurrency * 4):
+            channel = (delivery.platform, delivery.channel_id)
+            if channel in self._in_flight or delivery.id in self._finished_ids:
+                continue
+            if delivery.platform not in self.notifiers:
+                continue  # that platform is not connected in this process
+            task = asyncio.create_task(self._deliver(delivery), name=f"deliver-{delivery.id}")
+            self._in_flight[channel] = task
+            task.add_done_callback(lambda _t, ch=channel, i=delivery.id: self._finished(ch, i))
+            started += 1
+        metrics.OUTBOX_DEPTH.set(await self.store.outbox_depth())
+        return started
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Deliver until nothing due is left (tests, replay, one-shot tools)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            started = await self.dispatch_once()
+            if self._in_flight:
+                await asyncio.wait(list(self._in_flight.values()), timeout=1.0)
+            elif not started:
+                return
+
+    def _finished(self, channel: tuple[str, str], delivery_id: int) -> None:
+        self._in_flight.pop(channel, None)
+        self._finished_ids.add(delivery_id)
+        self._wake.set()
+
+    async def _sleep(self, seconds: float) -> None:
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+
+    async def _pace(self, delivery: Delivery, notifier: Notifier) -> None:
+        channel = (delivery.platform, delivery.channel_id)
+        interval = getattr(notifier, "per_channel_interval_s", 0.0)
+        wait = self._last_start.get(channel, 0.0) + interval - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self._last_start[channel] = time.monotonic()
+
+    async def _deliver(self, delivery: Delivery) -> None:
+        notifier = self.notifiers[delivery.platform]
+        async with self._slots:
+            await self._pace(delivery, notifier)
+            await self.store.begin_attempt(delivery.id)
+
+            async def save_card(ref: CardRef) -> None:
+                await self.store.save_card(delivery, ref, self.clock())
+
+            started = time.monotonic()
+            try:
+                if getattr(notifier, "commit_first", False):
+                    await self.store.mark_delivered(delivery, delivery.card, self.clock())
+                    await notifier.deliver(delivery, save_card)
+                else:
+                    ref = await notifier.deliver(delivery, save_card)
+                    await self.store.mark_delivered(delivery, ref, self.clock())
+            except asyncio.CancelledError:
+                raise
+            except PermanentDeliveryError as exc:
+                await self._give_up_on_channel(delivery, exc)
+            except TransientDeliveryError as exc:
+                await self._retry_later(delivery, exc.reason, exc.retry_after_s)
+            except Exception as exc:  # noqa: BLE001 - a notifier bug must not stop the queue
+                log.exception("delivery %s failed unexpectedly", delivery.key)
+                await self._retry_later(delivery, f"{type(exc).__name__}", None)
+            else:
+                metrics.DELIVERIES.labels(delivery.platform, "sent").inc()
+                metrics.DELIVERY_LATENCY.labels(delivery.platform).observe(
+                    max(0.0, (self.clock() - delivery.event.at).total_seconds())
+                )
+                log.debug(
+                    "delivered %s to %s:%s in %.3fs",
+                    delivery.key,
+                    delivery.platform,
+                    delivery.channel_id,
+                    time.monotonic() - started,
+                    extra={"delivery_id": delivery.key, "incident": delivery.event.incident_key},
+                )
+
+    async def _retry_later(
+        self, delivery: Delivery, reason: str, retry_after_s: float | None
+    ) -> None:
+        if delivery.attempt >= self.settings.max_attempts:
+            log.error(
+                "delivery %s dead after %d attempts: %s", delivery.key, delivery.attempt, reason
+            )
+            metrics.DELIVERIES.labels(delivery.platform, "dead").inc()
+            await self.store.mark_failed(delivery.id, reason, None)
+            return
+        delay = backoff_delay(delivery.attempt, self.settings, retry_after_s)
+        log.warning(
+            "delivery %s to %s:%s failed (%s); retry in %.1fs",
+            delivery.key,
+            delivery.platform,
+            delivery.channel_id,
+            reason,
+            delay,
+        )
+        metrics.DELIVERIES.labels(delivery.platform, "retry").inc()
+        await self.store.mark_failed(
+            delivery.id, reason, self.clock() + timedelta(seconds=delay)
+        )
+
+    async def _give_up_on_channel(self, delivery: Delivery, exc: PermanentDeliveryError) -> None:
+        scope = "workspace" if exc.workspace_wide else "channel"
+        log.warning(
+            "disabling %s %s:%s: %s",
+            scope,
+            delivery.platform,
+            delivery.workspace_id if exc.workspace_wide else delivery.channel_id,
+            exc.reason,
+        )
+        metrics.DELIVERIES.labels(delivery.platform, "disabled").inc()
+        await self.store.disable_channel(
+            delivery.platform,
+            delivery.channel_id,
+            exc.reason,
+            workspace_id=delivery.workspace_id if exc.workspace_wide else None,
+        )

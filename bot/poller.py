@@ -1,0 +1,143 @@
+"""The coordinator of one source: fetch, transition, commit, fan out.
+
+`check_once()` is one tick (tests call it directly); the scheduler calls it on an
+interval. One bad poll never escapes: it is logged and counted, and the next tick runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+
+from bot import metrics
+from bot.config import SourceConfig
+from bot.events import Event
+from bot.machine import MachineSettings, SourceState, transition
+from bot.models import FetchFailure, Snapshot
+from bot.store.store import PollCommit, Store
+from integrations.sources.http import StatusFetcher, Validators
+from integrations.sources.poll import poll_once
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_S = 600.0
+
+
+class SourcePoller:
+    """Polls one source and records what changed."""
+
+    def __init__(
+        self,
+        provider: str,
+        source_id: str,
+        source: SourceConfig,
+        fetcher: StatusFetcher,
+        store: Store,
+        on_events: Callable[[Sequence[Event]], None] = lambda events: None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.provider = provider
+        self.source_id = source_id
+        self.source = source
+        self.fetcher = fetcher
+        self.store = store
+        self.on_events = on_events
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.settings = MachineSettings(
+            provider=provider,
+            source_id=source_id,
+            flap_window_s=source.flap_window,
+            failure_threshold=source.failure_threshold,
+        )
+        # A 304 means "same as last time": only usable while we hold last time in memory.
+        self._last_snapshot: Snapshot | None = None
+        self._validators: Validators | None = None
+        self._not_before: datetime | None = None
+        self._lock = asyncio.Lock()
+
+    async def check_once(self) -> list[Event]:
+        """One tick; never raises except on cancellation."""
+        async with self._lock:
+            try:
+                return await self._check()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("poll of %s failed unexpectedly", self.source_id)
+                metrics.POLLS.labels(self.source_id, "crash").inc()
+                return []
+
+    async def _check(self) -> list[Event]:
+        now = self.clock()
+        if self._not_before is not None and now < self._not_before:
+            return []  # backing off after failures or a Retry-After
+        started = time.perf_counter()
+        validators = self._validators if self._last_snapshot is not None else None
+        outcome = await poll_once(self.fetcher, self.source, validators, now)
+        observation = outcome.observation
+        if observation is None and self._last_snapshot is not None:
+            observation = dataclasses.replace(self._last_snapshot, observed_at=now)
+            metrics.POLLS.labels(self.source_id, "not_modified").inc()
+        elif isinstance(observation, Snapshot):
+            self._last_snapshot = observation
+            self._validators = outcome.validators
+            metrics.POLLS.labels(self.source_id, "ok").inc()
+        if observation is None:  # 304 without a snapshot in memory: cannot happen, but be safe
+            return []
+        record = await self.store.load_source(self.source_id)
+        state = record.state if record else SourceState()
+        new_state, events = transition(state, observation, self.settings)
+        self._schedule_backoff(new_state, observation, now)
+        error = observation.reason if isinstance(observation, FetchFailure) else None
+        await self.store.commit_poll(
+            PollCommit(
+                source_id=self.source_id,
+                provider=self.provider,
+                state=new_state,
+                at=now,
+                events=events,
+                validators=self._validators.to_dict() if self._validators else None,
+                error=error,
+            )
+        )
+        self._observe(observation, events, started)
+        if events:
+            self.on_events(events)
+        return events
+
+    def _schedule_backoff(self, state: SourceState, observation: object, now: datetime) -> None:
+        if not isinstance(observation, FetchFailure):
+            self._not_before = None
+            return
+        metrics.POLLS.labels(self.source_id, "failure").inc()
+        delay = 0.0
+        excess = state.failures - self.settings.failure_threshold
+        if excess >= 0:
+            delay = min(MAX_BACKOFF_S, self.source.interval * 2 ** min(excess, 10))
+        if observation.retry_after_s:
+            delay = max(delay, min(observation.retry_after_s, MAX_BACKOFF_S))
+        self._not_before = now + timedelta(seconds=delay) if delay else None
+
+    def _observe(self, observation: object, events: Sequence[Event], started: float) -> None:
+        metrics.POLL_DURATION.labels(self.source_id).observe(time.perf_counter() - started)
+        metrics.SOURCE_UP.labels(self.source_id).set(0 if isinstance(observation, FetchFailure) else 1)
+        for event in events:
+            metrics.EVENTS.labels(event.kind.value).inc()
+            log.info(
+                "%s %s: %s",
+                event.kind.value,
+                event.provider,
+                event.title,
+                extra={"incident": event.incident_key, "source": self.source_id},
+            )
+        if isinstance(observation, Snapshot):
+            for incident in observation.incidents:
+                latest = incident.latest_update
+                if latest is not None:
+                    lag = (observation.observed_at - latest.at).total_seconds()
+                    if 0 <= lag < 86400:
+                        metrics.OFFICIAL_LAG.labels(self.source_id).observe(lag)
