@@ -1,0 +1,131 @@
+"""Block Kit rendering of incident cards, thread replies and status reports.
+
+Every message also carries a plain `text` fallback (notifications, screen readers).
+Limits: https://api.slack.com/reference/block-kit/blocks (section text 3000 chars,
+header 150, 50 blocks per message) and https://api.slack.com/reference/surfaces/formatting.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.commands import StatusReport
+from bot.events import Event, EventKind
+from bot.render import card_facts, thread_text
+
+Block = dict[str, Any]
+
+
+class SlackLimits:
+    """Slack's documented limits; longer text is cut with an ellipsis."""
+
+    SECTION_TEXT = 3000
+    FIELD_TEXT = 2000
+    MAX_FIELDS = 10
+    HEADER_TEXT = 150
+    CONTEXT_TEXT = 2000
+    MAX_BLOCKS = 50
+    FALLBACK_TEXT = 4000
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut to at most `limit` characters, marking the cut with "…"."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn treats &, < and > as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _header(text: str) -> Block:
+    return {
+        "type": "header",
+        "text": {
+            "type": "plain_text",
+            "text": truncate(text, SlackLimits.HEADER_TEXT),
+            "emoji": True,
+        },
+    }
+
+
+def _section(mrkdwn: str) -> Block:
+    return {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": truncate(mrkdwn, SlackLimits.SECTION_TEXT)},
+    }
+
+
+def _fields(pairs: list[tuple[str, str]]) -> Block:
+    return {
+        "type": "section",
+        "fields": [
+            {"type": "mrkdwn", "text": truncate(f"*{name}*\n{value}", SlackLimits.FIELD_TEXT)}
+            for name, value in pairs[: SlackLimits.MAX_FIELDS]
+        ],
+    }
+
+
+def _context(mrkdwn: str) -> Block:
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": truncate(mrkdwn, SlackLimits.CONTEXT_TEXT)}],
+    }
+
+
+def _cap(blocks: list[Block]) -> list[Block]:
+    return blocks[: SlackLimits.MAX_BLOCKS]
+
+
+def card_blocks(event: Event) -> list[Block]:
+    """The living incident card: the full current state, never a diff."""
+    facts = card_facts(event)
+    provider = event.page_name
+    fields = [("Provider", escape(provider)), ("State", escape(facts.state))]
+    if facts.official_status:
+        fields.append(("Official status", escape(facts.official_status)))
+    fields.append(("Started", facts.started))
+    if facts.duration and event.kind in (EventKind.RESTORED, EventKind.MAINTENANCE_ENDED):
+        fields.append(("Duration", facts.duration))
+    blocks = [_header(facts.headline), _section(f"*{escape(facts.title)}*"), _fields(fields)]
+    if facts.components:
+        blocks.append(_section("*Affected components*\n" + escape(", ".join(facts.components))))
+    if facts.latest_update:
+        blocks.append(_section("*Latest official update*\n" + escape(facts.latest_update)))
+    if facts.url:
+        blocks.append(_section(f"<{facts.url}|Official status page>"))
+    blocks.append(_context(escape(facts.footer)))
+    return _cap(blocks)
+
+
+def card_text(event: Event) -> str:
+    """Plain fallback for the card (push notifications, unfurl-less clients)."""
+    facts = card_facts(event)
+    parts = [facts.headline, facts.title]
+    if facts.components:
+        parts.append("Affected: " + ", ".join(facts.components))
+    if facts.latest_update:
+        parts.append(facts.latest_update)
+    if facts.url:
+        parts.append(facts.url)
+    return truncate("\n".join(parts), SlackLimits.FALLBACK_TEXT)
+
+
+def reply_blocks(event: Event) -> tuple[str, list[Block]]:
+    """A thread reply: (fallback text, blocks)."""
+    text = truncate(thread_text(event), SlackLimits.FALLBACK_TEXT)
+    return text, [_section(escape(text))]
+
+
+def report_blocks(report: StatusReport) -> tuple[str, list[Block]]:
+    """`/is-chatgpt-down`: verdict first, then the details; (fallback text, blocks)."""
+    lines = report.lines()
+    blocks = [_section(f"*{escape(lines[0])}*")]
+    if len(lines) > 1:
+        blocks.append(_section("\n".join(escape(line) for line in lines[1:])))
+    return truncate(report.text(), SlackLimits.FALLBACK_TEXT), _cap(blocks)
+
+
+def plain_blocks(text: str) -> list[Block]:
+    """A short answer (errors, subscribe confirmations) as one section."""
+    return [_section(escape(text))]

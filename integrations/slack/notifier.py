@@ -1,0 +1,171 @@
+"""SlackNotifier: the living incident card, edited in place, with the timeline in its thread.
+
+API: https://api.slack.com/methods/chat.postMessage, /chat.update, /conversations.history,
+/conversations.replies and message metadata https://api.slack.com/metadata.
+Idempotency: every post carries `metadata.event_payload.delivery_id`; on a retry we look
+for it in the channel's recent history before posting again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.errors import DeliveryError
+from bot.events import Event, EventKind
+from bot.notify import CardRef, Delivery, SaveCard
+from integrations.slack.blocks import card_blocks, card_text, reply_blocks
+from integrations.slack.errors import NETWORK_ERRORS, api_error_code, delivery_error
+
+log = logging.getLogger(__name__)
+
+
+class SlackNotifier:
+    """Implements bot.notify.Notifier for Slack."""
+
+    platform: ClassVar[str] = "slack"
+    per_channel_interval_s: ClassVar[float] = 1.0
+    METADATA_EVENT_TYPE: ClassVar[str] = "statusbot_delivery"
+    HISTORY_LOOKUP_LIMIT: ClassVar[int] = 50
+    RATE_LIMIT_RETRIES: ClassVar[int] = 2
+    # The card was deleted by someone: post a fresh one instead of failing forever.
+    CARD_GONE: ClassVar[frozenset[str]] = frozenset({"message_not_found", "cant_update_message"})
+
+    def __init__(self, token: str, base_url: str, *, rate_limit_retries: int | None = None) -> None:
+        self._token = token
+        self._base_url = base_url
+        self._retries = (
+            self.RATE_LIMIT_RETRIES if rate_limit_retries is None else rate_limit_retries
+        )
+        self._session: aiohttp.ClientSession | None = None
+        self._client: AsyncWebClient | None = None
+
+    @property
+    def client(self) -> AsyncWebClient:
+        """One pooled session, created inside the running loop on first use.
+
+        No connection-error retry handler: a blind resend after a lost response would
+        post twice. The outbox retries instead, with the history lookup below.
+        """
+        if self._client is None:
+            self._session = aiohttp.ClientSession()
+            self._client = AsyncWebClient(
+                token=self._token,
+                base_url=self._base_url,
+                session=self._session,
+                retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=self._retries)],
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+        self._session, self._client = None, None
+
+    async def deliver(self, delivery: Delivery, save_card: SaveCard) -> CardRef:
+        try:
+            return await self._deliver(delivery, save_card)
+        except DeliveryError:
+            raise
+        except (SlackApiError, *NETWORK_ERRORS) as exc:
+            error = delivery_error(exc)
+            log.info("slack delivery %s to %s failed: %s", delivery.key, delivery.channel_id, error)
+            raise error from None
+
+    async def _deliver(self, delivery: Delivery, save_card: SaveCard) -> CardRef:
+        event = delivery.event
+        if delivery.card is None:
+            ref = await self._new_card(delivery, save_card)
+            if event.text or event.kind is EventKind.RESTORED:
+                await self._reply(delivery, ref, broadcast=False)
+            return ref
+        ref = delivery.card
+        if event.kind is not EventKind.REMINDER:
+            try:
+                await self.client.chat_update(
+                    channel=delivery.channel_id,
+                    ts=ref.message_id,
+                    text=card_text(event),
+                    blocks=card_blocks(event),
+                )
+            except SlackApiError as exc:
+                if api_error_code(exc) not in self.CARD_GONE:
+                    raise
+                log.info("slack card %s in %s is gone; posting a new one", ref, delivery.channel_id)
+                ref = await self._new_card(delivery, save_card)
+        await self._reply(delivery, ref, broadcast=event.kind is EventKind.RESTORED)
+        return ref
+
+    async def _new_card(self, delivery: Delivery, save_card: SaveCard) -> CardRef:
+        """Post the card once under the delivery key, and save it before anything else."""
+        event = delivery.event
+        ts = None
+        if delivery.attempt > 1:
+            ts = await self._find_posted(delivery, delivery.key, thread_ts=None)
+        if ts is None:
+            response = await self.client.chat_postMessage(
+                channel=delivery.channel_id,
+                text=card_text(event),
+                blocks=card_blocks(event),
+                metadata=self._metadata(delivery.key, event),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+            ts = str(response["ts"])
+        ref = CardRef(message_id=ts, thread_id=ts)
+        await save_card(ref)
+        return ref
+
+    async def _reply(self, delivery: Delivery, ref: CardRef, *, broadcast: bool) -> None:
+        key = delivery.key + ":r"
+        thread_ts = ref.thread_id or ref.message_id
+        if delivery.attempt > 1 and await self._find_posted(delivery, key, thread_ts=thread_ts):
+            return
+        text, blocks = reply_blocks(delivery.event)
+        await self.client.chat_postMessage(
+            channel=delivery.channel_id,
+            thread_ts=thread_ts,
+            reply_broadcast=broadcast,
+            text=text,
+            blocks=blocks,
+            metadata=self._metadata(key, delivery.event),
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+
+    async def _find_posted(self, delivery: Delivery, key: str, thread_ts: str | None) -> str | None:
+        """The ts of a message an earlier attempt already posted under `key`, if any."""
+        if thread_ts is None:
+            response = await self.client.conversations_history(
+                channel=delivery.channel_id,
+                limit=self.HISTORY_LOOKUP_LIMIT,
+                include_all_metadata=True,
+            )
+        else:
+            response = await self.client.conversations_replies(
+                channel=delivery.channel_id,
+                ts=thread_ts,
+                limit=200,
+                include_all_metadata=True,
+            )
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if (
+                metadata.get("event_type") == self.METADATA_EVENT_TYPE
+                and payload.get("delivery_id") == key
+            ):
+                log.info("slack delivery %s was already posted; reusing it", key)
+                return str(message["ts"])
+        return None
+
+    def _metadata(self, key: str, event: Event) -> dict[str, Any]:
+        return {
+            "event_type": self.METADATA_EVENT_TYPE,
+            "event_payload": {"delivery_id": key, "incident_key": event.incident_key},
+        }
