@@ -56,6 +56,9 @@ class SlackHttpConfig(_Section):
     path: str = "/slack/events"
 
 
+_OPTIONAL_SECRETS = ("app_token", "signing_secret")
+
+
 class SlackConfig(_Section):
     bot_token: SecretStr
     mode: Literal["socket", "http"] = "socket"
@@ -67,8 +70,19 @@ class SlackConfig(_Section):
     managers: Literal["anyone", "admins"] = "anyone"
     allow_users: list[str] = []
 
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_secret_is_absent(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {
+                k: v for k, v in data.items() if not (k in _OPTIONAL_SECRETS and v in ("", None))
+            }
+        return data
+
     @model_validator(mode="after")
     def _mode_needs_its_secret(self) -> SlackConfig:
+        if not self.bot_token.get_secret_value():
+            raise ValueError("bot_token is empty")
         if self.mode == "socket" and self.app_token is None:
             raise ValueError("mode 'socket' needs app_token (an xapp-... token)")
         if self.mode == "http" and self.signing_secret is None:
