@@ -1,0 +1,194 @@
+"""The store on SQLite and PostgreSQL: one poll is one transaction; fan-out follows cards."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.events import Event, EventKind
+from bot.machine import SourceState
+from bot.models import IncidentStatus, Severity
+from bot.notify import CardRef
+from bot.store.records import Subscription
+from bot.store.store import DEAD, DROPPED, PENDING, SENT, PollCommit, Store
+
+NOW = datetime(2026, 2, 3, 14, 0, tzinfo=UTC)
+
+
+def event(kind: EventKind, severity: Severity, minute: int = 0, **changes) -> Event:
+    base = Event(
+        kind=kind,
+        provider="openai",
+        source_id="openai",
+        page_name="OpenAI",
+        incident_key="inc1",
+        incident_id="inc1",
+        title="Elevated errors on ChatGPT",
+        severity=severity,
+        status=IncidentStatus.INVESTIGATING,
+        components=("Conversations",),
+        at=NOW + timedelta(minutes=minute),
+        started_at=NOW,
+    )
+    return base.replace(**changes)
+
+
+async def commit(store: Store, *events: Event, minute: int = 0) -> None:
+    at = NOW + timedelta(minutes=minute)
+    state = SourceState(baseline_done=True, page_name="OpenAI", last_ok_at=at)
+    await store.commit_poll(PollCommit("openai", "openai", state, at, events))
+
+
+def sub(channel: str, **changes) -> Subscription:
+    return Subscription(
+        platform="slack", channel_id=channel, provider="openai", workspace_id="T1", created_at=NOW
+    ).__class__(
+        **{
+            "platform": "slack",
+            "channel_id": channel,
+            "provider": "openai",
+            "workspace_id": "T1",
+            "created_at": NOW - timedelta(days=1),
+            **changes,
+        }
+    )
+
+
+async def test_migrations_are_idempotent(store: Store) -> None:
+    await store.initialize()
+    assert await store.ping()
+
+
+async def test_poll_state_and_events_are_persisted(store: Store) -> None:
+    await commit(store, event(EventKind.OUTAGE, Severity.MAJOR_OUTAGE))
+    record = await store.load_source("openai")
+    assert record is not None and record.state.page_name == "OpenAI"
+    assert [e.kind for e in await store.recent_events()] == [EventKind.OUTAGE]
+    assert [e.title for e in await store.open_incidents("openai")] == ["Elevated errors on ChatGPT"]
+
+
+async def test_fan_out_respects_provider_severity_and_components(store: Store) -> None:
+    await store.subscribe(sub("C-all"))
+    await store.subscribe(sub("C-major", min_severity=Severity.MAJOR_OUTAGE))
+    await store.subscribe(sub("C-login", components=("Login",)))
+    await store.subscribe(sub("C-conv", components=("conversations",)))
+    await store.subscribe(sub("C-claude", provider="anthropic"))
+    await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
+    due = await store.due_deliveries(NOW + timedelta(minutes=1))
+    assert sorted(d.channel_id for d in due) == ["C-all", "C-conv"]
+
+
+async def test_a_card_follows_its_incident_to_restoration(store: Store) -> None:
+    await store.subscribe(sub("C1"))
+    await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
+    [first] = await store.due_deliveries(NOW + timedelta(minutes=1))
+    await store.mark_delivered(first, CardRef("111.222"), NOW)
+    # Restored is "operational" severity, but the channel has the card: it must hear the end.
+    await commit(store, event(EventKind.RESTORED, Severity.OPERATIONAL, 47, duration_s=2820.0))
+    [restored] = await store.due_deliveries(NOW + timedelta(minutes=48))
+    assert restored.event.kind is EventKind.RESTORED
+    assert restored.card == CardRef("111.222")
+    await store.mark_delivered(restored, restored.card, NOW + timedelta(minutes=48))
+    assert await store.open_incidents() == []
+
+
+async def test_restoration_reaches_a_channel_that_subscribed_mid_incident(store: Store) -> None:
+    await store.subscribe(sub("C-before", created_at=NOW - timedelta(days=1)))
+    await store.subscribe(sub("C-during", created_at=NOW + timedelta(minutes=10)))
+    await commit(store, event(EventKind.RESTORED, Severity.OPERATIONAL, 47))
+    due = await store.due_deliveries(NOW + timedelta(minutes=48))
+    assert [d.channel_id for d in due] == ["C-during"]
+
+
+async def test_each_channel_is_served_in_order(store: Store) -> None:
+    await store.subscribe(sub("C1"))
+    await store.subscribe(sub("C2"))
+    await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
+    await commit(store, event(EventKind.UPDATE, Severity.DEGRADED, 5), minute=5)
+    heads = await store.due_deliveries(NOW + timedelta(minutes=6))
+    assert sorted((d.channel_id, d.event.kind.value) for d in heads) == [
+        ("C1", "degraded"),
+        ("C2", "degraded"),
+    ]
+    for head in heads:
+        await store.mark_delivered(head, CardRef(f"ts-{head.channel_id}"), NOW)
+    nxt = await store.due_deliveries(NOW + timedelta(minutes=6))
+    assert sorted((d.channel_id, d.event.kind.value, d.card) for d in nxt) == [
+        ("C1", "update", CardRef("ts-C1")),
+        ("C2", "update", CardRef("ts-C2")),
+    ]
+
+
+async def test_retry_backoff_dead_letter_and_operator_actions(store: Store) -> None:
+    await store.subscribe(sub("C1"))
+    await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
+    [row] = await store.due_deliveries(NOW)
+    await store.begin_attempt(row.id)
+    await store.mark_failed(row.id, "ratelimited", NOW + timedelta(seconds=30))
+    assert await store.due_deliveries(NOW + timedelta(seconds=10)) == []
+    [again] = await store.due_deliveries(NOW + timedelta(seconds=31))
+    assert again.attempt == 2  # the retry knows an earlier try may have landed
+    await store.mark_failed(row.id, "gave up", None)
+    assert [r.status for r in await store.outbox_rows()] == [DEAD]
+    assert await store.retry_delivery(row.id, NOW)
+    assert [r.status for r in await store.outbox_rows()] == [PENDING]
+    assert await store.drop_delivery(row.id, NOW)
+    assert [r.status for r in await store.outbox_rows()] == [DROPPED]
+    assert not await store.drop_delivery(12345, NOW)
+
+
+async def test_a_lost_channel_is_disabled_and_its_queue_dropped(store: Store) -> None:
+    await store.subscribe(sub("C-gone"))
+    await store.subscribe(sub("C-ok"))
+    await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
+    await store.disable_channel("slack", "C-gone", "channel_not_found")
+    [listed] = await store.channel_subscriptions("slack", "C-gone")
+    assert not listed.enabled and listed.disabled_reason == "channel_not_found"
+    assert [d.channel_id for d in await store.due_deliveries(NOW)] == ["C-ok"]
+    # Subscribing again re-enables it.
+    again = await store.subscribe(sub("C-gone"))
+    assert again.enabled
+
+
+async def test_workspace_wide_loss_disables_every_channel_of_it(store: Store) -> None:
+    await store.subscribe(sub("C1", workspace_id="T-revoked"))
+    await store.subscribe(sub("C2", workspace_id="T-revoked"))
+    await store.subscribe(sub("C3", workspace_id="T-fine"))
+    await store.disable_channel("slack", "C1", "token_revoked", workspace_id="T-revoked")
+    enabled = {s.channel_id: s.enabled for s in await store.all_subscriptions()}
+    assert enabled == {"C1": False, "C2": False, "C3": True}
+
+
+async def test_reminders_for_open_cards_only(store: Store) -> None:
+    await store.subscribe(sub("C-remind", reminder_minutes=60))
+    await store.subscribe(sub("C-quiet"))
+    await commit(store, event(EventKind.OUTAGE, Severity.MAJOR_OUTAGE))
+    for row in await store.due_deliveries(NOW):
+        await store.mark_delivered(row, CardRef(f"ts-{row.channel_id}"), NOW)
+    assert await store.enqueue_reminders(NOW + timedelta(minutes=30)) == 0
+    assert await store.enqueue_reminders(NOW + timedelta(minutes=61)) == 1
+    assert await store.enqueue_reminders(NOW + timedelta(minutes=62)) == 0
+    [reminder] = await store.due_deliveries(NOW + timedelta(minutes=62))
+    assert reminder.channel_id == "C-remind" and reminder.event.kind is EventKind.REMINDER
+    assert reminder.event.duration_s == 61 * 60
+
+
+async def test_unsubscribe(store: Store) -> None:
+    await store.subscribe(sub("C1"))
+    await store.subscribe(sub("C1", provider="anthropic"))
+    assert await store.unsubscribe("slack", "C1", "anthropic") == 1
+    assert [s.provider for s in await store.channel_subscriptions("slack", "C1")] == ["openai"]
+    assert await store.unsubscribe("slack", "C1", None) == 1
+    assert await store.unsubscribe("slack", "C1", None) == 0
+
+
+async def test_local_sinks_receive_every_event(store_url: str) -> None:
+    store = Store(store_url, local_sinks=["console"])
+    await store.initialize()
+    try:
+        await commit(store, event(EventKind.SOURCE_UNREACHABLE, Severity.OPERATIONAL))
+        [row] = await store.due_deliveries(NOW)
+        assert (row.platform, row.event.kind) == ("console", EventKind.SOURCE_UNREACHABLE)
+        await store.mark_delivered(row, None, NOW)
+        assert [r.status for r in await store.outbox_rows()] == [SENT]
+    finally:
+        await store.aclose()
