@@ -77,7 +77,7 @@ def commands(config: Config, store: Store) -> CommandService:
 
 def slack_config(config: Config, api_url: str, **changes: object) -> SlackConfig:
     assert config.slack is not None
-    return config.slack.model_copy(update={"api_url": api_url, **changes})
+    return SlackConfig.model_validate({**config.slack.model_dump(), "api_url": api_url, **changes})
 
 
 def make_event(kind: EventKind, **changes: object) -> Event:

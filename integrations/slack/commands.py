@@ -1,0 +1,160 @@
+"""Slash-command listeners: `/is-chatgpt-down` and `/statusbot subscribe|unsubscribe|list|help`.
+
+Each listener acks at once (Slack allows 3 s), then answers through `respond()` (the
+command's response_url). Docs: https://api.slack.com/interactivity/slash-commands and
+https://slack.dev/bolt-python/concepts/commands
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.commands import CommandService, clean_args
+from bot.config import SlackConfig
+from bot.errors import CommandError
+from integrations.slack.blocks import plain_blocks, report_blocks
+from integrations.slack.errors import api_error_code
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+APOLOGY = "Sorry, something went wrong on my side while handling that. Please try again."
+INVITE_ME = (
+    "I can't post in this channel yet. Invite me first: `/invite @statusbot`, "
+    "then run the command again."
+)
+ADMINS_ONLY = (
+    "Only workspace admins and owners can change this channel's alerts here "
+    "(or people listed in the bot's `slack.allow_users`). Ask one of them."
+)
+STATUS_COMMAND = "/is-chatgpt-down"
+MANAGE_COMMAND = "/statusbot"
+
+Reply = Callable[..., Awaitable[Any]]
+
+
+class SlackCommands:
+    """The listeners, bound to one CommandService and the Slack section of the config."""
+
+    def __init__(self, commands: CommandService, config: SlackConfig) -> None:
+        self.commands = commands
+        self.config = config
+
+    def register(self, app: AsyncApp) -> None:
+        app.command(STATUS_COMMAND)(self.is_down)
+        app.command(MANAGE_COMMAND)(self.statusbot)
+
+    # --- /is-chatgpt-down --------------------------------------------------------
+
+    async def is_down(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        """Verdict first; ephemeral unless the user typed `public`."""
+        await ack()
+        public = False
+        try:
+            words = clean_args(command.get("text")).split()
+            if words and words[-1].lower() == "public":
+                public, words = True, words[:-1]
+            report = await self.commands.status(" ".join(words) or None)
+            text, blocks = report_blocks(report)
+            await respond(
+                text=text,
+                blocks=blocks,
+                response_type="in_channel" if public else "ephemeral",
+                replace_original=False,
+            )
+        except Exception as exc:  # noqa: BLE001 - the user always gets an answer
+            await self._answer_failure(respond, exc, command)
+
+    # --- /statusbot ----------------------------------------------------------------
+
+    async def statusbot(
+        self,
+        ack: AsyncAck,
+        command: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
+        await ack()
+        try:
+            text = clean_args(command.get("text"))
+            verb, _, rest = text.partition(" ")
+            answer = await self._run(verb.lower(), rest, command, client)
+            await respond(text=answer, blocks=plain_blocks(answer), response_type="ephemeral")
+        except Exception as exc:  # noqa: BLE001 - the user always gets an answer
+            await self._answer_failure(respond, exc, command)
+
+    async def _run(
+        self, verb: str, rest: str, command: dict[str, Any], client: AsyncWebClient
+    ) -> str:
+        channel = str(command.get("channel_id") or "")
+        if verb in ("", "help"):
+            return self.commands.help()
+        if verb == "list":
+            return await self.commands.list(PLATFORM, channel)
+        if verb in ("subscribe", "sub", "unsubscribe", "unsub"):
+            await self._check_manager(client, str(command.get("user_id") or ""))
+            if verb.startswith("unsub"):
+                return await self.commands.unsubscribe(PLATFORM, channel, rest)
+            self.commands.parse_subscribe(rest)  # refuse bad arguments before any API call
+            await self._check_can_post(client, channel)
+            return await self.commands.subscribe(
+                PLATFORM,
+                str(command.get("team_id") or "") or None,
+                channel,
+                rest,
+                user_id=str(command.get("user_id") or "") or None,
+            )
+        shown = verb if len(verb) <= 30 else verb[:30] + "…"
+        raise CommandError(f"I don't know the command '{shown}'.\n{self.commands.help()}")
+
+    async def _check_manager(self, client: AsyncWebClient, user_id: str) -> None:
+        """managers: anyone, or workspace admins/owners plus `allow_users`."""
+        if self.config.managers == "anyone" or user_id in self.config.allow_users:
+            return
+        response = await client.users_info(user=user_id)
+        user = response.get("user") or {}
+        if not (user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")):
+            raise CommandError(ADMINS_ONLY)
+
+    async def _check_can_post(self, client: AsyncWebClient, channel: str) -> None:
+        """Alerts are useless if we cannot post: a private channel needs an invite first."""
+        try:
+            response = await client.conversations_info(channel=channel)
+        except SlackApiError as exc:
+            if api_error_code(exc) in ("channel_not_found", "not_in_channel"):
+                raise CommandError(INVITE_ME) from None
+            raise
+        info = response.get("channel") or {}
+        if info.get("is_archived"):
+            raise CommandError("This channel is archived; I can't post alerts here.")
+        if info.get("is_im") or info.get("is_mpim"):
+            return
+        if not info.get("is_member"):
+            raise CommandError(INVITE_ME)
+
+    async def _answer_failure(
+        self, respond: AsyncRespond, exc: Exception, command: dict[str, Any]
+    ) -> None:
+        if isinstance(exc, CommandError):
+            message = str(exc)
+        else:
+            # Log the kind and where, never the payload (it carries tokens and URLs).
+            log.error(
+                "slack command %s failed: %s",
+                command.get("command"),
+                type(exc).__name__,
+                exc_info=exc,
+            )
+            message = APOLOGY
+        try:
+            await respond(text=message, blocks=plain_blocks(message), response_type="ephemeral")
+        except Exception as reply_exc:  # noqa: BLE001 - nothing more we can do
+            log.warning("slack command answer failed: %s", type(reply_exc).__name__)

@@ -1,0 +1,92 @@
+"""SlackPlatform: the connection that serves commands (Socket Mode or HTTP) plus the notifier.
+
+Socket Mode (default): https://api.slack.com/apis/socket-mode, via slack-bolt's
+AsyncSocketModeHandler. HTTP mode: https://api.slack.com/apis/http (see http_mode.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.commands import CommandService
+from bot.config import SlackConfig
+from integrations.slack.commands import SlackCommands
+from integrations.slack.http_mode import SlackHttpServer
+from integrations.slack.notifier import SlackNotifier
+
+log = logging.getLogger(__name__)
+
+
+class SlackPlatform:
+    """Implements bot.notify.ChatPlatform for one Slack workspace."""
+
+    CONNECT_TIMEOUT_S = 30.0
+    RATE_LIMIT_RETRIES = 2
+
+    def __init__(self, config: SlackConfig, commands: CommandService) -> None:
+        self.config = config
+        token = config.bot_token.get_secret_value()
+        self.client = AsyncWebClient(token=token, base_url=config.api_url)
+        self.client.retry_handlers.append(
+            AsyncRateLimitErrorRetryHandler(max_retry_count=self.RATE_LIMIT_RETRIES)
+        )
+        signing_secret = config.signing_secret.get_secret_value() if config.signing_secret else ""
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=signing_secret,
+            # Socket Mode requests carry no signature; bolt skips the check for them.
+            request_verification_enabled=True,
+            logger=logging.getLogger("slack_bolt"),
+        )
+        SlackCommands(commands, config).register(self.app)
+        self.notifier = SlackNotifier(token, config.api_url)
+        self._socket: AsyncSocketModeHandler | None = None
+        self._http: SlackHttpServer | None = None
+
+    async def start(self) -> None:
+        """Connect (Socket Mode) or listen (HTTP mode); returns once commands can arrive."""
+        if self.config.mode == "http":
+            assert self.config.signing_secret is not None  # the config validator requires it
+            self._http = SlackHttpServer(
+                self.app, self.config.http, self.config.signing_secret.get_secret_value()
+            )
+            await self._http.start()
+            return
+        assert self.config.app_token is not None  # the config validator requires it
+        self._socket = AsyncSocketModeHandler(
+            self.app, self.config.app_token.get_secret_value(), logger=log
+        )
+        try:
+            # slack-sdk retries forever on failure; a bad token or URL must fail start-up.
+            async with asyncio.timeout(self.CONNECT_TIMEOUT_S):
+                await self._socket.connect_async()
+        except TimeoutError:
+            await self._socket.close_async()
+            self._socket = None
+            raise ConnectionError("slack: Socket Mode did not connect in time") from None
+        log.info("slack Socket Mode connected")
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._http is not None:
+            await self._http.stop()
+            self._http = None
+        await self.notifier.aclose()
+
+    @property
+    def connected(self) -> bool:
+        if self._http is not None:
+            return self._http.running
+        if self._socket is None:
+            return False
+        client = self._socket.client
+        session = client.current_session
+        return not client.closed and session is not None and not session.closed
