@@ -1,0 +1,194 @@
+"""Slash commands: `/is-chatgpt-down` and `/statusbot subscribe|unsubscribe|list`.
+
+Upstream: https://discord.com/developers/docs/interactions/application-commands and
+https://discordpy.readthedocs.io/en/stable/interactions/api.html#commandtree.
+Handlers parse Discord's options, check permissions, call the platform-neutral
+CommandService and render its answer. Every failure becomes a short ephemeral message.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.app_commands import Choice
+
+from bot.commands import CommandService
+from bot.errors import CommandError
+from integrations.discord.embeds import EmbedLimits, cut, status_embed
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+CHOICE_NAME_LIMIT = 100
+# What the bot itself needs in a channel to keep a living card there.
+BOT_NEEDS: tuple[tuple[str, str], ...] = (
+    ("view_channel", "View Channel"),
+    ("send_messages", "Send Messages"),
+    ("embed_links", "Embed Links"),
+    ("create_public_threads", "Create Public Threads"),
+    ("send_messages_in_threads", "Send Messages in Threads"),
+)
+SEVERITY_CHOICES = [
+    Choice(name="Degraded and worse", value="degraded"),
+    Choice(name="Partial outage and worse", value="partial"),
+    Choice(name="Major outage only", value="major"),
+]
+THREAD_TYPES = (
+    discord.ChannelType.public_thread,
+    discord.ChannelType.private_thread,
+    discord.ChannelType.news_thread,
+)
+
+
+def missing_bot_permissions(granted: discord.Permissions) -> list[str]:
+    """Names of the channel permissions the bot lacks, in Discord's own words."""
+    return [label for flag, label in BOT_NEEDS if not getattr(granted, flag)]
+
+
+def subscribe_args(
+    providers: str | None,
+    components: str | None,
+    min_severity: str | None,
+    remind_minutes: int | None,
+) -> str:
+    """Discord's separate options as the CommandService's one-line argument string."""
+    parts = (providers or "").split()
+    for name in (components or "").split(","):
+        name = name.strip()
+        if not name:
+            continue
+        if " " in name:
+            raise CommandError(
+                f"Component filters are one word each (they match inside names): try "
+                f"'{max(name.split(), key=len)}' instead of '{cut(name, 40)}'."
+            )
+        parts.append(f"component:{name}")
+    if min_severity:
+        parts.append(f"min:{min_severity}")
+    if remind_minutes is not None:
+        parts.append(f"remind:{remind_minutes}")
+    return " ".join(parts)
+
+
+def install_commands(tree: app_commands.CommandTree, service: CommandService) -> None:
+    """Add both commands and the error handler to `tree`."""
+
+    async def provider_autocomplete(_: discord.Interaction, current: str) -> list[Choice[str]]:
+        # Several providers may be typed; complete the last word, keep the ones before.
+        words = current.split()
+        done = words[:-1] if words and not current.endswith(" ") else words
+        last = words[-1] if words and not current.endswith(" ") else ""
+        return [
+            Choice(name=cut(label, CHOICE_NAME_LIMIT), value=" ".join([*done, key]))
+            for label, key in service.provider_choices(last)
+        ]
+
+    @app_commands.command(
+        name="is-chatgpt-down",
+        description="Is ChatGPT, Claude or Gemini down right now? Official status, verdict first.",
+    )
+    @app_commands.describe(
+        provider="openai, anthropic, google, or an alias such as chatgpt, claude, gemini",
+        public="Show the answer to the whole channel (default: only you)",
+    )
+    @app_commands.autocomplete(provider=provider_autocomplete)
+    async def is_down(
+        interaction: discord.Interaction, provider: str | None = None, public: bool = False
+    ) -> None:
+        report = await service.status(provider)
+        await interaction.response.send_message(embed=status_embed(report), ephemeral=not public)
+
+    statusbot = app_commands.Group(
+        name="statusbot",
+        description="Outage alerts for AI providers in this channel",
+        default_permissions=discord.Permissions(manage_channels=True),
+        guild_only=True,
+    )
+
+    @statusbot.command(name="subscribe", description="Post outage alerts in this channel")
+    @app_commands.describe(
+        providers="One or more of openai, anthropic, google (default: openai)",
+        components="Only these components, comma-separated words, e.g. Login, API",
+        min_severity="Least severe problem worth an alert",
+        remind_minutes="Remind in the thread every N minutes while it lasts (0 = off)",
+    )
+    @app_commands.autocomplete(providers=provider_autocomplete)
+    @app_commands.choices(min_severity=SEVERITY_CHOICES)
+    @app_commands.checks.has_permissions(manage_channels=True)
+    async def subscribe(
+        interaction: discord.Interaction,
+        providers: str | None = None,
+        components: str | None = None,
+        min_severity: Choice[str] | None = None,
+        remind_minutes: app_commands.Range[int, 0, 1440] | None = None,
+    ) -> None:
+        channel_id = _alert_channel_id(interaction)
+        missing = missing_bot_permissions(interaction.app_permissions)
+        if missing:
+            raise CommandError(
+                f"I can't keep alerts in this channel: I'm missing {', '.join(missing)}. "
+                "Ask an admin to grant them to my role here, then subscribe again."
+            )
+        args = subscribe_args(
+            providers, components, min_severity.value if min_severity else None, remind_minutes
+        )
+        text = await service.subscribe(
+            PLATFORM, str(interaction.guild_id), channel_id, args, str(interaction.user.id)
+        )
+        await interaction.response.send_message(text)
+
+    @statusbot.command(name="unsubscribe", description="Stop outage alerts in this channel")
+    @app_commands.describe(provider="Only this provider (default: everything)")
+    @app_commands.autocomplete(provider=provider_autocomplete)
+    @app_commands.checks.has_permissions(manage_channels=True)
+    async def unsubscribe(interaction: discord.Interaction, provider: str | None = None) -> None:
+        text = await service.unsubscribe(PLATFORM, _alert_channel_id(interaction), provider)
+        await interaction.response.send_message(text)
+
+    @statusbot.command(name="list", description="What this channel is subscribed to")
+    async def list_subscriptions(interaction: discord.Interaction) -> None:
+        text = await service.list(PLATFORM, str(interaction.channel_id))
+        await interaction.response.send_message(cut(text, EmbedLimits.CONTENT), ephemeral=True)
+
+    tree.add_command(is_down)
+    tree.add_command(statusbot)
+    tree.on_error = _on_error  # type: ignore[method-assign]
+
+
+def _alert_channel_id(interaction: discord.Interaction) -> str:
+    channel = interaction.channel
+    if channel is not None and getattr(channel, "type", None) in THREAD_TYPES:
+        raise CommandError(
+            "Run this in the text channel itself: alert cards open their own threads."
+        )
+    return str(interaction.channel_id)
+
+
+async def _on_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+    """Every failure becomes one short private message; tracebacks go to the log only."""
+    original = getattr(error, "original", error)
+    if isinstance(original, CommandError):
+        text = str(original)
+    elif isinstance(error, app_commands.MissingPermissions):
+        text = "You need the **Manage Channels** permission to change this channel's alerts."
+    elif isinstance(error, app_commands.NoPrivateMessage):
+        text = "Use this command in a server channel."
+    elif isinstance(error, app_commands.TransformerError | app_commands.CommandNotFound):
+        text = "I couldn't read that command; please pick the options from the list."
+    else:
+        log.error(
+            "command %s failed",
+            getattr(interaction.command, "qualified_name", "?"),
+            exc_info=original,
+        )
+        text = "Something went wrong on my side; please try again in a minute."
+    text = cut(text, EmbedLimits.CONTENT)
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not tell the user about a failed command")

@@ -1,0 +1,172 @@
+"""The living incident card on Discord: one embed edited in place, a thread with the timeline.
+
+Upstream API: https://discord.com/developers/docs/resources/message#create-message and
+https://discord.com/developers/docs/resources/channel#start-thread-from-message.
+Everything goes over REST through discord.py's own HTTP client (no message cache needed).
+Posts carry `nonce` + `enforce_nonce`, so a retry after a crash returns the message that
+already exists instead of posting a second one. discord.py waits out 429s itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import ClassVar
+
+import aiohttp
+import discord
+
+from bot.errors import PermanentDeliveryError, TransientDeliveryError
+from bot.events import EventKind
+from bot.notify import CardRef, Delivery, SaveCard
+from bot.render import thread_text
+from integrations.discord.embeds import EmbedLimits, card_embed, cut, restoration_notice
+
+log = logging.getLogger(__name__)
+
+# https://discord.com/developers/docs/topics/opcodes-and-status-codes#json-json-error-codes
+UNKNOWN_CHANNEL = 10003
+UNKNOWN_MESSAGE = 10008
+THREAD_ALREADY_EXISTS = 160004
+
+
+class DiscordNotifier:
+    """Delivers outbox rows to Discord channels; see bot.notify.Notifier for the contract."""
+
+    platform: ClassVar[str] = "discord"
+    per_channel_interval_s: ClassVar[float] = 0.0  # discord.py paces per bucket itself
+    THREAD_ARCHIVE_MINUTES: ClassVar[int] = 10080  # a week: long incidents keep their thread
+    REQUEST_TIMEOUT_S: ClassVar[float] = 30.0
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+
+    async def deliver(self, delivery: Delivery, save_card: SaveCard) -> CardRef:
+        """Apply the delivery's event to its card; raise only DeliveryError subclasses."""
+        try:
+            async with asyncio.timeout(self.REQUEST_TIMEOUT_S):
+                return await self._deliver(delivery, save_card)
+        except discord.RateLimited as exc:
+            raise TransientDeliveryError("discord rate limit", exc.retry_after) from None
+        except (discord.Forbidden, discord.NotFound) as exc:
+            reason = f"discord {exc.status} (code {exc.code}): {exc.text or 'no access'}"
+            log.warning(
+                "channel %s refused delivery %s: %s", delivery.channel_id, delivery.id, reason
+            )
+            raise PermanentDeliveryError(reason) from None
+        except discord.HTTPException as exc:
+            raise _classify(exc) from None
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise TransientDeliveryError(f"network: {type(exc).__name__}") from None
+
+    async def aclose(self) -> None:
+        """The client belongs to the platform, which closes it."""
+
+    # --- steps ---------------------------------------------------------------------
+
+    async def _deliver(self, delivery: Delivery, save_card: SaveCard) -> CardRef:
+        event, card = delivery.event, delivery.card
+        if card is None:
+            return await self._post_card(delivery, save_card, nonce=delivery.key)
+        if event.kind is EventKind.REMINDER:
+            await self._thread_say(delivery, card, thread_text(event))
+            return card
+        try:
+            await (
+                self._channel(delivery)
+                .get_partial_message(int(card.message_id))
+                .edit(embed=card_embed(event))
+            )
+        except discord.NotFound as exc:
+            if exc.code != UNKNOWN_MESSAGE:
+                raise
+            # Someone deleted the card: a fresh one keeps the channel informed.
+            log.info(
+                "card %s in %s was deleted; posting a new one", card.message_id, delivery.channel_id
+            )
+            return await self._post_card(delivery, save_card, nonce=delivery.key + "n")
+        if card.thread_id is None:
+            card = await self._open_thread(delivery, card, save_card)
+        await self._thread_say(delivery, card, thread_text(event))
+        if event.kind is EventKind.RESTORED:
+            await self._channel(delivery).send(
+                content=restoration_notice(event),
+                reference=discord.MessageReference(
+                    message_id=int(card.message_id),
+                    channel_id=int(delivery.channel_id),
+                    fail_if_not_exists=False,
+                ),
+                mention_author=False,
+                nonce=delivery.key + "r",
+            )
+        return card
+
+    async def _post_card(self, delivery: Delivery, save_card: SaveCard, nonce: str) -> CardRef:
+        """Post the card, save it at once (a crash after this must not re-post), then thread it."""
+        message = await self._channel(delivery).send(embed=card_embed(delivery.event), nonce=nonce)
+        card = CardRef(message_id=str(message.id))
+        await save_card(card)
+        card = await self._open_thread(delivery, card, save_card)
+        await self._thread_say(delivery, card, thread_text(delivery.event))
+        return card
+
+    async def _open_thread(self, delivery: Delivery, card: CardRef, save_card: SaveCard) -> CardRef:
+        """A public thread on the card (its id is the card's id); already there is fine."""
+        event = delivery.event
+        name = cut(f"{event.page_name}: {event.title}", EmbedLimits.THREAD_NAME)
+        try:
+            await self.client.http.start_thread_with_message(
+                int(delivery.channel_id),
+                int(card.message_id),
+                name=name,
+                auto_archive_duration=self.THREAD_ARCHIVE_MINUTES,
+                rate_limit_per_user=None,
+            )
+        except discord.HTTPException as exc:
+            if exc.code != THREAD_ALREADY_EXISTS:
+                if isinstance(exc, discord.Forbidden):
+                    # No thread permission: the card alone still carries the full state.
+                    log.warning("cannot open a thread in %s: %s", delivery.channel_id, exc.text)
+                    return card
+                raise
+        card = CardRef(message_id=card.message_id, thread_id=card.message_id)
+        await save_card(card)
+        return card
+
+    async def _thread_say(self, delivery: Delivery, card: CardRef, text: str) -> None:
+        """One timeline line in the card's thread; a thread a moderator removed is skipped."""
+        if card.thread_id is None:
+            return
+        thread = self.client.get_partial_messageable(
+            int(card.thread_id), type=discord.ChannelType.public_thread
+        )
+        try:
+            await thread.send(content=cut(text, EmbedLimits.CONTENT), nonce=delivery.key + "t")
+        except (discord.Forbidden, discord.NotFound) as exc:
+            log.warning("thread %s refused an update: %s", card.thread_id, exc.text)
+
+    def _channel(self, delivery: Delivery) -> discord.PartialMessageable:
+        guild_id = int(delivery.workspace_id) if delivery.workspace_id else None
+        return self.client.get_partial_messageable(
+            int(delivery.channel_id), guild_id=guild_id, type=discord.ChannelType.text
+        )
+
+
+def _classify(exc: discord.HTTPException) -> TransientDeliveryError | PermanentDeliveryError:
+    """Map an HTTP error discord.py gave up on to what the outbox should do."""
+    if exc.status == 401:
+        return PermanentDeliveryError("discord token rejected (401)", workspace_wide=True)
+    if exc.status == 429:
+        retry_after = exc.response.headers.get("Retry-After") if exc.response else None
+        return TransientDeliveryError("discord rate limit", _seconds(retry_after))
+    if exc.status >= 500:
+        return TransientDeliveryError(f"discord {exc.status}")
+    # Other 4xx mean we sent something Discord refuses; retrying spends attempts, not channels.
+    return TransientDeliveryError(f"discord {exc.status} (code {exc.code}): {exc.text}")
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,121 @@
+"""The Discord connection: log in, sync slash commands, hold the gateway open.
+
+Upstream: https://discord.com/developers/docs/topics/gateway and
+https://discordpy.readthedocs.io/en/stable/api.html#client. Intents are `guilds` only: no
+privileged intents and no message content, because the bot only answers slash commands
+and posts over REST.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import discord
+import yarl
+from discord import app_commands
+
+from bot.commands import CommandService
+from bot.config import DiscordConfig
+from bot.errors import ConfigError
+from integrations.discord.commands import install_commands
+from integrations.discord.notifier import DiscordNotifier
+
+log = logging.getLogger(__name__)
+
+
+def point_at(api_base_url: str, gateway_url: str) -> None:
+    """Send discord.py's REST calls and gateway to these addresses (class attributes, so
+    process-wide: every client in one process talks to the same Discord)."""
+    discord.http.Route.BASE = api_base_url.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+def minimal_intents() -> discord.Intents:
+    intents = discord.Intents.none()
+    intents.guilds = True
+    return intents
+
+
+class StatusBotClient(discord.Client):
+    """A discord.Client whose setup_hook syncs the command tree before the gateway opens."""
+
+    def __init__(self, guild_ids: list[int], guild_ready_timeout: float) -> None:
+        super().__init__(intents=minimal_intents(), guild_ready_timeout=guild_ready_timeout)
+        self.guild_ids = guild_ids
+        self.tree = app_commands.CommandTree(self)
+
+    async def setup_hook(self) -> None:
+        # Guild commands appear at once; global ones can take a while to reach every client.
+        if self.guild_ids:
+            for guild_id in self.guild_ids:
+                guild = discord.Object(id=guild_id)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+                log.info("synced %d commands to guild %s", len(synced), guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d global commands", len(synced))
+
+
+class DiscordPlatform:
+    """The ChatPlatform for Discord: `start()` returns once READY, `stop()` closes."""
+
+    READY_TIMEOUT_S = 30.0
+    GUILD_READY_TIMEOUT_S = 2.0  # discord.py waits this long after the last GUILD_CREATE
+
+    def __init__(
+        self,
+        config: DiscordConfig,
+        commands: CommandService,
+        guild_ready_timeout: float | None = None,
+    ) -> None:
+        self.config = config
+        self.client = StatusBotClient(
+            config.guild_ids,
+            self.GUILD_READY_TIMEOUT_S if guild_ready_timeout is None else guild_ready_timeout,
+        )
+        install_commands(self.client.tree, commands)
+        self.notifier = DiscordNotifier(self.client)
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def connected(self) -> bool:
+        return self.client.is_ready() and not self.client.is_closed()
+
+    async def start(self) -> None:
+        """Log in (which syncs commands), open the gateway in the background, wait for READY."""
+        point_at(self.config.api_base_url, self.config.gateway_url)
+        try:
+            await self.client.login(self.config.token.get_secret_value())
+        except discord.LoginFailure:
+            await self.client.close()
+            raise ConfigError("discord.token: Discord rejected the bot token") from None
+        self._task = asyncio.create_task(
+            self.client.connect(reconnect=True), name="discord-gateway"
+        )
+        ready = asyncio.create_task(self.client.wait_until_ready(), name="discord-ready")
+        done, _ = await asyncio.wait(
+            {self._task, ready}, timeout=self.READY_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED
+        )
+        if ready not in done:
+            ready.cancel()
+            failure = (
+                self._task.exception()
+                if self._task in done and not self._task.cancelled()
+                else None
+            )
+            await self.stop()
+            if isinstance(failure, discord.LoginFailure | discord.PrivilegedIntentsRequired):
+                raise ConfigError(f"discord: {failure}") from None
+            raise ConnectionError(f"discord gateway not ready after {self.READY_TIMEOUT_S}s")
+        log.info("discord connected as %s", self.client.user)
+
+    async def stop(self) -> None:
+        await self.client.close()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+            self._task = None
