@@ -448,6 +448,11 @@ class FakeDiscord:
         guild_id = params.get("guild")
         stored = []
         for definition in body:
+            if definition.get("default_member_permissions") is not None:
+                # Discord answers with the bitfield as a string, whatever was sent.
+                definition["default_member_permissions"] = str(
+                    definition["default_member_permissions"]
+                )
             stored.append(
                 {
                     **definition,
