@@ -1,0 +1,222 @@
+"""End to end: the real `python -m bot run` process, a fake status page and the fake Slack.
+
+Subscribe by slash command -> the page degrades -> one card -> an official update edits it
+and replies in its thread -> resolution turns it green with a broadcast duration notice.
+A channel deleted mid-incident gets its subscription disabled; the others keep their cards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from fakes.slack import FakeSlack
+from fakes.statuspage import FakeStatusPage
+from tests.slack.conftest import APP_TOKEN, BOT_TOKEN
+
+pytestmark = pytest.mark.slow
+
+SUMMARY = "/api/v2/summary.json"
+ALERTS, DOOMED = "C0ALERTS", "C0DOOMED"
+INCIDENT_TITLE = "Elevated error rates for ChatGPT"
+
+
+def _iso(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def summary(component_status: str, updates: list[tuple[str, str]] = ()) -> bytes:
+    """A Statuspage summary.json; `updates` (status, body) oldest first open one incident."""
+    now = datetime.now(UTC)
+    page = {"id": "page1", "name": "OpenAI", "url": "https://status.openai.com"}
+    incidents: list[dict[str, Any]] = []
+    if updates:
+        incidents.append(
+            {
+                "id": "inc1",
+                "name": INCIDENT_TITLE,
+                "status": updates[-1][0],
+                "impact": "major",
+                "created_at": _iso(STARTED),
+                "updated_at": _iso(now),
+                "started_at": _iso(STARTED),
+                "shortlink": "https://stspg.io/inc1",
+                "page_id": "page1",
+                "components": [{"id": "c1", "name": "ChatGPT", "status": component_status}],
+                "incident_updates": [
+                    {
+                        "id": f"u{i}",
+                        "incident_id": "inc1",
+                        "status": status,
+                        "body": body,
+                        "created_at": _iso(now),
+                        "display_at": _iso(now),
+                        "updated_at": _iso(now),
+                    }
+                    for i, (status, body) in reversed(list(enumerate(updates)))
+                ],
+            }
+        )
+    body = {
+        "page": page,
+        "status": {"indicator": "major" if updates else "none", "description": "x"},
+        "components": [
+            {"id": "c1", "name": "ChatGPT", "status": component_status, "page_id": "page1"},
+            {"id": "c2", "name": "API", "status": "operational", "page_id": "page1"},
+        ],
+        "incidents": incidents,
+        "scheduled_maintenances": [],
+    }
+    return json.dumps(body).encode()
+
+
+STARTED = datetime.now(UTC)
+
+
+async def until(check: Callable[[], Any], what: str, within: float = 20.0) -> Any:
+    """Poll `check` until it returns something truthy; fail naming `what`."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+async def page() -> AsyncIterator[FakeStatusPage]:
+    async with FakeStatusPage() as fake:
+        fake.set_payload(SUMMARY, summary("operational"))
+        yield fake
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, slack: FakeSlack, page: FakeStatusPage) -> AsyncIterator[Path]:
+    """The real bot process; yields its log file."""
+    config = {
+        "store": {"url": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"},
+        "providers": {
+            "openai": {
+                "name": "OpenAI",
+                "aliases": ["chatgpt"],
+                "sources": [
+                    {
+                        "kind": "statuspage",
+                        "url": page.url(SUMMARY),
+                        "interval": 1,
+                        "flap_window": 0,
+                        "timeout": 2,
+                    }
+                ],
+            }
+        },
+        "slack": {
+            "bot_token": "${SLACK_BOT_TOKEN}",
+            "app_token": "${SLACK_APP_TOKEN}",
+            "api_url": slack.api_url,
+        },
+        "console": {"enabled": False},
+    }
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(yaml.safe_dump(config))
+    log_file = tmp_path / "bot.log"
+    env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN}
+    with log_file.open("wb") as log:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--config", str(config_file),
+            stdout=log, stderr=asyncio.subprocess.STDOUT, env=env,
+        )  # fmt: skip
+    try:
+        await until(lambda: slack.socket_connected or process.returncode is not None, "connect")
+        assert process.returncode is None, log_file.read_text()
+        yield log_file
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), 15)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+async def test_incident_lifecycle_in_slack(
+    slack: FakeSlack, page: FakeStatusPage, bot: Path
+) -> None:
+    for channel in (ALERTS, DOOMED):
+        run = await slack.slash_command("/statusbot", "subscribe chatgpt", channel_id=channel)
+        assert "Subscribed this channel to OpenAI" in run.text, run.text
+    await until(lambda: page.count(SUMMARY) >= 1, "the silent baseline poll")
+
+    # The page degrades: one card per channel, with the official text in its thread.
+    page.set_payload(
+        SUMMARY,
+        summary("partial_outage", [("investigating", "We are investigating errors.")]),
+    )
+    for channel in (ALERTS, DOOMED):
+        await until(lambda c=channel: slack.top_level(c), f"the card in {channel}")
+    card = slack.top_level(ALERTS)[0]
+    assert INCIDENT_TITLE in str(card.blocks)
+    assert card.metadata["event_type"] == "statusbot_delivery"
+
+    # The channel disappears; a new official update edits the surviving card in place.
+    slack.delete_channel(DOOMED)
+    page.set_payload(
+        SUMMARY,
+        summary(
+            "partial_outage",
+            [
+                ("investigating", "We are investigating errors."),
+                ("identified", "A bad deploy was identified; rolling back."),
+            ],
+        ),
+    )
+    await until(
+        lambda: any("rolling back" in r.text for r in slack.replies(ALERTS, card.ts)),
+        "the update in the card's thread",
+    )
+    assert "rolling back" in str(card.blocks)
+    assert card.edits, "the card was not edited in place"
+
+    listed = await until_listed(slack, DOOMED, "DISABLED")
+    assert "channel_not_found" in listed
+
+    # Resolved: the card turns green and the notice with the duration is broadcast.
+    page.set_payload(SUMMARY, summary("operational"))
+    notice = await until(
+        lambda: [r for r in slack.replies(ALERTS, card.ts) if r.reply_broadcast],
+        "the broadcast restored notice",
+    )
+    assert "restored after" in notice[0].text
+    assert card.blocks[0]["text"]["text"].startswith("🟢 OpenAI: Restored after")
+    assert len(slack.top_level(ALERTS)) == 1, "the card was posted twice"
+    log = read_log(bot)
+    assert "statusbot started" in log
+    assert BOT_TOKEN not in log
+    assert APP_TOKEN not in log
+
+
+def read_log(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+async def until_listed(slack: FakeSlack, channel: str, needle: str) -> str:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        run = await slack.slash_command("/statusbot", "list", channel_id=channel)
+        if needle in run.text:
+            return run.text
+        await asyncio.sleep(0.3)
+    raise AssertionError(f"'{needle}' never showed in /statusbot list for {channel}")
