@@ -251,7 +251,7 @@ class FakeDiscord:
         definition = self._command(channel.guild_id, command)
         data_options = _options(definition, subcommand, options or {}, focused)
         interaction_id, token = wire.snowflake(), f"itok-{wire.snowflake()}"
-        payload = {
+        payload: dict[str, Any] = {
             "id": str(interaction_id),
             "application_id": str(self.app_id),
             "type": 4 if focused else 2,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import aiohttp
 import discord
@@ -35,7 +35,9 @@ class DiscordNotifier:
 
     platform: ClassVar[str] = "discord"
     per_channel_interval_s: ClassVar[float] = 0.0  # discord.py paces per bucket itself
-    THREAD_ARCHIVE_MINUTES: ClassVar[int] = 10080  # a week: long incidents keep their thread
+    THREAD_ARCHIVE_MINUTES: ClassVar[Literal[10080]] = (
+        10080  # a week: long incidents keep their thread
+    )
     REQUEST_TIMEOUT_S: ClassVar[float] = 30.0
 
     def __init__(self, client: discord.Client) -> None:

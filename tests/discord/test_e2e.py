@@ -1,0 +1,184 @@
+"""End to end: the real `python -m bot run` process, a fake status page and FakeDiscord.
+
+Subscribe by slash command over the gateway -> the page degrades -> one embed card with a
+thread -> outage edits it and adds to the thread -> resolution turns it green and replies
+to the card in the channel with the duration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.models import Severity
+from bot.render import SEVERITY_COLOUR
+from fakes.discord import FakeDiscord
+from fakes.statuspage import FakeStatusPage
+from tests.discord.conftest import TOKEN, eventually
+from tests.discord.test_commands import BOT_OK, MANAGE_CHANNELS
+
+pytestmark = pytest.mark.slow
+
+SUMMARY = "/api/v2/summary.json"
+TITLE = "Elevated error rates for ChatGPT"
+STARTED = datetime.now(UTC) - timedelta(minutes=47)
+CARD_DUMP = os.environ.get("STATUSBOT_DISCORD_CARD_DUMP")  # where to write the final card JSON
+
+
+def _iso(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def summary(component: str, impact: str = "none", updates: list[tuple[str, str]] = ()) -> bytes:
+    """A Statuspage summary.json; `updates` (status, body), oldest first, open one incident."""
+    now = _iso(datetime.now(UTC))
+    incidents: list[dict[str, Any]] = []
+    if updates:
+        incidents.append(
+            {
+                "id": "inc1",
+                "name": TITLE,
+                "status": updates[-1][0],
+                "impact": impact,
+                "created_at": _iso(STARTED),
+                "updated_at": now,
+                "started_at": _iso(STARTED),
+                "shortlink": "https://stspg.io/inc1",
+                "page_id": "page1",
+                "components": [{"id": "c1", "name": "ChatGPT", "status": component}],
+                "incident_updates": [
+                    {"id": f"u{i}", "incident_id": "inc1", "status": status, "body": body,
+                     "created_at": now, "display_at": now, "updated_at": now}
+                    for i, (status, body) in reversed(list(enumerate(updates)))
+                ],
+            }
+        )  # fmt: skip
+    body = {
+        "page": {"id": "page1", "name": "OpenAI", "url": "https://status.openai.com"},
+        "status": {"indicator": impact, "description": "x"},
+        "components": [
+            {"id": "c1", "name": "ChatGPT", "status": component, "page_id": "page1"},
+            {"id": "c2", "name": "API", "status": "operational", "page_id": "page1"},
+        ],
+        "incidents": incidents,
+        "scheduled_maintenances": [],
+    }
+    return json.dumps(body).encode()
+
+
+@pytest.fixture
+async def page() -> AsyncIterator[FakeStatusPage]:
+    async with FakeStatusPage() as fake_page:
+        fake_page.set_payload(SUMMARY, summary("operational"))
+        yield fake_page
+
+
+@pytest.fixture
+async def bot(
+    tmp_path: Path, fake: FakeDiscord, page: FakeStatusPage, guild_id: int
+) -> AsyncIterator[Path]:
+    """The real bot process connected to FakeDiscord; yields its log file."""
+    source = {"kind": "statuspage", "url": page.url(SUMMARY), "interval": 1, "flap_window": 0}
+    config = {
+        "store": {"url": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"},
+        "providers": {"openai": {"name": "OpenAI", "aliases": ["chatgpt"], "sources": [source]}},
+        "discord": {
+            "token": "${DISCORD_TOKEN}",
+            "guild_ids": [guild_id],
+            "api_base_url": fake.api_base_url,
+            "gateway_url": fake.gateway_url,
+        },
+        "console": {"enabled": False},
+    }
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(yaml.safe_dump(config))
+    log_file = tmp_path / "bot.log"
+    with log_file.open("wb") as log:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--config", str(config_file),
+            stdout=log, stderr=asyncio.subprocess.STDOUT,
+            env={**os.environ, "DISCORD_TOKEN": TOKEN},
+        )  # fmt: skip
+    try:
+        await eventually(lambda: fake.guild_commands.get(guild_id) or process.returncode, 20)
+        await fake.wait_identified(20)
+        assert process.returncode is None, log_file.read_text()
+        yield log_file
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), 15)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+async def test_incident_lifecycle_in_discord(
+    fake: FakeDiscord, page: FakeStatusPage, bot: Path, channel_id: int
+) -> None:
+    reply = await fake.interact(
+        "statusbot", {"providers": "chatgpt"}, subcommand="subscribe", channel_id=channel_id,
+        permissions=MANAGE_CHANNELS, app_permissions=BOT_OK,
+    )  # fmt: skip
+    assert "Subscribed this channel to OpenAI" in reply.content, _read(bot)
+    await eventually(lambda: page.count(SUMMARY) >= 1, 20)
+
+    page.set_payload(
+        SUMMARY, summary("degraded_performance", "minor", [("investigating", "Looking into it.")])
+    )
+    [card] = await eventually(lambda: fake.messages(channel_id), 20)
+    assert card["embeds"][0]["color"] == SEVERITY_COLOUR[Severity.DEGRADED]
+    thread_id = int(card["id"])
+    await eventually(lambda: thread_id in fake.channels and fake.messages(thread_id), 10)
+
+    page.set_payload(
+        SUMMARY,
+        summary(
+            "major_outage",
+            "critical",
+            [("investigating", "Looking into it."), ("identified", "Rolling back a deploy.")],
+        ),
+    )
+    await eventually(
+        lambda: any("Rolling back" in m["content"] for m in fake.messages(thread_id)), 20
+    )
+    assert "Rolling back a deploy." in card["embeds"][0]["description"]
+
+    page.set_payload(SUMMARY, summary("operational"))
+    notices = await eventually(lambda: fake.messages(channel_id)[1:], 20)
+
+    assert len(notices) == 1
+    assert "restored after" in notices[0]["content"]
+    assert notices[0]["message_reference"]["message_id"] == card["id"]
+    embed = card["embeds"][0]
+    assert embed["color"] == SEVERITY_COLOUR[Severity.OPERATIONAL]
+    assert "Restored after" in embed["title"]
+    # One card created, edited in place, its thread holding the official timeline.
+    creates = fake.calls_to("POST /channels/{channel}/messages", channel_id)
+    assert [c.status for c in creates] == [200, 200]  # the card and the restoration reply
+    assert len(fake.calls_to("PATCH /channels/{channel}/messages/{message}", channel_id)) >= 2
+    timeline = [m["content"] for m in fake.messages(thread_id)]
+    assert "Looking into it." in timeline[0]
+    assert "restored after" in timeline[-1]
+    if CARD_DUMP:
+        _dump({"card": embed, "thread": timeline, "notice": notices[0]["content"]})
+
+
+def _read(log: Path) -> str:
+    return log.read_text(errors="replace")
+
+
+def _dump(captured: dict[str, Any]) -> None:
+    """Save the real card for the docs and the report (set STATUSBOT_DISCORD_CARD_DUMP)."""
+    Path(str(CARD_DUMP)).write_text(json.dumps(captured, indent=2, ensure_ascii=False))
