@@ -1,0 +1,180 @@
+"""The command line as a user runs it: replay's JSON-lines contract, config errors, status."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.botproc import ROOT, write_config
+from tests.conftest import FIXTURES
+
+INCIDENT = FIXTURES / "openai_summary_2026-09-22_monitoring.json"
+RESOLVED = FIXTURES / "openai_summary_2026-09-24_operational.json"
+ANTHROPIC_INCIDENT = FIXTURES / "anthropic_summary_2026-10-07_monitoring.json"
+ANTHROPIC_OK = FIXTURES / "anthropic_summary_2026-09-15_operational.json"
+
+
+def bot(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+
+
+def jsonl(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def test_replay_open_incident_then_resolved_prints_degraded_then_restored() -> None:
+    result = bot("replay", "--format", "jsonl", str(INCIDENT), str(RESOLVED))
+    assert result.returncode == 0, result.stderr
+    events = jsonl(result.stdout)
+    assert [e["kind"] for e in events] == ["degraded", "restored"]
+    opened, restored = events
+    for event in events:
+        assert set(event) >= {
+            "kind",
+            "provider",
+            "component",
+            "incident_id",
+            "incident_title",
+            "status",
+            "at",
+        }
+        assert event["provider"] == "OpenAI"
+        assert event["incident_id"] == "01M34TAFM9WBGEBE3G1GBH4SE8"
+    assert opened["status"] == "monitoring"
+    assert opened["at"] == "2026-09-22T15:26:40Z"  # from the payload, not the wall clock
+    assert restored["at"] == "2026-09-24T23:39:27Z"
+    # First official update 2026-09-22T15:04:05Z to the resolved page.
+    assert restored["duration_s"] == 203722.0
+
+
+def test_replay_atlassian_incident_with_components() -> None:
+    result = bot("replay", "--format", "jsonl", str(ANTHROPIC_INCIDENT), str(ANTHROPIC_OK))
+    events = jsonl(result.stdout)
+    assert [e["kind"] for e in events] == ["outage", "restored"]
+    assert events[0]["components"] == ["Claude Console (platform.claude.com)"]
+    assert events[0]["provider"] == "Claude"
+
+
+def test_replay_text_format_is_readable() -> None:
+    result = bot("replay", str(INCIDENT), str(RESOLVED))
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    assert "DEGRADED OpenAI" in lines[0]
+    assert "RESTORED OpenAI" in lines[1] and "after 2 d 8 h" in lines[1]
+
+
+def test_replay_of_a_feed(tmp_path: Path) -> None:
+    result = bot("replay", "--format", "jsonl", str(FIXTURES / "xai_feed_2026-10-07.xml"))
+    assert result.returncode == 0, result.stderr
+    assert jsonl(result.stdout) == []  # all resolved history: nothing to announce
+
+
+def test_replay_reports_a_bad_file_and_goes_on(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"page": {"name": "OpenAI"', encoding="utf-8")
+    result = bot("replay", "--format", "jsonl", str(INCIDENT), str(broken), str(RESOLVED))
+    assert result.returncode == 1
+    assert [e["kind"] for e in jsonl(result.stdout)] == ["degraded", "restored"]
+    assert "broken.json" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_check_config_of_a_broken_file_exits_2_with_one_clear_line(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path / "bad.yaml",
+        {
+            "providers": {
+                "openai": {
+                    "name": "OpenAI",
+                    "sources": [
+                        {
+                            "kind": "statuspage",
+                            "url": "https://status.openai.com/api/v2/summary.json",
+                            "interval": 0,
+                        }
+                    ],
+                }
+            }
+        },
+    )
+    result = bot("check-config", str(config))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "bad.yaml" in lines[0]
+    assert "providers.openai.sources.0.interval" in lines[0]
+    assert "greater than or equal to 1" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_check_config_names_a_missing_variable_and_never_prints_secrets(tmp_path: Path) -> None:
+    config = tmp_path / "slack.yaml"
+    config.write_text(
+        "slack:\n  bot_token: ${SLACK_BOT_TOKEN}\n  app_token: ${SLACK_APP_TOKEN}\n",
+        encoding="utf-8",
+    )
+    missing = bot("check-config", str(config), env={"PATH": "/usr/bin:/bin"})
+    assert missing.returncode == 2
+    assert "slack.app_token" in missing.stderr or "slack.bot_token" in missing.stderr
+    assert "is not set" in missing.stderr
+    secret_env = {
+        "PATH": "/usr/bin:/bin",
+        "SLACK_BOT_TOKEN": "xoxb-very-secret-123456",
+        "SLACK_APP_TOKEN": "xapp-very-secret-654321",
+    }
+    ok = bot("check-config", str(config), env=secret_env)
+    assert ok.returncode == 0, ok.stderr
+    assert "socket mode" in ok.stdout
+    assert "very-secret" not in ok.stdout + ok.stderr
+
+
+def test_unknown_key_and_bad_yaml_are_clear(tmp_path: Path) -> None:
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("stor:\n  url: x\n", encoding="utf-8")
+    result = bot("check-config", str(typo))
+    assert result.returncode == 2 and "stor: unknown key" in result.stderr
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("providers: [\n", encoding="utf-8")
+    result = bot("check-config", str(broken))
+    assert result.returncode == 2 and "not valid YAML" in result.stderr
+    result = bot("check-config", str(tmp_path / "absent.yaml"))
+    assert result.returncode == 2 and "cannot read" in result.stderr
+
+
+def test_example_config_is_valid() -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_APP_TOKEN": "xapp-1",
+        "DISCORD_TOKEN": "discord-token",
+    }
+    result = bot("check-config", "config.example.yaml", env=env)
+    assert result.returncode == 0, result.stderr
+
+
+def test_status_before_any_poll_says_unknown(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path / "c.yaml", {"store": {"url": f"sqlite+aiosqlite:///{tmp_path / 'b.db'}"}}
+    )
+    result = bot("status", "chatgpt", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert "OpenAI status is unknown" in result.stdout
+    assert "not been checked yet" in result.stdout
+
+
+def test_demo_tells_the_whole_story() -> None:
+    result = bot("demo", "--step", "1.5", "--json")
+    assert result.returncode == 0, result.stderr
+    events = jsonl(result.stdout)
+    assert [e["kind"] for e in events] == ["degraded", "outage", "update", "update", "restored"]
+    assert len({e["incident_key"] for e in events}) == 1  # one card from start to end
+    assert events[-1]["duration_s"] > 0
+    assert "OpenAI is operational" in result.stderr
