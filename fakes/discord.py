@@ -49,6 +49,8 @@ class FakeChannel:
     parent_id: int | None = None
     deleted: bool = False
     forbidden: bool = False
+    # Permission names the bot lacks here, e.g. {"read_message_history"} (403/50013 on use).
+    missing: set[str] = field(default_factory=set)
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     nonces: dict[str, tuple[int, float]] = field(default_factory=dict)
 
@@ -197,6 +199,10 @@ class FakeDiscord:
     def forbid_channel(self, channel_id: int) -> None:
         """The bot lost access (kicked, or View Channel taken away)."""
         self.channels[channel_id].forbidden = True
+
+    def deny(self, channel_id: int, *permissions: str) -> None:
+        """Take permissions from the bot in one channel ("read_message_history", ...)."""
+        self.channels[channel_id].missing.update(permissions)
 
     def fail_next(
         self, route: str, count: int = 1, status: int = 429, retry_after: float = 0.05
@@ -479,6 +485,8 @@ class FakeDiscord:
                 "code": 50035,
                 "errors": wire.error_tree(problems),
             }
+        if body.get("message_reference") and "read_message_history" in channel.missing:
+            return 403, {"message": "Missing Permissions", "code": 50013}
         nonce = body.get("nonce")
         now = time.monotonic()
         if nonce is not None and body.get("enforce_nonce"):
@@ -513,6 +521,8 @@ class FakeDiscord:
         message = channel.messages.get(params["message"])
         if message is None:
             return 404, {"message": "Unknown Message", "code": 10008}
+        if "create_public_threads" in channel.missing:
+            return 403, {"message": "Missing Permissions", "code": 50013}
         thread_id = params["message"]
         if thread_id in self.channels:
             return 400, {

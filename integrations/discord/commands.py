@@ -29,6 +29,7 @@ BOT_NEEDS: tuple[tuple[str, str], ...] = (
     ("embed_links", "Embed Links"),
     ("create_public_threads", "Create Public Threads"),
     ("send_messages_in_threads", "Send Messages in Threads"),
+    ("read_message_history", "Read Message History"),  # the restored notice replies to the card
 )
 SEVERITY_CHOICES = [
     Choice(name="Degraded and worse", value="degraded"),

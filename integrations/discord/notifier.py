@@ -91,17 +91,25 @@ class DiscordNotifier:
             card = await self._open_thread(delivery, card, save_card)
         await self._thread_say(delivery, card, thread_text(event))
         if event.kind is EventKind.RESTORED:
-            await self._channel(delivery).send(
-                content=restoration_notice(event),
-                reference=discord.MessageReference(
-                    message_id=int(card.message_id),
-                    channel_id=int(delivery.channel_id),
-                    fail_if_not_exists=False,
-                ),
-                mention_author=False,
-                nonce=delivery.key + "r",
-            )
+            await self._announce_restored(delivery, card)
         return card
+
+    async def _announce_restored(self, delivery: Delivery, card: CardRef) -> None:
+        """The restoration notice in the channel, as a reply to the card when allowed."""
+        channel = self._channel(delivery)
+        notice = restoration_notice(delivery.event)
+        reference = discord.MessageReference(
+            message_id=int(card.message_id),
+            channel_id=int(delivery.channel_id),
+            fail_if_not_exists=False,
+        )
+        try:
+            await channel.send(
+                content=notice, reference=reference, mention_author=False, nonce=delivery.key + "r"
+            )
+        except discord.Forbidden:
+            # Replies need Read Message History; a plain message still tells the channel.
+            await channel.send(content=notice, nonce=delivery.key + "r")
 
     async def _post_card(self, delivery: Delivery, save_card: SaveCard, nonce: str) -> CardRef:
         """Post the card, save it at once (a crash after this must not re-post), then thread it."""

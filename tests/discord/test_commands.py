@@ -19,6 +19,7 @@ BOT_OK = discord.Permissions(
     embed_links=True,
     create_public_threads=True,
     send_messages_in_threads=True,
+    read_message_history=True,
 ).value
 
 

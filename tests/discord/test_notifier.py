@@ -221,3 +221,32 @@ async def test_fake_refuses_an_embed_over_the_limits_like_discord(
         await channel.send(embed=discord.Embed(description="x" * 5000))
     assert caught.value.status == 400
     assert caught.value.code == 50035
+
+
+async def test_restored_without_read_message_history_still_tells_the_channel(
+    fake: FakeDiscord, rest_client: discord.Client, channel_id: int, guild_id: int
+) -> None:
+    """Discord refuses replies without Read Message History; that must not disable the channel."""
+    notifier, book = DiscordNotifier(rest_client), CardBook()
+    card = await notifier.deliver(delivery(channel_id, guild_id, make_event(), id=1), book)
+    fake.deny(channel_id, "read_message_history")
+    await notifier.deliver(
+        delivery(channel_id, guild_id, make_event(EventKind.RESTORED), card, id=2), book
+    )
+    notice = fake.messages(channel_id)[-1]
+    assert "restored after 47 min" in notice["content"]
+    assert "message_reference" not in notice
+
+
+async def test_no_thread_permission_keeps_the_card_alone(
+    fake: FakeDiscord, rest_client: discord.Client, channel_id: int, guild_id: int
+) -> None:
+    fake.deny(channel_id, "create_public_threads")
+    notifier, book = DiscordNotifier(rest_client), CardBook()
+    card = await notifier.deliver(delivery(channel_id, guild_id, make_event(), id=1), book)
+    assert card.thread_id is None
+    outage = make_event(EventKind.OUTAGE)
+    assert await notifier.deliver(delivery(channel_id, guild_id, outage, card, id=2), book)
+    assert (
+        fake.messages(channel_id)[0]["embeds"][0]["color"] == SEVERITY_COLOUR[Severity.MAJOR_OUTAGE]
+    )
