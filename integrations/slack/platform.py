@@ -11,6 +11,7 @@ import logging
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -21,6 +22,20 @@ from integrations.slack.http_mode import SlackHttpServer
 from integrations.slack.notifier import SlackNotifier
 
 log = logging.getLogger(__name__)
+
+
+class _DropTokenSkippedWarning(logging.Filter):
+    """slack-bolt warns that SLACK_BOT_TOKEN is unused whenever that env var is set and a
+    client is given; we always give the client, so the warning only misleads operators."""
+
+    MESSAGE = warning_client_prioritized_and_token_skipped()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != self.MESSAGE
+
+
+bolt_log = logging.getLogger("integrations.slack.bolt")
+bolt_log.addFilter(_DropTokenSkippedWarning())
 
 
 class SlackPlatform:
@@ -42,7 +57,7 @@ class SlackPlatform:
             signing_secret=signing_secret,
             # Socket Mode requests carry no signature; bolt skips the check for them.
             request_verification_enabled=True,
-            logger=logging.getLogger("slack_bolt"),
+            logger=bolt_log,
         )
         SlackCommands(commands, config).register(self.app)
         self.notifier = SlackNotifier(token, config.api_url)
