@@ -101,14 +101,16 @@ class OutboxWorker:
         return started
 
     async def drain(self, timeout: float = 30.0) -> None:
-        """Deliver until nothing due is left (tests, replay, one-shot tools)."""
+        """Deliver until the queue is empty, waiting out retries (tests and one-shot tools)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             started = await self.dispatch_once()
             if self._in_flight:
                 await asyncio.wait(list(self._in_flight.values()), timeout=1.0)
             elif not started:
-                return
+                if not await self.store.outbox_depth():
+                    return
+                await asyncio.sleep(0.05)
 
     def _finished(self, channel: tuple[str, str], delivery_id: int) -> None:
         self._in_flight.pop(channel, None)
