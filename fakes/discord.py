@@ -235,6 +235,16 @@ class FakeDiscord:
 
     # --- interactions ------------------------------------------------------------
 
+    def connections(self) -> int:
+        """Gateway connections that identified or resumed."""
+        return len(self._sockets)
+
+    async def drop_connections(self, code: int = 4000) -> None:
+        """Close every gateway connection as Discord does on an outage (4000: reconnect)."""
+        for ws in list(self._sockets):
+            self._sockets.discard(ws)
+            await ws.close(code=code, message=b"Unknown error")
+
     async def wait_identified(self, within_s: float = 5.0) -> None:
         await asyncio.wait_for(self._identified.wait(), within_s)
 

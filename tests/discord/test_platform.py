@@ -1,0 +1,53 @@
+"""The platform's lifecycle against FakeDiscord: bad token, gateway loss and reconnection."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.commands import CommandService
+from bot.config import DiscordConfig
+from bot.errors import ConfigError
+from fakes.discord import FakeDiscord
+from integrations.discord import create
+from integrations.discord.platform import DiscordPlatform
+from tests.discord.conftest import eventually
+
+
+async def test_a_rejected_token_is_a_config_error_without_the_token(
+    fake: FakeDiscord, service: CommandService
+) -> None:
+    config = DiscordConfig(
+        token="wrong-token-value",
+        api_base_url=fake.api_base_url,
+        gateway_url=fake.gateway_url,
+    )
+    platform = create(config, service)
+    with pytest.raises(ConfigError) as caught:
+        await platform.start()
+    assert "wrong-token-value" not in str(caught.value)
+    assert not platform.connected
+
+
+async def test_without_guild_ids_commands_are_synced_globally(
+    fake: FakeDiscord, service: CommandService
+) -> None:
+    config = DiscordConfig(
+        token=fake.token, api_base_url=fake.api_base_url, gateway_url=fake.gateway_url
+    )
+    platform = DiscordPlatform(config, service, guild_ready_timeout=0.05)
+    await platform.start()
+    try:
+        assert {c["name"] for c in fake.global_commands} == {"is-chatgpt-down", "statusbot"}
+        assert fake.guild_commands == {}
+    finally:
+        await platform.stop()
+
+
+async def test_gateway_loss_reconnects_and_commands_work_again(
+    fake: FakeDiscord, platform: DiscordPlatform, channel_id: int
+) -> None:
+    await fake.drop_connections()
+    await eventually(lambda: fake.connections() == 1, within_s=10)
+    reply = await fake.interact("statusbot", subcommand="list", channel_id=channel_id)
+    assert "no subscriptions" in reply.content
+    assert platform.connected
