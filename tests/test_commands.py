@@ -1,0 +1,178 @@
+"""The platform-neutral command service: verdicts, staleness, alternatives, parsing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.commands import CommandService, Verdict
+from bot.config import parse_config
+from bot.errors import CommandError
+from bot.machine import ALL_OPERATIONAL, MachineSettings, transition
+from bot.models import Component, ComponentStatus, FetchFailure, Severity, Snapshot
+from bot.store.store import PollCommit, Store
+
+NOW = datetime(2026, 2, 3, 14, 0, tzinfo=UTC)
+CONFIG = parse_config(
+    {
+        "providers": {
+            "openai": {
+                "name": "OpenAI",
+                "aliases": ["chatgpt", "gpt"],
+                "alias_components": {"sora": ["Sora"]},
+                "sources": [{"kind": "statuspage", "url": "https://o.example/s.json"}],
+            },
+            "anthropic": {
+                "name": "Anthropic",
+                "aliases": ["claude"],
+                "sources": [{"kind": "statuspage", "url": "https://a.example/s.json"}],
+            },
+            "google": {
+                "name": "Google",
+                "aliases": ["gemini"],
+                "sources": [{"kind": "rss", "url": "https://g.example/feed.atom"}],
+            },
+        }
+    },
+    "test",
+)
+
+
+async def observe(store: Store, provider: str, status: ComponentStatus, minute: float = 0) -> None:
+    """Record that a provider's page showed one component in `status`."""
+    settings = MachineSettings(provider=provider, source_id=provider)
+    record = await store.load_source(provider)
+    state = record.state if record else ALL_OPERATIONAL
+    at = NOW + timedelta(minutes=minute)
+    snap = Snapshot(
+        page_name=provider.title(),
+        page_url=f"https://{provider}.example",
+        observed_at=at,
+        components=(Component("c1", "Chat", status),),
+    )
+    state, events = transition(state, snap, settings)
+    await store.commit_poll(PollCommit(provider, provider, state, at, events))
+
+
+async def fail(store: Store, provider: str, minute: float) -> None:
+    settings = MachineSettings(provider=provider, source_id=provider)
+    record = await store.load_source(provider)
+    assert record is not None
+    at = NOW + timedelta(minutes=minute)
+    state, events = transition(record.state, FetchFailure(at, "HTTP 503"), settings)
+    await store.commit_poll(PollCommit(provider, provider, state, at, events, error="HTTP 503"))
+
+
+def service(store: Store, minute: float = 0.5) -> CommandService:
+    return CommandService(CONFIG, store, clock=lambda: NOW + timedelta(minutes=minute))
+
+
+async def test_outage_verdict_names_incident_and_operational_alternatives(store: Store) -> None:
+    await observe(store, "openai", ComponentStatus.MAJOR_OUTAGE)
+    await observe(store, "anthropic", ComponentStatus.OPERATIONAL)
+    report = await service(store).status("chatgpt")
+    assert report.provider.verdict is Verdict.OUTAGE
+    text = report.text()
+    assert text.splitlines()[0] == "🔴 OpenAI is having an outage"
+    assert "Chat (major outage)" in text
+    assert "Official page: https://openai.example" in text
+    assert "Last checked 30 s ago" in text
+    assert "Operational alternatives right now: Anthropic" in text  # Google never polled
+
+
+async def test_unreachable_source_is_said_plainly_not_all_good(store: Store) -> None:
+    await observe(store, "openai", ComponentStatus.OPERATIONAL)
+    for minute in (1, 2, 3):
+        await fail(store, "openai", minute)
+    report = await service(store, minute=4).status("openai")
+    assert report.provider.verdict is Verdict.UNKNOWN
+    assert "Cannot reach the official status page since" in report.text()
+    assert "is operational" not in report.text()
+
+
+async def test_a_stale_source_is_unknown(store: Store) -> None:
+    await observe(store, "openai", ComponentStatus.OPERATIONAL)
+    report = await service(store, minute=30).status("openai")
+    assert report.provider.verdict is Verdict.UNKNOWN
+
+
+async def test_degraded_verdict(store: Store) -> None:
+    await observe(store, "anthropic", ComponentStatus.DEGRADED)
+    report = await service(store).status("Claude")
+    assert report.provider.verdict is Verdict.DEGRADED
+    assert report.text().startswith("⚠️ Anthropic is degraded")
+
+
+async def test_unknown_provider_lists_the_known_ones(store: Store) -> None:
+    with pytest.raises(CommandError, match="Known providers: openai \\(chatgpt, gpt\\)"):
+        await service(store).status("grok")
+
+
+@pytest.mark.parametrize(
+    ("args", "providers", "components", "severity", "remind"),
+    [
+        ("", ("openai",), (), Severity.DEGRADED, 0),
+        ("claude gemini", ("anthropic", "google"), (), Severity.DEGRADED, 0),
+        ("chatgpt major", ("openai",), (), Severity.MAJOR_OUTAGE, 0),
+        (
+            "openai component:Login,Files min:partial remind:60",
+            ("openai",),
+            ("Login", "Files"),
+            Severity.PARTIAL_OUTAGE,
+            60,
+        ),
+        ("sora", ("openai",), ("Sora",), Severity.DEGRADED, 0),
+        ("ＣＨＡＴＧＰＴ", ("openai",), (), Severity.DEGRADED, 0),  # full-width letters
+    ],
+)
+def test_subscribe_arguments(
+    args: str, providers: tuple, components: tuple, severity: Severity, remind: int
+) -> None:
+    request = CommandService(CONFIG, None).parse_subscribe(args)  # type: ignore[arg-type]
+    assert request.providers == providers
+    assert request.components == components
+    assert request.min_severity is severity
+    assert request.reminder_minutes == remind
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ("x" * 400, "too long"),
+        ("chatgpt\u200b", "invisible or control characters"),
+        ("bard", "I don't understand 'bard'"),
+        ("min:apocalyptic", "unknown severity"),
+        ("remind:2", "every 5 minutes"),
+        ("remind:soon", "remind: takes minutes"),
+    ],
+)
+def test_bad_subscribe_arguments_get_clear_messages(args: str, message: str) -> None:
+    with pytest.raises(CommandError, match=message):
+        CommandService(CONFIG, None).parse_subscribe(args)  # type: ignore[arg-type]
+
+
+async def test_subscribe_list_unsubscribe_round_trip(store: Store) -> None:
+    commands = service(store)
+    reply = await commands.subscribe("slack", "T1", "C1", "chatgpt claude min:major", "U1")
+    assert (
+        reply
+        == "Subscribed this channel to OpenAI, Anthropic: all components, major outage and worse."
+    )
+    listing = await commands.list("slack", "C1")
+    assert "• OpenAI: all components, major outage and worse" in listing
+    assert "• Anthropic" in listing
+    assert await commands.unsubscribe("slack", "C1", "claude") == (
+        "Unsubscribed this channel from Anthropic."
+    )
+    assert (
+        await commands.unsubscribe("slack", "C1", "")
+        == "Unsubscribed this channel from everything."
+    )
+    assert "no subscriptions" in await commands.list("slack", "C1")
+
+
+def test_autocomplete_choices() -> None:
+    commands = CommandService(CONFIG, None)  # type: ignore[arg-type]
+    assert [v for _, v in commands.provider_choices("cl")] == ["anthropic"]
+    assert len(commands.provider_choices("")) == 3
