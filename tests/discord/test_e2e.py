@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import signal
+import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -125,19 +126,23 @@ async def bot(
 
 
 async def test_incident_lifecycle_in_discord(
-    fake: FakeDiscord, page: FakeStatusPage, bot: Path, channel_id: int
+    fake: FakeDiscord, page: FakeStatusPage, bot: Path, channel_id: int, guild_id: int
 ) -> None:
-    reply = await fake.interact(
-        "statusbot", {"providers": "chatgpt"}, subcommand="subscribe", channel_id=channel_id,
-        permissions=MANAGE_CHANNELS, app_permissions=BOT_OK,
-    )  # fmt: skip
-    assert "Subscribed this channel to OpenAI" in reply.content, _read(bot)
+    doomed = fake.guilds[guild_id][1]
+    for channel in (channel_id, doomed):
+        reply = await fake.interact(
+            "statusbot", {"providers": "chatgpt"}, subcommand="subscribe", channel_id=channel,
+            permissions=MANAGE_CHANNELS, app_permissions=BOT_OK,
+        )  # fmt: skip
+        assert "Subscribed this channel to OpenAI" in reply.content, _read(bot)
     await eventually(lambda: page.count(SUMMARY) >= 1, 20)
 
     page.set_payload(
         SUMMARY, summary("degraded_performance", "minor", [("investigating", "Looking into it.")])
     )
     [card] = await eventually(lambda: fake.messages(channel_id), 20)
+    await eventually(lambda: fake.messages(doomed), 20)
+    fake.delete_channel(doomed)  # deleted mid-incident: its subscription must be disabled
     assert card["embeds"][0]["color"] == SEVERITY_COLOUR[Severity.DEGRADED]
     thread_id = int(card["id"])
     await eventually(lambda: thread_id in fake.channels and fake.messages(thread_id), 10)
@@ -154,6 +159,11 @@ async def test_incident_lifecycle_in_discord(
         lambda: any("Rolling back" in m["content"] for m in fake.messages(thread_id)), 20
     )
     assert "Rolling back a deploy." in card["embeds"][0]["description"]
+    asked = await fake.interact("is-chatgpt-down", channel_id=channel_id)
+    assert asked.embeds[0]["title"] == "🔴 OpenAI is having an outage"
+    assert "Rolling back a deploy." in asked.text
+    listed = await eventually(lambda: _disabled(tmp_db(bot), str(doomed)), 20)
+    assert "10003" in listed
 
     page.set_payload(SUMMARY, summary("operational"))
     notices = await eventually(lambda: fake.messages(channel_id)[1:], 20)
@@ -173,6 +183,20 @@ async def test_incident_lifecycle_in_discord(
     assert "restored after" in timeline[-1]
     if CARD_DUMP:
         _dump({"card": embed, "thread": timeline, "notice": notices[0]["content"]})
+
+
+def tmp_db(log: Path) -> Path:
+    return log.parent / "bot.db"
+
+
+def _disabled(db: Path, channel_id: str) -> str | None:
+    """The disabled reason of the channel's subscription, read straight from the bot's SQLite."""
+    with sqlite3.connect(db) as conn:
+        row = conn.execute(
+            "SELECT enabled, disabled_reason FROM subscriptions WHERE channel_id = ?",
+            (channel_id,),
+        ).fetchone()
+    return row[1] if row and not row[0] else None
 
 
 def _read(log: Path) -> str:
