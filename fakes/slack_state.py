@@ -200,7 +200,9 @@ class SlackWorld:
             return {"ok": False, "error": "thread_not_found"}
         limit = int(args.get("limit") or 1000)
         with_metadata = args.get("include_all_metadata") in _TRUE
+        oldest = float(args.get("oldest") or 0)
         thread = [parent] + [m for m in self.messages(channel) if m.thread_ts == ts]
+        thread = [m for m in thread if float(m.ts) >= oldest]
         return {
             "ok": True,
             "messages": [m.to_api(with_metadata) for m in thread[:limit]],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
 
@@ -82,6 +82,8 @@ def delivery_error(exc: BaseException) -> DeliveryError:
         if status >= 500 or code in SLACK_TROUBLE:
             return TransientDeliveryError(f"slack: HTTP {status} {code}".rstrip())
         return TransientDeliveryError(f"slack: {code or 'unexpected answer'} (HTTP {status})")
+    if isinstance(exc, SlackClientError):
+        return TransientDeliveryError(f"slack: client error ({type(exc).__name__})")
     if isinstance(exc, NETWORK_ERRORS):
         return TransientDeliveryError(f"slack: network error ({type(exc).__name__})")
     raise TypeError(f"not a Slack delivery failure: {type(exc).__name__}") from exc

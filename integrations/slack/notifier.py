@@ -9,10 +9,11 @@ for it in the channel's recent history before posting again.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, ClassVar
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -32,6 +33,8 @@ class SlackNotifier:
     per_channel_interval_s: ClassVar[float] = 1.0
     METADATA_EVENT_TYPE: ClassVar[str] = "statusbot_delivery"
     HISTORY_LOOKUP_LIMIT: ClassVar[int] = 50
+    REPLY_LOOKUP_LIMIT: ClassVar[int] = 200
+    REPLY_LOOKBACK_S: ClassVar[float] = 6 * 3600
     RATE_LIMIT_RETRIES: ClassVar[int] = 2
     # The card was deleted by someone: post a fresh one instead of failing forever.
     CARD_GONE: ClassVar[frozenset[str]] = frozenset({"message_not_found", "cant_update_message"})
@@ -72,7 +75,7 @@ class SlackNotifier:
             return await self._deliver(delivery, save_card)
         except DeliveryError:
             raise
-        except (SlackApiError, *NETWORK_ERRORS) as exc:
+        except (SlackClientError, *NETWORK_ERRORS) as exc:
             error = delivery_error(exc)
             log.info("slack delivery %s to %s failed: %s", delivery.key, delivery.channel_id, error)
             raise error from None
@@ -147,10 +150,12 @@ class SlackNotifier:
                 include_all_metadata=True,
             )
         else:
+            # Replies come oldest first: look only at the recent ones a lost attempt made.
             response = await self.client.conversations_replies(
                 channel=delivery.channel_id,
                 ts=thread_ts,
-                limit=200,
+                oldest=f"{time.time() - self.REPLY_LOOKBACK_S:.6f}",
+                limit=self.REPLY_LOOKUP_LIMIT,
                 include_all_metadata=True,
             )
         for message in response.get("messages") or []:

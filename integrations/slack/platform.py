@@ -8,20 +8,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
+from typing import TypeVar
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands import CommandService
 from bot.config import SlackConfig
+from bot.errors import ConfigError
 from integrations.slack.commands import SlackCommands
+from integrations.slack.errors import WORKSPACE_GONE, api_error_code
 from integrations.slack.http_mode import SlackHttpServer
 from integrations.slack.notifier import SlackNotifier
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class _DropTokenSkippedWarning(logging.Filter):
@@ -65,7 +71,11 @@ class SlackPlatform:
         self._http: SlackHttpServer | None = None
 
     async def start(self) -> None:
-        """Connect (Socket Mode) or listen (HTTP mode); returns once commands can arrive."""
+        """Connect (Socket Mode) or listen (HTTP mode); returns once commands can arrive.
+
+        A token Slack refuses fails start-up at once with a ConfigError naming the key.
+        """
+        await self._check_token("slack.bot_token", self.client.auth_test())
         if self.config.mode == "http":
             assert self.config.signing_secret is not None  # the config validator requires it
             self._http = SlackHttpServer(
@@ -77,8 +87,12 @@ class SlackPlatform:
         self._socket = AsyncSocketModeHandler(
             self.app, self.config.app_token.get_secret_value(), logger=log
         )
+        socket_client = self._socket.client
+        # slack-sdk retries a refused URL request forever; ask once ourselves to fail fast.
+        socket_client.wss_uri = await self._check_token(
+            "slack.app_token", socket_client.issue_new_wss_url()
+        )
         try:
-            # slack-sdk retries forever on failure; a bad token or URL must fail start-up.
             async with asyncio.timeout(self.CONNECT_TIMEOUT_S):
                 await self._socket.connect_async()
         except TimeoutError:
@@ -86,6 +100,15 @@ class SlackPlatform:
             self._socket = None
             raise ConnectionError("slack: Socket Mode did not connect in time") from None
         log.info("slack Socket Mode connected")
+
+    async def _check_token(self, key: str, call: Awaitable[T]) -> T:
+        try:
+            return await call
+        except SlackApiError as exc:
+            code = api_error_code(exc)
+            if code in WORKSPACE_GONE:
+                raise ConfigError(f"{key} was refused by Slack ({code})") from None
+            raise
 
     async def stop(self) -> None:
         if self._socket is not None:

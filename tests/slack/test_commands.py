@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -9,6 +10,7 @@ import pytest
 
 from bot.commands import CommandService
 from bot.config import Config
+from bot.errors import ConfigError
 from bot.machine import SourceState
 from bot.store.store import PollCommit, Store
 from fakes.slack import FakeSlack
@@ -171,3 +173,23 @@ async def test_slack_failure_mid_command_gets_an_apology_and_no_secret_in_logs(
     assert "slack command /statusbot failed: SlackApiError" in caplog.text
     assert slack.bot_token not in caplog.text
     assert slack.app_token not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("changes", "key"),
+    [
+        ({"app_token": "xapp-wrong"}, "slack.app_token"),
+        ({"bot_token": "xoxb-wrong"}, "slack.bot_token"),
+    ],
+)
+async def test_refused_token_fails_start_up_fast_without_the_secret(
+    slack: FakeSlack, config: Config, commands: CommandService, changes: dict, key: str
+) -> None:
+    platform = create(slack_config(config, slack.api_url, **changes), commands)
+    with pytest.raises(ConfigError) as caught:
+        async with asyncio.timeout(5):
+            await platform.start()
+    await platform.stop()
+
+    assert str(caught.value) == f"{key} was refused by Slack (invalid_auth)"
+    assert not platform.connected
