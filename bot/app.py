@@ -109,7 +109,8 @@ class Application:
         ]
 
     async def start(self) -> None:
-        assert self.worker is not None and self.store is not None
+        assert self.worker is not None
+        assert self.store is not None
         for platform in self.platforms:
             await platform.start()
         self._worker_task = asyncio.create_task(self.worker.run(), name="outbox-worker")
@@ -198,7 +199,8 @@ class Application:
                 )
 
     async def _enqueue_reminders(self) -> None:
-        assert self.store is not None and self.worker is not None
+        assert self.store is not None
+        assert self.worker is not None
         try:
             if await self.store.enqueue_reminders(self.clock()):
                 self.worker.wake()
@@ -207,15 +209,17 @@ class Application:
 
     async def readiness(self) -> dict[str, bool]:
         """Store reachable, each source polled within 3 intervals, chat connected."""
-        checks: dict[str, bool] = {}
-        checks["store"] = self.store is not None and await self.store.ping()
-        records = {r.source_id: r for r in await self.store.all_sources()} if checks["store"] else {}
+        checks: dict[str, bool] = {"store": False}
+        records = {}
+        if self.store is not None and await self.store.ping():
+            checks["store"] = True
+            records = {r.source_id: r for r in await self.store.all_sources()}
         now = self.clock()
         for poller in self.pollers:
             record = records.get(poller.source_id)
             window = timedelta(seconds=poller.source.interval * 3 + poller.source.timeout)
-            polled = record is not None and record.last_attempt_at is not None
-            checks[f"source:{poller.source_id}"] = polled and now - record.last_attempt_at <= window
+            last = record.last_attempt_at if record is not None else None
+            checks[f"source:{poller.source_id}"] = last is not None and now - last <= window
         for platform in self.platforms:
             checks[f"chat:{platform.notifier.platform}"] = bool(platform.connected)
         return checks

@@ -76,7 +76,7 @@ async def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "replay":
         from bot.replay import replay_files
 
-        return await replay_files(args.files, args.format, args.flap_window)
+        return replay_files(args.files, args.format, args.flap_window)
     if args.command == "demo":
         from bot.demo import run_demo
 
@@ -190,4 +190,3 @@ async def _outbox(config: Config, args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
-

@@ -107,9 +107,7 @@ class StatusReport:
         if p.verdict is not Verdict.OPERATIONAL and up:
             out.append("Operational alternatives right now: " + ", ".join(up))
         elif self.alternatives:
-            out.append(
-                "Others: " + ", ".join(f"{a.emoji} {a.name}" for a in self.alternatives)
-            )
+            out.append("Others: " + ", ".join(f"{a.emoji} {a.name}" for a in self.alternatives))
         return out
 
     def text(self) -> str:
@@ -185,8 +183,7 @@ class CommandService:
         open_incidents = await self.store.open_incidents()
         now = self.clock()
         statuses = {
-            k: self._provider_status(k, records, open_incidents, now)
-            for k in self.config.providers
+            k: self._provider_status(k, records, open_incidents, now) for k in self.config.providers
         }
         others = tuple(s for k, s in statuses.items() if k != key)
         return StatusReport(provider=statuses[key], alternatives=others, now=now)
@@ -332,13 +329,13 @@ class CommandService:
                 )
             )
         names = ", ".join(self.config.providers[k].name for k in request.providers)
-        what = f"components matching {', '.join(request.components)}" if request.components else (
-            "all components"
+        what = (
+            f"components matching {', '.join(request.components)}"
+            if request.components
+            else ("all components")
         )
         remind = (
-            f", reminders every {request.reminder_minutes} min"
-            if request.reminder_minutes
-            else ""
+            f", reminders every {request.reminder_minutes} min" if request.reminder_minutes else ""
         )
         return (
             f"Subscribed this channel to {names}: {what}, "
@@ -360,9 +357,11 @@ class CommandService:
             return "This channel has no subscriptions. Try `/statusbot subscribe`."
         lines = ["This channel receives:"]
         for sub in subs:
-            name = self.config.providers[sub.provider].name if (
-                sub.provider in self.config.providers
-            ) else sub.provider
+            name = (
+                self.config.providers[sub.provider].name
+                if (sub.provider in self.config.providers)
+                else sub.provider
+            )
             comps = ", ".join(sub.components) if sub.components else "all components"
             line = f"• {name}: {comps}, {sub.min_severity.label.replace('_', ' ')} and worse"
             if sub.reminder_minutes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -182,9 +183,9 @@ DEFAULT_CONFIG: dict[str, Any] = {
 }
 
 
-def expand_env(value: Any, path: str = "", environ: dict[str, str] | None = None) -> Any:
+def expand_env(value: Any, path: str = "", environ: Mapping[str, str] | None = None) -> Any:
     """Replace ${VAR} and ${VAR:-default} in every string of a parsed YAML tree."""
-    env = os.environ if environ is None else environ
+    env: Mapping[str, str] = os.environ if environ is None else environ
     if isinstance(value, dict):
         return {k: expand_env(v, f"{path}.{k}" if path else str(k), env) for k, v in value.items()}
     if isinstance(value, list):
@@ -203,7 +204,7 @@ def expand_env(value: Any, path: str = "", environ: dict[str, str] | None = None
     return _ENV_PATTERN.sub(substitute, value)
 
 
-def parse_config(data: Any, origin: str, environ: dict[str, str] | None = None) -> Config:
+def parse_config(data: Any, origin: str, environ: Mapping[str, str] | None = None) -> Config:
     """Validate an already-parsed YAML tree; errors name `origin` and the key path."""
     if data is None:
         data = {}
@@ -221,7 +222,7 @@ def parse_config(data: Any, origin: str, environ: dict[str, str] | None = None) 
         raise ConfigError(_describe(origin, exc)) from None
 
 
-def load_config(path: str | Path | None, environ: dict[str, str] | None = None) -> Config:
+def load_config(path: str | Path | None, environ: Mapping[str, str] | None = None) -> Config:
     """Read a config file, or the built-in default when `path` is None."""
     if path is None:
         return parse_config(DEFAULT_CONFIG, "built-in default", environ)

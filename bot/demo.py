@@ -108,9 +108,7 @@ def demo_config(url: str, db_path: Path, json_lines: bool) -> dict[str, Any]:
             "openai": {
                 "name": "OpenAI",
                 "aliases": ["chatgpt"],
-                "sources": [
-                    {"kind": "statuspage", "url": url, "interval": 1, "flap_window": 0}
-                ],
+                "sources": [{"kind": "statuspage", "url": url, "interval": 1, "flap_window": 0}],
             }
         },
         "console": {"json": json_lines},

@@ -1,14 +1,14 @@
 """Errors the bot raises on purpose.
 
-    StatusBotError
-    ├── ConfigError              bad config file or environment; exit code 2
-    ├── SourceError              a poll failed; never evidence of an outage
-    │   ├── SourceUnavailable    timeout, refused, DNS, 5xx, 429, redirect loop, too large
-    │   └── PayloadError         the body is not the format we expected
-    ├── DeliveryError            a chat side effect failed
-    │   ├── TransientDeliveryError   retry later (rate limit, 5xx, network); may carry retry_after
-    │   └── PermanentDeliveryError   the channel is gone or closed to us; disable the subscription
-    └── CommandError             a chat command the user got wrong; the message is shown to them
+StatusBotError
+├── ConfigError              bad config file or environment; exit code 2
+├── SourceError              a poll failed; never evidence of an outage
+│   ├── SourceUnavailable    timeout, refused, DNS, 5xx, 429, redirect loop, too large
+│   └── PayloadError         the body is not the format we expected
+├── DeliveryError            a chat side effect failed
+│   ├── TransientDeliveryError   retry later (rate limit, 5xx, network); may carry retry_after
+│   └── PermanentDeliveryError   the channel is gone or closed to us; disable the subscription
+└── CommandError             a chat command the user got wrong; the message is shown to them
 """
 
 from __future__ import annotations

@@ -457,7 +457,9 @@ class _Step:
     def _emit_episode(
         self, kind: EventKind, episode: EpisodeState, duration_s: float | None = None
     ) -> None:
-        label = "restored" if kind is EventKind.RESTORED else episode.severity.label.replace("_", " ")
+        label = (
+            "restored" if kind is EventKind.RESTORED else episode.severity.label.replace("_", " ")
+        )
         self.events.append(
             Event(
                 kind=kind,

@@ -94,7 +94,11 @@ class IncidentStatus(StrEnum):
 
     @property
     def is_closed(self) -> bool:
-        return self in (IncidentStatus.RESOLVED, IncidentStatus.POSTMORTEM, IncidentStatus.COMPLETED)
+        return self in (
+            IncidentStatus.RESOLVED,
+            IncidentStatus.POSTMORTEM,
+            IncidentStatus.COMPLETED,
+        )
 
 
 @dataclass(frozen=True, slots=True)

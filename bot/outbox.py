@@ -8,6 +8,7 @@ the platform is called, so a retry after a crash knows the outcome may be unknow
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import time
@@ -95,7 +96,7 @@ class OutboxWorker:
                 continue  # that platform is not connected in this process
             task = asyncio.create_task(self._deliver(delivery), name=f"deliver-{delivery.id}")
             self._in_flight[channel] = task
-            task.add_done_callback(lambda _t, ch=channel, i=delivery.id: self._finished(ch, i))
+            task.add_done_callback(functools.partial(self._finished, channel, delivery.id))
             started += 1
         metrics.OUTBOX_DEPTH.set(await self.store.outbox_depth())
         return started
@@ -112,7 +113,7 @@ class OutboxWorker:
                     return
                 await asyncio.sleep(0.05)
 
-    def _finished(self, channel: tuple[str, str], delivery_id: int) -> None:
+    def _finished(self, channel: tuple[str, str], delivery_id: int, _task: object) -> None:
         self._in_flight.pop(channel, None)
         self._finished_ids.add(delivery_id)
         self._wake.set()
@@ -192,9 +193,7 @@ class OutboxWorker:
             delay,
         )
         metrics.DELIVERIES.labels(delivery.platform, "retry").inc()
-        await self.store.mark_failed(
-            delivery.id, reason, self.clock() + timedelta(seconds=delay)
-        )
+        await self.store.mark_failed(delivery.id, reason, self.clock() + timedelta(seconds=delay))
 
     async def _give_up_on_channel(self, delivery: Delivery, exc: PermanentDeliveryError) -> None:
         scope = "workspace" if exc.workspace_wide else "channel"

@@ -124,7 +124,9 @@ class SourcePoller:
 
     def _observe(self, observation: object, events: Sequence[Event], started: float) -> None:
         metrics.POLL_DURATION.labels(self.source_id).observe(time.perf_counter() - started)
-        metrics.SOURCE_UP.labels(self.source_id).set(0 if isinstance(observation, FetchFailure) else 1)
+        metrics.SOURCE_UP.labels(self.source_id).set(
+            0 if isinstance(observation, FetchFailure) else 1
+        )
         for event in events:
             metrics.EVENTS.labels(event.kind.value).inc()
             log.info(

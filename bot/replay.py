@@ -21,7 +21,7 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "replay"
 
 
-async def replay_files(files: list[str], fmt: str, flap_window_s: float = 0.0) -> int:
+def replay_files(files: list[str], fmt: str, flap_window_s: float = 0.0) -> int:
     state = ALL_OPERATIONAL
     settings: MachineSettings | None = None
     failed = 0

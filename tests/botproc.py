@@ -48,7 +48,8 @@ class BotProcess:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
-        assert self.proc.stdout is not None and self.proc.stderr is not None
+        assert self.proc.stdout is not None
+        assert self.proc.stderr is not None
         self._readers = [
             asyncio.create_task(self._read(self.proc.stdout, self._on_stdout)),
             asyncio.create_task(self._read(self.proc.stderr, self.stderr.append)),

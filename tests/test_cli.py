@@ -69,7 +69,8 @@ def test_replay_text_format_is_readable() -> None:
     lines = result.stdout.splitlines()
     assert len(lines) == 2
     assert "DEGRADED OpenAI" in lines[0]
-    assert "RESTORED OpenAI" in lines[1] and "after 2 d 8 h" in lines[1]
+    assert "RESTORED OpenAI" in lines[1]
+    assert "after 2 d 8 h" in lines[1]
 
 
 def test_replay_of_a_feed(tmp_path: Path) -> None:
@@ -84,7 +85,8 @@ def test_replay_reports_a_bad_file_and_goes_on(tmp_path: Path) -> None:
     result = bot("replay", "--format", "jsonl", str(INCIDENT), str(broken), str(RESOLVED))
     assert result.returncode == 1
     assert [e["kind"] for e in jsonl(result.stdout)] == ["degraded", "restored"]
-    assert "broken.json" in result.stderr and "Traceback" not in result.stderr
+    assert "broken.json" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_check_config_of_a_broken_file_exits_2_with_one_clear_line(tmp_path: Path) -> None:
@@ -140,13 +142,16 @@ def test_unknown_key_and_bad_yaml_are_clear(tmp_path: Path) -> None:
     typo = tmp_path / "typo.yaml"
     typo.write_text("stor:\n  url: x\n", encoding="utf-8")
     result = bot("check-config", str(typo))
-    assert result.returncode == 2 and "stor: unknown key" in result.stderr
+    assert result.returncode == 2
+    assert "stor: unknown key" in result.stderr
     broken = tmp_path / "broken.yaml"
     broken.write_text("providers: [\n", encoding="utf-8")
     result = bot("check-config", str(broken))
-    assert result.returncode == 2 and "not valid YAML" in result.stderr
+    assert result.returncode == 2
+    assert "not valid YAML" in result.stderr
     result = bot("check-config", str(tmp_path / "absent.yaml"))
-    assert result.returncode == 2 and "cannot read" in result.stderr
+    assert result.returncode == 2
+    assert "cannot read" in result.stderr
 
 
 def test_example_config_is_valid() -> None:

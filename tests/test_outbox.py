@@ -93,7 +93,8 @@ async def test_repeated_failures_end_in_the_dead_letters_and_the_queue_moves_on(
     await worker.drain()
     rows = await store.outbox_rows()
     assert [r.status for r in rows] == [DEAD, SENT, SENT]
-    assert rows[0].attempts == 3 and rows[0].last_error == "HTTP 500"
+    assert rows[0].attempts == 3
+    assert rows[0].last_error == "HTTP 500"
 
 
 async def test_a_channel_that_is_gone_is_disabled_others_continue(parts) -> None:
@@ -105,7 +106,8 @@ async def test_a_channel_that_is_gone_is_disabled_others_continue(parts) -> None
     await worker.drain()
     assert {ch for ch, _, _ in platform.seen} == {"C-ok"}
     [gone] = await store.channel_subscriptions("slack", "C-gone")
-    assert not gone.enabled and gone.disabled_reason == "channel_not_found"
+    assert not gone.enabled
+    assert gone.disabled_reason == "channel_not_found"
 
 
 async def test_an_unexpected_notifier_bug_is_retried_not_fatal(parts) -> None:
@@ -168,7 +170,8 @@ async def test_pacing_spaces_deliveries_to_one_channel(store: Store) -> None:
     await incident_story(store)
     await worker.drain()
     gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
-    assert len(gaps) == 2 and min(gaps) >= 0.19
+    assert len(gaps) == 2
+    assert min(gaps) >= 0.19
 
 
 async def test_dispatch_never_restarts_a_row_that_just_finished(store: Store) -> None:

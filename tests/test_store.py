@@ -61,7 +61,8 @@ async def test_migrations_are_idempotent(store: Store) -> None:
 async def test_poll_state_and_events_are_persisted(store: Store) -> None:
     await commit(store, event(EventKind.OUTAGE, Severity.MAJOR_OUTAGE))
     record = await store.load_source("openai")
-    assert record is not None and record.state.page_name == "OpenAI"
+    assert record is not None
+    assert record.state.page_name == "OpenAI"
     assert [e.kind for e in await store.recent_events()] == [EventKind.OUTAGE]
     assert [e.title for e in await store.open_incidents("openai")] == ["Elevated errors on ChatGPT"]
 
@@ -142,7 +143,8 @@ async def test_a_lost_channel_is_disabled_and_its_queue_dropped(store: Store) ->
     await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
     await store.disable_channel("slack", "C-gone", "channel_not_found")
     [listed] = await store.channel_subscriptions("slack", "C-gone")
-    assert not listed.enabled and listed.disabled_reason == "channel_not_found"
+    assert not listed.enabled
+    assert listed.disabled_reason == "channel_not_found"
     assert [d.channel_id for d in await store.due_deliveries(NOW)] == ["C-ok"]
     # Subscribing again re-enables it.
     again = await store.subscribe(sub("C-gone"))
@@ -168,7 +170,8 @@ async def test_reminders_for_open_cards_only(store: Store) -> None:
     assert await store.enqueue_reminders(NOW + timedelta(minutes=61)) == 1
     assert await store.enqueue_reminders(NOW + timedelta(minutes=62)) == 0
     [reminder] = await store.due_deliveries(NOW + timedelta(minutes=62))
-    assert reminder.channel_id == "C-remind" and reminder.event.kind is EventKind.REMINDER
+    assert reminder.channel_id == "C-remind"
+    assert reminder.event.kind is EventKind.REMINDER
     assert reminder.event.duration_s == 61 * 60
 
 

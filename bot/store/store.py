@@ -151,7 +151,9 @@ class Store:
                 created_at=now,
             )
         )
-        return int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
     async def _upsert_incident(self, conn: AsyncConnection, event: Event, now: datetime) -> None:
         if event.kind.is_source_health:
@@ -169,9 +171,7 @@ class Store:
             "updated_at": now,
             "latest_event": event.to_json(),
         }
-        key = (table.c.source_id == event.source_id) & (
-            table.c.incident_key == event.incident_key
-        )
+        key = (table.c.source_id == event.source_id) & (table.c.incident_key == event.incident_key)
         updated = await conn.execute(table.update().where(key).values(**values))
         if updated.rowcount == 0:
             await conn.execute(
@@ -572,7 +572,8 @@ def _delivery(row: Any) -> Delivery:
 
 def _outbox_row(row: Any) -> OutboxRow:
     next_at, created = as_utc(row.next_attempt_at), as_utc(row.created_at)
-    assert next_at is not None and created is not None
+    assert next_at is not None
+    assert created is not None
     return OutboxRow(
         id=row.id,
         platform=row.platform,
