@@ -1,0 +1,199 @@
+"""Detection latency: flip a page at a random phase of the poll cycle, time the first chat call.
+
+Many independent providers run in one bot process, each with its own page path, its own
+Slack channel and its own Discord channel, so 30 flips per interval happen concurrently
+at independent random phases instead of one after another. Each flip is timed on the
+fakes with one monotonic clock: flip -> first chat call (latency), and first poll that
+saw the flip -> first chat call (processing). The same for the restoration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.botrun import BotRun
+from bench.payloads import summary
+from bench.sizes import Sizes
+from bench.stats import median, p95
+from bench.timed_fakes import TimedDiscord, TimedStatusPage
+from bench.world import (
+    bot_config,
+    fake_discord,
+    fake_slack,
+    provider,
+    seed_subscriptions,
+    source,
+    store_url,
+)
+from fakes.slack import FakeSlack
+
+SETTLE_S = 1.5  # let the previous delivery finish (Slack paces 1 message/s per channel)
+CHAT_METHODS = ("chat.postMessage", "chat.update")
+
+
+@dataclass(frozen=True)
+class Sample:
+    platform: str
+    interval_s: float
+    event: str  # "outage" (operational -> outage) or "restore" (outage -> resolved)
+    latency_s: float
+    processing_ms: float
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One provider under test: its page path and its two channels."""
+
+    key: str
+    interval_s: float
+    flips: int
+    path: str
+    slack_channel: str
+    discord_channel: int
+
+
+def first_slack_call(slack: FakeSlack, channel: str, after: float) -> float | None:
+    for call in slack.calls:
+        if call.at >= after and call.method in CHAT_METHODS and call.args.get("channel") == channel:
+            return call.at
+    return None
+
+
+async def run(sizes: Sizes, workdir: Path, seed: int = 7) -> dict[str, Any]:
+    rng = random.Random(seed)
+    page = TimedStatusPage()
+    slack = fake_slack()
+    discord = fake_discord()
+    probes: list[Probe] = []
+    await page.start()
+    await slack.start()
+    await discord.start()
+    try:
+        total = sum(count for _, count, _ in sizes.detection)
+        guild_id, channel_ids = discord.add_guild("bench-detection", channels=total)
+        for interval, count, flips in sizes.detection:
+            for n in range(count):
+                key = f"d{int(interval)}s{n:02d}"
+                probes.append(
+                    Probe(key, interval, flips, f"/{key}/summary.json", f"C{key.upper()}",
+                          channel_ids[len(probes)])
+                )  # fmt: skip
+        for probe in probes:
+            page.set_payload(probe.path, summary(probe.key))
+        url = store_url(workdir, "detection")
+        subs = [("slack", p.slack_channel, p.key, "T0FAKE") for p in probes]
+        subs += [("discord", str(p.discord_channel), p.key, str(guild_id)) for p in probes]
+        await seed_subscriptions(url, subs)
+        providers = {p.key: provider(p.key, source(page.url(p.path), p.interval_s)) for p in probes}
+        config = bot_config(url, providers, slack=slack, discord=discord)
+        started = time.monotonic()
+        async with BotRun(workdir, "detection", config) as bot:
+            await bot.wait_until(lambda: slack.socket_connected, "Slack Socket Mode", 60)
+            await bot.wait_until(discord._identified.is_set, "Discord gateway", 60)
+            await bot.wait_until(
+                lambda: all(page.polls(p.path) for p in probes), "baseline polls", 60
+            )
+            results = await asyncio.gather(
+                *(_flip(bot, page, slack, discord, p, random.Random(rng.random())) for p in probes)
+            )
+        samples = [s for per_probe, _ in results for s in per_probe]
+        misses = sum(m for _, m in results)
+        return {
+            "samples": [asdict(s) for s in samples],
+            "summary": summarize(samples, sizes),
+            "missed": misses,
+            "wall_s": round(time.monotonic() - started, 1),
+            "sources": {str(i): c for i, c, _ in sizes.detection},
+        }
+    finally:
+        await discord.stop()
+        await slack.aclose()
+        await page.stop()
+
+
+async def _flip(
+    bot: BotRun,
+    page: TimedStatusPage,
+    slack: FakeSlack,
+    discord: TimedDiscord,
+    probe: Probe,
+    rng: random.Random,
+) -> tuple[list[Sample], int]:
+    """Flip one page `probe.flips` times (outage, then restoration), each at a random phase."""
+    samples: list[Sample] = []
+    missed = 0
+    deadline_s = 2 * probe.interval_s + 15
+    for cycle in range(probe.flips):
+        outage = summary(probe.key, f"{probe.key}-i{cycle}", ("Investigating elevated errors.",))
+        for event, body in (("outage", outage), ("restore", summary(probe.key))):
+            await asyncio.sleep(SETTLE_S + rng.uniform(0, probe.interval_s))
+            flipped = time.monotonic()
+            page.set_payload(probe.path, body)
+            seen = await _first_calls(bot, slack, discord, probe, flipped, deadline_s)
+            polled = page.first_poll_after(probe.path, flipped)
+            for platform, at in seen.items():
+                if at is None:
+                    missed += 1
+                    continue
+                processing = (at - polled) * 1000 if polled is not None else float("nan")
+                samples.append(Sample(platform, probe.interval_s, event, at - flipped, processing))
+    return samples, missed
+
+
+async def _first_calls(
+    bot: BotRun,
+    slack: FakeSlack,
+    discord: TimedDiscord,
+    probe: Probe,
+    flipped: float,
+    within: float,
+) -> dict[str, float | None]:
+    seen: dict[str, float | None] = {"slack": None, "discord": None}
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline and bot.alive:
+        if seen["slack"] is None:
+            seen["slack"] = first_slack_call(slack, probe.slack_channel, flipped)
+        if seen["discord"] is None:
+            seen["discord"] = discord.first_call_after(probe.discord_channel, flipped)
+        if None not in seen.values():
+            break
+        await asyncio.sleep(0.05)
+    return seen
+
+
+def summarize(samples: list[Sample], sizes: Sizes) -> list[dict[str, Any]]:
+    """Median/p95 per platform, interval and event, beside the physical limit."""
+    rows = []
+    for interval, _, _ in sizes.detection:
+        for event in ("outage", "restore"):
+            for platform in ("slack", "discord"):
+                picked = [
+                    s for s in samples
+                    if s.platform == platform and s.interval_s == interval and s.event == event
+                ]  # fmt: skip
+                latencies = [s.latency_s for s in picked]
+                processing = [s.processing_ms for s in picked if s.processing_ms == s.processing_ms]
+                proc_p50 = median(processing)
+                limit = interval / 2 + proc_p50 / 1000
+                rows.append(
+                    {
+                        "platform": platform,
+                        "interval_s": interval,
+                        "event": event,
+                        "flips": len(picked),
+                        "median_s": round(median(latencies), 3),
+                        "p95_s": round(p95(latencies), 3),
+                        "processing_p50_ms": round(proc_p50, 1),
+                        "processing_p95_ms": round(p95(processing), 1),
+                        "limit_s": round(limit, 3),
+                        "median_vs_limit_pct": round(100 * (median(latencies) / limit - 1), 1)
+                        if latencies
+                        else 0.0,
+                    }
+                )
+    return rows
