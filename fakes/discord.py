@@ -136,6 +136,7 @@ class FakeDiscord:
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
         self.replies: dict[str, InteractionReply] = {}
         self.token_revoked = False
+        self.gateway_down = False  # True: the gateway refuses connections (an outage)
         self._failures: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = {}
         self._windows: dict[tuple[str, int], tuple[float, int]] = {}
         self._sockets: set[web.WebSocketResponse] = set()
@@ -316,6 +317,8 @@ class FakeDiscord:
     # --- gateway ----------------------------------------------------------------
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        if self.gateway_down:
+            raise web.HTTPServiceUnavailable()
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         await ws.send_json({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}})

@@ -82,7 +82,9 @@ class DiscordPlatform:
 
     @property
     def connected(self) -> bool:
-        return self.client.is_ready() and not self.client.is_closed()
+        # is_ready() stays true through a gateway outage; the socket says whether it is open.
+        ws = self.client.ws
+        return self.client.is_ready() and not self.client.is_closed() and ws is not None and ws.open
 
     async def start(self) -> None:
         """Log in (which syncs commands), open the gateway in the background, wait for READY."""

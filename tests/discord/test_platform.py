@@ -46,8 +46,12 @@ async def test_without_guild_ids_commands_are_synced_globally(
 async def test_gateway_loss_reconnects_and_commands_work_again(
     fake: FakeDiscord, platform: DiscordPlatform, channel_id: int
 ) -> None:
+    fake.gateway_down = True
     await fake.drop_connections()
-    await eventually(lambda: fake.connections() == 1, within_s=10)
+    await eventually(lambda: not platform.connected)
+    fake.gateway_down = False
+    await eventually(lambda: fake.connections() == 1, within_s=15)
+    await eventually(lambda: platform.connected)
     reply = await fake.interact("statusbot", subcommand="list", channel_id=channel_id)
     assert "no subscriptions" in reply.content
     assert platform.connected
