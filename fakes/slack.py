@@ -121,6 +121,8 @@ class FakeSlack:
         self._random = random.Random(seed)
         self.revoked_error: str | None = None
         self.slash_runs: dict[str, SlashRun] = {}
+        self.acks: list[str] = []  # envelope ids acknowledged over Socket Mode, in order
+        self.connections_opened = 0
         self._sockets: list[web.WebSocketResponse] = []
         self._socket_ready = asyncio.Event()
         self._ids = itertools.count(1)
@@ -275,6 +277,7 @@ class FakeSlack:
                 "is_enterprise_install": False,
             }
         if method == "apps.connections.open":
+            self.connections_opened += 1
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket-mode"}
         return self.world.handle(method, args, bot_id=self.bot_id, bot_user=self.bot_user_id)
 
@@ -304,7 +307,9 @@ class FakeSlack:
         return ws
 
     def _on_ack(self, data: dict[str, Any]) -> None:
-        run = self.slash_runs.get(str(data.get("envelope_id")))
+        envelope_id = str(data.get("envelope_id"))
+        self.acks.append(envelope_id)
+        run = self.slash_runs.get(envelope_id)
         if run is None:
             return
         run.ack = data.get("payload") or {}
@@ -314,6 +319,11 @@ class FakeSlack:
     @property
     def socket_connected(self) -> bool:
         return bool(self._sockets)
+
+    async def request_reconnect(self) -> None:
+        """Slack's periodic `disconnect` (refresh_requested): clients must reconnect."""
+        for ws in list(self._sockets):
+            await ws.send_json({"type": "disconnect", "reason": "refresh_requested"})
 
     def slash_form(
         self,

@@ -37,7 +37,9 @@ class SlackNotifier:
     REPLY_LOOKBACK_S: ClassVar[float] = 6 * 3600
     RATE_LIMIT_RETRIES: ClassVar[int] = 2
     # The card was deleted by someone: post a fresh one instead of failing forever.
-    CARD_GONE: ClassVar[frozenset[str]] = frozenset({"message_not_found", "cant_update_message"})
+    CARD_GONE: ClassVar[frozenset[str]] = frozenset(
+        {"message_not_found", "cant_update_message", "edit_window_closed", "thread_not_found"}
+    )
 
     def __init__(self, token: str, base_url: str, *, rate_limit_retries: int | None = None) -> None:
         self._token = token
@@ -88,20 +90,22 @@ class SlackNotifier:
                 await self._reply(delivery, ref, broadcast=False)
             return ref
         ref = delivery.card
-        if event.kind is not EventKind.REMINDER:
-            try:
+        try:
+            if event.kind is not EventKind.REMINDER:
                 await self.client.chat_update(
                     channel=delivery.channel_id,
                     ts=ref.message_id,
                     text=card_text(event),
                     blocks=card_blocks(event),
                 )
-            except SlackApiError as exc:
-                if api_error_code(exc) not in self.CARD_GONE:
-                    raise
-                log.info("slack card %s in %s is gone; posting a new one", ref, delivery.channel_id)
-                ref = await self._new_card(delivery, save_card)
-        await self._reply(delivery, ref, broadcast=event.kind is EventKind.RESTORED)
+            await self._reply(delivery, ref, broadcast=event.kind is EventKind.RESTORED)
+        except SlackApiError as exc:
+            if api_error_code(exc) not in self.CARD_GONE:
+                raise
+            # Someone deleted the card: a fresh one (visible in the channel) replaces it.
+            log.info("slack card %s in %s is gone; posting a new one", ref, delivery.channel_id)
+            ref = await self._new_card(delivery, save_card)
+            await self._reply(delivery, ref, broadcast=False)
         return ref
 
     async def _new_card(self, delivery: Delivery, save_card: SaveCard) -> CardRef:

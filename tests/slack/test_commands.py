@@ -15,7 +15,7 @@ from bot.machine import SourceState
 from bot.store.store import PollCommit, Store
 from fakes.slack import FakeSlack
 from integrations.slack import SlackPlatform, create
-from tests.slack.conftest import slack_config
+from tests.slack.conftest import slack_config, until
 
 CHANNEL = "C0GENERAL"
 
@@ -193,3 +193,17 @@ async def test_refused_token_fails_start_up_fast_without_the_secret(
 
     assert str(caught.value) == f"{key} was refused by Slack (invalid_auth)"
     assert not platform.connected
+
+
+async def test_commands_still_work_after_slack_asks_for_a_reconnect(
+    slack: FakeSlack, platform: SlackPlatform
+) -> None:
+    before = slack.connections_opened
+    await slack.request_reconnect()
+    await until(
+        lambda: slack.connections_opened > before and platform.connected, "the reconnect", 5
+    )
+
+    run = await slack.slash_command("/statusbot", "help")
+    assert "/statusbot subscribe" in run.text
+    assert run.envelope_id in slack.acks

@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ import yaml
 
 from fakes.slack import FakeSlack
 from fakes.statuspage import FakeStatusPage
-from tests.slack.conftest import APP_TOKEN, BOT_TOKEN
+from tests.slack.conftest import APP_TOKEN, BOT_TOKEN, until
 
 pytestmark = pytest.mark.slow
 
@@ -82,17 +82,6 @@ def summary(component_status: str, updates: list[tuple[str, str]] = ()) -> bytes
 
 
 STARTED = datetime.now(UTC)
-
-
-async def until(check: Callable[[], Any], what: str, within: float = 20.0) -> Any:
-    """Poll `check` until it returns something truthy; fail naming `what`."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture

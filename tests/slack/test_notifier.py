@@ -207,3 +207,17 @@ async def test_deleted_card_gets_a_fresh_card(slack: FakeSlack, notifier: SlackN
     assert saved.refs == [new_ref]
     assert len(slack.top_level(CHANNEL)) == 2
     assert slack.replies(CHANNEL, new_ref.message_id)[-1].text.endswith("Fix deployed.")
+
+
+async def test_reminder_for_a_deleted_card_posts_a_fresh_card(
+    slack: FakeSlack, notifier: SlackNotifier
+) -> None:
+    _, ref = await _post_first_card(notifier)
+    slack.fail_next("chat.postMessage", 1, status=200, error="thread_not_found", retry_after=None)
+    saved = SavedCards()
+    reminder = make_event(EventKind.REMINDER, at=later(60), duration_s=3600)
+    new_ref = await notifier.deliver(make_delivery(reminder, delivery_id=5, card=ref), saved)
+
+    assert saved.refs == [new_ref]
+    assert new_ref.message_id != ref.message_id
+    assert slack.replies(CHANNEL, new_ref.message_id)[-1].text.startswith("⏳ Still ongoing")
