@@ -21,6 +21,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from fakes import discord_payloads as wire
+from fakes.discord_interactions import InteractionReply, command_options, interaction_payload
 
 API_PREFIX = "/api/v10"
 NONCE_TTL_S = 300.0  # Discord de-duplicates enforced nonces for "a few minutes".
@@ -53,59 +54,6 @@ class FakeChannel:
     missing: set[str] = field(default_factory=set)
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     nonces: dict[str, tuple[int, float]] = field(default_factory=dict)
-
-
-@dataclass
-class InteractionReply:
-    """What the bot answered to one interaction: the callback, then any edits/followups."""
-
-    interaction_id: int
-    token: str
-    callback: dict[str, Any] | None = None
-    edits: list[dict[str, Any]] = field(default_factory=list)
-    followups: list[dict[str, Any]] = field(default_factory=list)
-    done: asyncio.Event = field(default_factory=asyncio.Event)
-
-    @property
-    def type(self) -> int | None:
-        return self.callback["type"] if self.callback else None
-
-    @property
-    def message(self) -> dict[str, Any]:
-        """The message the user finally sees (the last edit, followup or the callback data)."""
-        if self.edits:
-            return self.edits[-1]
-        if self.followups:
-            return self.followups[-1]
-        return (self.callback or {}).get("data") or {}
-
-    @property
-    def ephemeral(self) -> bool:
-        flags = ((self.callback or {}).get("data") or {}).get("flags") or 0
-        return bool(int(self.message.get("flags") or flags) & 64)
-
-    @property
-    def content(self) -> str:
-        return self.message.get("content") or ""
-
-    @property
-    def embeds(self) -> list[dict[str, Any]]:
-        return self.message.get("embeds") or []
-
-    @property
-    def text(self) -> str:
-        """Content plus every embed's visible text, for "the user reads X" assertions."""
-        parts = [self.content]
-        for embed in self.embeds:
-            parts += [embed.get("title") or "", embed.get("description") or ""]
-            for f in embed.get("fields") or []:
-                parts += [f.get("name") or "", f.get("value") or ""]
-            parts.append((embed.get("footer") or {}).get("text") or "")
-        return "\n".join(p for p in parts if p)
-
-    @property
-    def choices(self) -> list[dict[str, Any]]:
-        return ((self.callback or {}).get("data") or {}).get("choices") or []
 
 
 class FakeDiscord:
@@ -266,34 +214,13 @@ class FakeDiscord:
         member with `permissions`, and wait for the bot's answer."""
         channel = self.channels[channel_id]
         definition = self._command(channel.guild_id, command)
-        data_options = _options(definition, subcommand, options or {}, focused)
+        data_options = command_options(definition, subcommand, options or {}, focused)
         interaction_id, token = wire.snowflake(), f"itok-{wire.snowflake()}"
-        payload: dict[str, Any] = {
-            "id": str(interaction_id),
-            "application_id": str(self.app_id),
-            "type": 4 if focused else 2,
-            "token": token,
-            "version": 1,
-            "guild_id": str(channel.guild_id),
-            "guild": {"id": str(channel.guild_id), "locale": "en-US", "features": []},
-            "channel_id": str(channel_id),
-            "channel": channel.payload,
-            "member": wire.member(wire.user(wire.snowflake(), user_name), permissions),
-            "app_permissions": str(app_permissions),
-            "locale": "en-US",
-            "guild_locale": "en-US",
-            "entitlements": [],
-            "authorizing_integration_owners": {"0": str(channel.guild_id)},
-            "context": 0,
-            "attachment_size_limit": 26_214_400,
-            "data": {
-                "id": definition["id"],
-                "name": command,
-                "type": 1,
-                "options": data_options,
-                **({"guild_id": definition["guild_id"]} if definition.get("guild_id") else {}),
-            },
-        }
+        payload = interaction_payload(
+            interaction_id, token, self.app_id, channel.guild_id, channel.payload, definition,
+            data_options, member=wire.member(wire.user(wire.snowflake(), user_name), permissions),
+            app_permissions=app_permissions, autocomplete=focused is not None,
+        )  # fmt: skip
         reply = self.replies[token] = InteractionReply(interaction_id, token)
         await self.dispatch("INTERACTION_CREATE", payload)
         await asyncio.wait_for(reply.done.wait(), within_s)
@@ -639,24 +566,3 @@ def _route(method: str, parts: list[str]) -> tuple[str, dict[str, Any]]:
             if route in _HANDLERS:
                 return route, params
     return f"{method} /" + "/".join(parts), {}
-
-
-def _options(
-    definition: dict[str, Any], subcommand: str | None, values: dict[str, Any], focused: str | None
-) -> list[dict[str, Any]]:
-    """Interaction options typed from the synced command definition, as Discord sends them."""
-    schema = definition.get("options") or []
-    if subcommand is not None:
-        sub = next(o for o in schema if o["name"] == subcommand)
-        inner = _options(sub, None, values, focused)
-        return [{"type": 1, "name": subcommand, "options": inner}]
-    types = {o["name"]: o["type"] for o in schema}
-    out = []
-    for name, value in values.items():
-        if name not in types:
-            raise KeyError(f"option {name!r} is not in the synced command")
-        option: dict[str, Any] = {"name": name, "type": types[name], "value": value}
-        if name == focused:
-            option["focused"] = True
-        out.append(option)
-    return out
