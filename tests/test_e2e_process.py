@@ -79,7 +79,8 @@ async def test_incident_then_restoration_in_order(page: FakeStatusPage, config: 
         assert degraded["status"] == "monitoring"
         assert restored["incident_id"] == degraded["incident_id"]
         assert restored["duration_s"] > 0
-        assert await bot.terminate() == 0
+        code = await bot.terminate()
+        assert code == 0, bot.stderr[-30:]
 
 
 async def test_faults_are_source_health_never_outages(page: FakeStatusPage, config: Path) -> None:
@@ -98,7 +99,8 @@ async def test_faults_are_source_health_never_outages(page: FakeStatusPage, conf
 async def test_sigterm_stops_cleanly_within_seconds(page: FakeStatusPage, config: Path) -> None:
     bot = await BotProcess(config).start()
     await polls_after(page, 2)
-    assert await bot.terminate(timeout=8) == 0
+    code = await bot.terminate(timeout=8)
+    assert code == 0, bot.stderr[-30:]
     assert not any("Traceback" in line for line in bot.stderr), bot.stderr
 
 
