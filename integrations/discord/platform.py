@@ -32,6 +32,11 @@ def point_at(api_base_url: str, gateway_url: str) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
+# A 429 asking for a longer wait surfaces as discord.RateLimited, so the outbox can schedule the
+# retry instead of a worker sleeping on it.
+MAX_RATELIMIT_WAIT_S = 30.0
+
+
 def minimal_intents() -> discord.Intents:
     intents = discord.Intents.none()
     intents.guilds = True
@@ -42,7 +47,11 @@ class StatusBotClient(discord.Client):
     """A discord.Client whose setup_hook syncs the command tree before the gateway opens."""
 
     def __init__(self, guild_ids: list[int], guild_ready_timeout: float) -> None:
-        super().__init__(intents=minimal_intents(), guild_ready_timeout=guild_ready_timeout)
+        super().__init__(
+            intents=minimal_intents(),
+            guild_ready_timeout=guild_ready_timeout,
+            max_ratelimit_timeout=MAX_RATELIMIT_WAIT_S,
+        )
         self.guild_ids = guild_ids
         self.tree = app_commands.CommandTree(self)
 

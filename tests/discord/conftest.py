@@ -19,7 +19,12 @@ from bot.models import IncidentStatus, Severity
 from bot.notify import CardRef
 from bot.store.store import Store
 from fakes.discord import FakeDiscord
-from integrations.discord.platform import DiscordPlatform, minimal_intents, point_at
+from integrations.discord.platform import (
+    MAX_RATELIMIT_WAIT_S,
+    DiscordPlatform,
+    minimal_intents,
+    point_at,
+)
 
 TOKEN = "fake-discord-bot-token"
 STARTED = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -56,7 +61,7 @@ def channel_id(fake: FakeDiscord, guild_id: int) -> int:
 async def rest_client(fake: FakeDiscord) -> AsyncIterator[discord.Client]:
     """A real discord.Client logged in over REST only (what the notifier needs)."""
     point_at(fake.api_base_url, fake.gateway_url)
-    client = discord.Client(intents=minimal_intents())
+    client = discord.Client(intents=minimal_intents(), max_ratelimit_timeout=MAX_RATELIMIT_WAIT_S)
     await client.login(TOKEN)
     try:
         yield client

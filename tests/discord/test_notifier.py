@@ -127,6 +127,19 @@ async def test_429_on_create_is_waited_out_without_loss_or_double(
     assert [c.status for c in fake.calls_to(CREATE, channel_id)] == [429, 429, 200]
 
 
+async def test_long_429_becomes_a_transient_error_with_the_wait(
+    fake: FakeDiscord, rest_client: discord.Client, channel_id: int, guild_id: int
+) -> None:
+    """A wait longer than a worker should sleep goes back to the outbox with Discord's hint."""
+    fake.fail_next(CREATE, status=429, retry_after=90.0)
+    with pytest.raises(TransientDeliveryError) as caught:
+        await DiscordNotifier(rest_client).deliver(
+            delivery(channel_id, guild_id, make_event()), CardBook()
+        )
+    assert caught.value.retry_after_s == 90.0
+    assert fake.messages(channel_id) == []
+
+
 async def test_deleted_channel_is_permanent(
     fake: FakeDiscord, rest_client: discord.Client, channel_id: int, guild_id: int
 ) -> None:
