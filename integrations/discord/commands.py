@@ -8,7 +8,10 @@ CommandService and render its answer. Every failure becomes a short ephemeral me
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -21,6 +24,7 @@ from integrations.discord.embeds import EmbedLimits, cut, status_embed
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
+DEFER_AFTER_S = 2.0  # Discord allows 3 s for the first answer; slower work is deferred
 CHOICE_NAME_LIMIT = 100
 # What the bot itself needs in a channel to keep a living card there.
 BOT_NEEDS: tuple[tuple[str, str], ...] = (
@@ -98,8 +102,10 @@ def install_commands(tree: app_commands.CommandTree, service: CommandService) ->
     async def is_down(
         interaction: discord.Interaction, provider: str | None = None, public: bool = False
     ) -> None:
-        report = await service.status(provider)
-        await interaction.response.send_message(embed=status_embed(report), ephemeral=not public)
+        async def work() -> discord.Embed:
+            return status_embed(await service.status(provider))
+
+        await answer(interaction, work(), ephemeral=not public)
 
     statusbot = app_commands.Group(
         name="statusbot",
@@ -135,27 +141,52 @@ def install_commands(tree: app_commands.CommandTree, service: CommandService) ->
         args = subscribe_args(
             providers, components, min_severity.value if min_severity else None, remind_minutes
         )
-        text = await service.subscribe(
+        work = service.subscribe(
             PLATFORM, str(interaction.guild_id), channel_id, args, str(interaction.user.id)
         )
-        await interaction.response.send_message(text)
+        await answer(interaction, work, ephemeral=False)
 
     @statusbot.command(name="unsubscribe", description="Stop outage alerts in this channel")
     @app_commands.describe(provider="Only this provider (default: everything)")
     @app_commands.autocomplete(provider=provider_autocomplete)
     @app_commands.checks.has_permissions(manage_channels=True)
     async def unsubscribe(interaction: discord.Interaction, provider: str | None = None) -> None:
-        text = await service.unsubscribe(PLATFORM, _alert_channel_id(interaction), provider)
-        await interaction.response.send_message(text)
+        work = service.unsubscribe(PLATFORM, _alert_channel_id(interaction), provider)
+        await answer(interaction, work, ephemeral=False)
 
     @statusbot.command(name="list", description="What this channel is subscribed to")
     async def list_subscriptions(interaction: discord.Interaction) -> None:
-        text = await service.list(PLATFORM, str(interaction.channel_id))
-        await interaction.response.send_message(cut(text, EmbedLimits.CONTENT), ephemeral=True)
+        await answer(
+            interaction, service.list(PLATFORM, str(interaction.channel_id)), ephemeral=True
+        )
 
     tree.add_command(is_down)
     tree.add_command(statusbot)
     tree.on_error = _on_error  # type: ignore[method-assign]
+
+
+async def answer(
+    interaction: discord.Interaction,
+    work: Awaitable[str | discord.Embed],
+    *,
+    ephemeral: bool,
+) -> None:
+    """Reply with what `work` produces; when it is slow, acknowledge first ("thinking…"),
+    because Discord drops an interaction that gets no answer within 3 seconds."""
+    task = asyncio.ensure_future(work)
+    try:
+        result = await asyncio.wait_for(asyncio.shield(task), DEFER_AFTER_S)
+    except TimeoutError:
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        result = await task
+    if isinstance(result, discord.Embed):
+        body: dict[str, Any] = {"embed": result}
+    else:
+        body = {"content": cut(result, EmbedLimits.CONTENT)}
+    if interaction.response.is_done():
+        await interaction.followup.send(ephemeral=ephemeral, **body)
+    else:
+        await interaction.response.send_message(ephemeral=ephemeral, **body)
 
 
 def _alert_channel_id(interaction: discord.Interaction) -> str:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import discord
+import pytest
 
 from bot.machine import SourceState
 from bot.store.store import PollCommit, Store
 from fakes.discord import FakeDiscord
+from integrations.discord import commands as discord_commands
 from integrations.discord.platform import DiscordPlatform
 
 MANAGE_CHANNELS = discord.Permissions(manage_channels=True).value
@@ -215,3 +217,22 @@ async def _seen_ok(store: Store, source_id: str, unreachable: bool = False) -> N
     )
     provider = "anthropic" if source_id == "anthropic" else "openai"
     await store.commit_poll(PollCommit(source_id=source_id, provider=provider, state=state, at=now))
+
+
+async def test_slow_answers_are_deferred_then_delivered(
+    fake: FakeDiscord,
+    platform: DiscordPlatform,
+    store: Store,
+    channel_id: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past the defer threshold the user sees "thinking…" at once, then the real answer."""
+    monkeypatch.setattr(discord_commands, "DEFER_AFTER_S", 0.0)
+    await _seen_ok(store, "openai")
+    reply = await fake.interact("is-chatgpt-down", channel_id=channel_id)
+    assert reply.type == 5
+    assert reply.ephemeral
+    assert reply.embeds[0]["title"] == "✅ OpenAI is operational"
+
+    bad = await fake.interact("is-chatgpt-down", {"provider": "bard"}, channel_id=channel_id)
+    assert "Known providers" in bad.content
