@@ -40,6 +40,7 @@ SEVERITY_CHOICES = [
     Choice(name="Partial outage and worse", value="partial"),
     Choice(name="Major outage only", value="major"),
 ]
+CARD_CHANNEL_TYPES = (discord.ChannelType.text, discord.ChannelType.news)
 THREAD_TYPES = (
     discord.ChannelType.public_thread,
     discord.ChannelType.private_thread,
@@ -190,11 +191,14 @@ async def answer(
 
 
 def _alert_channel_id(interaction: discord.Interaction) -> str:
-    channel = interaction.channel
-    if channel is not None and getattr(channel, "type", None) in THREAD_TYPES:
+    """The channel to subscribe: a text or announcement channel, where cards can have threads."""
+    kind = getattr(interaction.channel, "type", None)
+    if kind in THREAD_TYPES:
         raise CommandError(
             "Run this in the text channel itself: alert cards open their own threads."
         )
+    if kind is not None and kind not in CARD_CHANNEL_TYPES:
+        raise CommandError("Alerts need a text or announcement channel; run this in one.")
     return str(interaction.channel_id)
 
 

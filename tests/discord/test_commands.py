@@ -93,6 +93,19 @@ async def test_missing_bot_permission_is_named(
     assert await store.channel_subscriptions("discord", str(channel_id)) == []
 
 
+async def test_threads_and_forums_cannot_be_subscribed(
+    fake: FakeDiscord, platform: DiscordPlatform, store: Store, channel_id: int, guild_id: int
+) -> None:
+    forum = fake.add_channel(guild_id, "forum")
+    fake.channels[forum].payload["type"] = 15
+    reply = await fake.interact(
+        "statusbot", subcommand="subscribe", channel_id=forum,
+        permissions=MANAGE_CHANNELS, app_permissions=BOT_OK,
+    )  # fmt: skip
+    assert "text or announcement channel" in reply.content
+    assert await store.channel_subscriptions("discord", str(forum)) == []
+
+
 async def test_unsubscribe_removes_the_subscription(
     fake: FakeDiscord, platform: DiscordPlatform, store: Store, channel_id: int
 ) -> None:
