@@ -108,6 +108,9 @@ class DeliveryConfig(_Section):
     concurrency: int = Field(default=64, ge=1)
     base_backoff: float = Field(default=1.0, gt=0)
     max_backoff: float = Field(default=300.0, gt=0)
+    # Seconds a worker holds a row while calling the platform, when several bot processes
+    # share one PostgreSQL database (SQLite has one process: no lease).
+    claim_lease: float = Field(default=60.0, gt=0)
     # Default minutes between reminders for new subscriptions; 0 turns them off.
     reminder_minutes: int = Field(default=0, ge=0)
 

@@ -65,5 +65,9 @@ class PermanentDeliveryError(DeliveryError):
         self.workspace_wide = workspace_wide
 
 
+class ConcurrentUpdate(StatusBotError):
+    """Another bot process recorded a newer state of the same source; ours is discarded."""
+
+
 class CommandError(StatusBotError):
     """A user's command could not be carried out; str(error) is safe to show them."""

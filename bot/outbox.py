@@ -137,7 +137,9 @@ class OutboxWorker:
         notifier = self.notifiers[delivery.platform]
         async with self._slots:
             await self._pace(delivery, notifier)
-            await self.store.begin_attempt(delivery.id)
+            lease = timedelta(seconds=self.settings.claim_lease if self.store.shared else 0)
+            if not await self.store.begin_attempt(delivery.id, self.clock(), lease):
+                return  # another worker on the same database has it
 
             async def save_card(ref: CardRef) -> None:
                 await self.store.save_card(delivery, ref, self.clock())

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot import metrics
 from bot.config import SourceConfig
+from bot.errors import ConcurrentUpdate
 from bot.events import Event
 from bot.machine import MachineSettings, SourceState, transition
 from bot.models import FetchFailure, Snapshot
@@ -93,17 +94,22 @@ class SourcePoller:
         new_state, events = transition(state, observation, self.settings)
         self._schedule_backoff(new_state, observation, now)
         error = observation.reason if isinstance(observation, FetchFailure) else None
-        await self.store.commit_poll(
-            PollCommit(
-                source_id=self.source_id,
-                provider=self.provider,
-                state=new_state,
-                at=now,
-                events=events,
-                validators=self._validators.to_dict() if self._validators else None,
-                error=error,
+        try:
+            await self.store.commit_poll(
+                PollCommit(
+                    source_id=self.source_id,
+                    provider=self.provider,
+                    state=new_state,
+                    at=now,
+                    events=events,
+                    validators=self._validators.to_dict() if self._validators else None,
+                    error=error,
+                    expected_version=record.version if record else 0,
+                )
             )
-        )
+        except ConcurrentUpdate:
+            log.debug("another process recorded %s first; dropping this poll", self.source_id)
+            return []
         self._observe(observation, events, started)
         if events:
             self.on_events(events)
@@ -137,9 +143,14 @@ class SourcePoller:
                 extra={"incident": event.incident_key, "source": self.source_id},
             )
         if isinstance(observation, Snapshot):
-            for incident in observation.incidents:
-                latest = incident.latest_update
-                if latest is not None:
-                    lag = (observation.observed_at - latest.at).total_seconds()
-                    if 0 <= lag < 86400:
-                        metrics.OFFICIAL_LAG.labels(self.source_id).observe(lag)
+            self._observe_official_lag(observation, events)
+
+    def _observe_official_lag(self, snapshot: Snapshot, events: Sequence[Event]) -> None:
+        """How long after an official update's own timestamp we announced it."""
+        announced = {e.incident_id for e in events if e.incident_id and e.text}
+        for incident in snapshot.incidents:
+            latest = incident.latest_update
+            if incident.id in announced and latest is not None:
+                lag = (snapshot.observed_at - latest.at).total_seconds()
+                if 0 <= lag < 86400:
+                    metrics.OFFICIAL_LAG.labels(self.source_id).observe(lag)

@@ -171,7 +171,7 @@ async def test_pacing_spaces_deliveries_to_one_channel(store: Store) -> None:
     await worker.drain()
     gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
     assert len(gaps) == 2
-    assert min(gaps) >= 0.19
+    assert min(gaps) >= 0.15  # unpaced deliveries follow each other within milliseconds
 
 
 async def test_dispatch_never_restarts_a_row_that_just_finished(store: Store) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from bot.errors import ConcurrentUpdate
 from bot.events import Event, EventKind
 from bot.machine import SourceState
 from bot.models import IncidentStatus, Severity
@@ -123,7 +126,7 @@ async def test_retry_backoff_dead_letter_and_operator_actions(store: Store) -> N
     await store.subscribe(sub("C1"))
     await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
     [row] = await store.due_deliveries(NOW)
-    await store.begin_attempt(row.id)
+    assert await store.begin_attempt(row.id, NOW)
     await store.mark_failed(row.id, "ratelimited", NOW + timedelta(seconds=30))
     assert await store.due_deliveries(NOW + timedelta(seconds=10)) == []
     [again] = await store.due_deliveries(NOW + timedelta(seconds=31))
@@ -195,3 +198,31 @@ async def test_local_sinks_receive_every_event(store_url: str) -> None:
         assert [r.status for r in await store.outbox_rows()] == [SENT]
     finally:
         await store.aclose()
+
+
+async def test_two_processes_cannot_both_commit_the_same_poll(store: Store) -> None:
+    await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
+    record = await store.load_source("openai")
+    assert record is not None
+    state = record.state
+    first = PollCommit("openai", "openai", state, NOW, (), expected_version=record.version)
+    await store.commit_poll(first)
+    with pytest.raises(ConcurrentUpdate):
+        await store.commit_poll(first)  # the same loaded version, committed a second time
+    created = PollCommit("new", "openai", state, NOW, (), expected_version=0)
+    await store.commit_poll(created)
+    with pytest.raises(ConcurrentUpdate):
+        await store.commit_poll(created)  # both processes saw no row and both insert
+
+
+async def test_a_claimed_row_is_skipped_by_a_second_worker(store: Store) -> None:
+    await store.subscribe(sub("C1"))
+    await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
+    [row] = await store.due_deliveries(NOW)
+    lease = timedelta(seconds=60)
+    assert await store.begin_attempt(row.id, NOW, lease)
+    assert not await store.begin_attempt(row.id, NOW, lease)
+    assert await store.due_deliveries(NOW + timedelta(seconds=30)) == []
+    # A worker that died holding the lease: the row comes back when the lease ends.
+    [again] = await store.due_deliveries(NOW + timedelta(seconds=61))
+    assert again.attempt == 2

@@ -27,6 +27,7 @@ class SourceRecord:
     last_attempt_at: datetime | None = None
     last_ok_at: datetime | None = None
     last_error: str | None = None
+    version: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,8 @@ sources = sa.Table(
     sa.Column("last_ok_at", UTC_TIME, nullable=True),
     sa.Column("last_error", sa.Text, nullable=True),
     sa.Column("updated_at", UTC_TIME, nullable=False),
+    # Optimistic concurrency: two processes polling one source cannot both commit.
+    sa.Column("version", sa.Integer, nullable=False, server_default="0"),
 )
 
 events = sa.Table(
@@ -87,6 +89,8 @@ outbox = sa.Table(
     sa.Column("last_error", sa.Text, nullable=True),
     sa.Column("created_at", UTC_TIME, nullable=False),
     sa.Column("sent_at", UTC_TIME, nullable=True),
+    # A worker's lease on a row while it calls the platform (several workers, one database).
+    sa.Column("claimed_until", UTC_TIME, nullable=True),
     sa.Index("ix_outbox_channel", "platform", "channel_id", "status", "id"),
     sa.Index("ix_outbox_due", "status", "next_attempt_at"),
 )

@@ -17,8 +17,10 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import event as sa_event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from bot.errors import ConcurrentUpdate
 from bot.events import Event, EventKind
 from bot.machine import SourceState
 from bot.models import Severity
@@ -44,6 +46,8 @@ class PollCommit:
     events: Sequence[Event] = ()
     validators: dict[str, Any] | None = None
     error: str | None = None
+    # The version the state was loaded at; None skips the check (tools and tests).
+    expected_version: int | None = None
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -75,6 +79,8 @@ class Store:
     def __init__(self, url: str, local_sinks: Sequence[str] = ()) -> None:
         self.url = url
         self.engine = make_engine(url)
+        # A SQLite file belongs to one process; a server database may be shared by several.
+        self.shared = not url.startswith("sqlite")
         # Sinks such as the console that receive every event, subscription or not.
         self.local_sinks = tuple(local_sinks)
 
@@ -111,7 +117,10 @@ class Store:
         return [_source_record(r) for r in rows]
 
     async def commit_poll(self, commit: PollCommit) -> list[int]:
-        """Persist one poll: state, events, incidents and outbox rows, atomically."""
+        """Persist one poll: state, events, incidents and outbox rows, atomically.
+
+        Raises ConcurrentUpdate when another process committed this source since we loaded it.
+        """
         async with self.engine.begin() as conn:
             await self._save_source(conn, commit)
             event_ids = []
@@ -133,11 +142,23 @@ class Store:
         if commit.validators is not None:
             values["validators"] = commit.validators
         table = schema.sources
+        where = table.c.source_id == commit.source_id
+        if commit.expected_version is not None:
+            where &= table.c.version == commit.expected_version
         updated = await conn.execute(
-            table.update().where(table.c.source_id == commit.source_id).values(**values)
+            table.update().where(where).values(version=table.c.version + 1, **values)
         )
-        if updated.rowcount == 0:
-            await conn.execute(table.insert().values(source_id=commit.source_id, **values))
+        if updated.rowcount:
+            return
+        if commit.expected_version not in (None, 0):
+            raise ConcurrentUpdate(f"source {commit.source_id} changed under us")
+        try:
+            async with conn.begin_nested():
+                await conn.execute(
+                    table.insert().values(source_id=commit.source_id, version=1, **values)
+                )
+        except IntegrityError:
+            raise ConcurrentUpdate(f"source {commit.source_id} was created under us") from None
 
     async def _insert_event(self, conn: AsyncConnection, event: Event, now: datetime) -> int:
         result = await conn.execute(
@@ -336,7 +357,10 @@ class Store:
                 & (cards.c.channel_id == queued.c.channel_id)
                 & (cards.c.incident_key == queued.c.incident_key),
             )
-            .where(queued.c.next_attempt_at <= now)
+            .where(
+                queued.c.next_attempt_at <= now,
+                sa.or_(queued.c.claimed_until.is_(None), queued.c.claimed_until < now),
+            )
             .order_by(queued.c.id)
             .limit(limit)
         )
@@ -344,15 +368,30 @@ class Store:
             rows = (await conn.execute(query)).all()
         return [_delivery(r) for r in rows]
 
-    async def begin_attempt(self, delivery_id: int) -> None:
-        """Count the attempt before calling out, so a crash leaves a trace for the retry."""
+    async def begin_attempt(
+        self, delivery_id: int, now: datetime, lease: timedelta = timedelta(0)
+    ) -> bool:
+        """Claim a row and count the attempt before calling out.
+
+        The count tells a retry after a crash that the outcome may be unknown. With a
+        lease, a second worker on the same database skips the row until the lease ends;
+        False means another worker holds it.
+        """
         table = schema.outbox
         async with self.engine.begin() as conn:
-            await conn.execute(
+            result = await conn.execute(
                 table.update()
-                .where(table.c.id == delivery_id)
-                .values(attempts=table.c.attempts + 1)
+                .where(
+                    table.c.id == delivery_id,
+                    table.c.status == PENDING,
+                    sa.or_(table.c.claimed_until.is_(None), table.c.claimed_until < now),
+                )
+                .values(
+                    attempts=table.c.attempts + 1,
+                    claimed_until=now + lease if lease else None,
+                )
             )
+        return bool(result.rowcount)
 
     async def save_card(self, delivery: Delivery, ref: CardRef, now: datetime) -> None:
         table = schema.cards
@@ -383,7 +422,7 @@ class Store:
             await conn.execute(
                 schema.outbox.update()
                 .where(schema.outbox.c.id == delivery.id)
-                .values(status=SENT, sent_at=now, last_error=None)
+                .values(status=SENT, sent_at=now, last_error=None, claimed_until=None)
             )
             if delivery.event.kind.value in CLOSING_KINDS:
                 cards = schema.cards
@@ -399,7 +438,7 @@ class Store:
 
     async def mark_failed(self, delivery_id: int, error: str, retry_at: datetime | None) -> None:
         """Schedule a retry, or (retry_at None) move the row to the dead letters."""
-        values: dict[str, Any] = {"last_error": error[:2000]}
+        values: dict[str, Any] = {"last_error": error[:2000], "claimed_until": None}
         if retry_at is None:
             values["status"] = DEAD
         else:
@@ -443,7 +482,7 @@ class Store:
             result = await conn.execute(
                 table.update()
                 .where(table.c.id == delivery_id, table.c.status.in_(list(from_statuses)))
-                .values(status=status, next_attempt_at=now, attempts=0)
+                .values(status=status, next_attempt_at=now, attempts=0, claimed_until=None)
             )
         return bool(result.rowcount)
 
@@ -535,6 +574,7 @@ def _source_record(row: Any) -> SourceRecord:
         last_attempt_at=as_utc(row.last_attempt_at),
         last_ok_at=as_utc(row.last_ok_at),
         last_error=row.last_error,
+        version=row.version,
     )
 
 

@@ -15,7 +15,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # Version 1 is the schema module as first written; later versions alter it explicitly.
+    # A new database gets the head schema at once. Later revisions therefore alter a table
+    # only where the column or index is missing (an older database), and are no-ops here.
     metadata.create_all(op.get_bind())
 
 
