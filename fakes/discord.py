@@ -344,6 +344,8 @@ class FakeDiscord:
             if channel.forbidden:
                 return 403, {"message": "Missing Access", "code": 50001}, {}
         headers = self._rate_headers(route, params) if "messages" in route else {}
+        if headers.get("X-RateLimit-Remaining") == "-1":
+            return self._over_limit(headers)
         handler = _HANDLERS.get(route)
         if handler is None:
             return 404, {"message": f"fake has no route {route}", "code": 0}, {}
@@ -351,21 +353,34 @@ class FakeDiscord:
         return status, answer, headers
 
     def _rate_headers(self, route: str, params: dict[str, int]) -> dict[str, str]:
-        """Honest per-channel bucket headers; a full bucket would be a 429 on real Discord."""
+        """Per-channel bucket headers; Remaining "-1" marks a call over the limit (a 429)."""
         key = (route, params.get("channel", 0))
         now = time.monotonic()
         start, used = self._windows.get(key, (now, 0))
         if now - start >= self.rate_window_s:
             start, used = now, 0
-        used += 1
-        self._windows[key] = (start, used)
+        over = used >= self.rate_limit
+        if not over:  # a refused call does not use the bucket
+            used += 1
+            self._windows[key] = (start, used)
         reset_after = max(0.0, self.rate_window_s - (now - start))
         return {
             "X-RateLimit-Limit": str(self.rate_limit),
-            "X-RateLimit-Remaining": str(max(0, self.rate_limit - used)),
+            "X-RateLimit-Remaining": "-1" if over else str(self.rate_limit - used),
             "X-RateLimit-Reset-After": f"{reset_after:.3f}",
             "X-RateLimit-Bucket": f"fake-{abs(hash(route)) % 10**8}",
         }
+
+    @staticmethod
+    def _over_limit(headers: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        """The 429 Discord sends for a full bucket (Via marks it as Discord's, not Cloudflare's)."""
+        retry_after = float(headers["X-RateLimit-Reset-After"])
+        headers = {**headers, "X-RateLimit-Remaining": "0", "Via": "1.1 google"}
+        headers["Retry-After"] = str(max(1, round(retry_after)))
+        headers["X-RateLimit-Scope"] = "user"
+        body = {"message": "You are being rate limited.", "retry_after": retry_after}
+        body["global"] = False
+        return 429, body, headers
 
     # --- route handlers -------------------------------------------------------------
 

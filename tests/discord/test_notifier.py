@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import discord
 import pytest
 
@@ -13,7 +15,8 @@ from bot.render import SEVERITY_COLOUR
 from fakes.discord import FakeDiscord
 from fakes.discord_payloads import form_errors
 from integrations.discord.notifier import DiscordNotifier
-from tests.discord.conftest import CardBook, make_event
+from integrations.discord.platform import minimal_intents, point_at
+from tests.discord.conftest import TOKEN, CardBook, make_event
 
 CREATE = "POST /channels/{channel}/messages"
 EDIT = "PATCH /channels/{channel}/messages/{message}"
@@ -263,3 +266,28 @@ async def test_no_thread_permission_keeps_the_card_alone(
     assert (
         fake.messages(channel_id)[0]["embeds"][0]["color"] == SEVERITY_COLOUR[Severity.MAJOR_OUTAGE]
     )
+
+
+async def test_a_busy_channel_is_paced_by_discord_py_without_losing_a_message() -> None:
+    """Ten cards at once into a channel whose bucket allows 2 per 0.2 s: all land, once each."""
+    async with FakeDiscord(token=TOKEN, rate_limit=2, rate_window_s=0.2) as fake:
+        guild_id, [channel_id] = fake.add_guild(channels=1)
+        point_at(fake.api_base_url, fake.gateway_url)
+        client = discord.Client(intents=minimal_intents())
+        await client.login(TOKEN)
+        try:
+            notifier = DiscordNotifier(client)
+            cards = await asyncio.gather(
+                *(
+                    notifier.deliver(
+                        delivery(channel_id, guild_id, make_event(incident_key=f"i{n}"), id=n),
+                        CardBook(),
+                    )
+                    for n in range(1, 11)
+                )
+            )
+        finally:
+            await client.close()
+    assert len({c.message_id for c in cards}) == 10
+    assert len(fake.messages(channel_id)) == 10
+    assert fake.count(CREATE) == 20  # ten cards and ten first thread lines
