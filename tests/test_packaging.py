@@ -1,0 +1,45 @@
+"""What can be checked of the packaging without a Docker engine or a fresh machine."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from tests.botproc import ROOT
+
+
+def test_dockerfile_is_slim_non_root_and_runs_the_bot() -> None:
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"^FROM python:3\.\d+-slim", text, re.MULTILINE)
+    users = re.findall(r"^USER (\S+)", text, re.MULTILINE)
+    assert users and users[-1] not in ("root", "0")
+    assert 'ENTRYPOINT ["python", "-m", "bot"]' in text
+    assert 'CMD ["run"]' in text
+    for source in re.findall(r"^COPY (\S+(?: \S+)*) \S+$", text, re.MULTILINE):
+        for path in source.split():
+            assert (ROOT / path).exists(), f"Dockerfile copies missing {path}"
+
+
+def test_readme_opens_with_the_two_commands_ci_runs() -> None:
+    head = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()[:8]
+    assert any(line.startswith("make run") for line in head)
+    assert any(line.startswith("make test") for line in head)
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "exec make test" in ci
+
+
+def test_dependencies_have_lower_bounds_and_the_console_script() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    for requirement in project["dependencies"]:
+        assert ">=" in requirement, requirement
+    assert "apscheduler>=3.11,<4" in project["dependencies"]
+    assert project["scripts"]["statusbot"] == "bot.cli:main"
+
+
+def test_core_has_no_chat_platform_imports() -> None:
+    for module in (ROOT / "bot").rglob("*.py"):
+        text = module.read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(from|import) (slack_bolt|slack_sdk|discord)\b", text, re.M), (
+            module
+        )
