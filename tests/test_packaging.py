@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-from pathlib import Path
 
 from tests.botproc import ROOT
 
@@ -13,7 +12,8 @@ def test_dockerfile_is_slim_non_root_and_runs_the_bot() -> None:
     text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert re.search(r"^FROM python:3\.\d+-slim", text, re.MULTILINE)
     users = re.findall(r"^USER (\S+)", text, re.MULTILINE)
-    assert users and users[-1] not in ("root", "0")
+    assert users
+    assert users[-1] not in ("root", "0")
     assert 'ENTRYPOINT ["python", "-m", "bot"]' in text
     assert 'CMD ["run"]' in text
     for source in re.findall(r"^COPY (\S+(?: \S+)*) \S+$", text, re.MULTILINE):
