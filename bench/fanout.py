@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from bench import profile
 from bench.botrun import BotRun
 from bench.payloads import summary
-from bench.procstats import memory_mb
+from bench.procstats import cpu_seconds, memory_mb
 from bench.sizes import Sizes
 from bench.timed_fakes import TimedDiscord, TimedStatusPage
 from bench.world import (
@@ -51,6 +51,7 @@ class Wave:
     slack_done: int = 0
     discord_done: int = 0
     progress: list[tuple[float, int, int]] = field(default_factory=list)
+    cpu_pct: float = 0.0
 
 
 class Channels:
@@ -181,7 +182,9 @@ async def _run(
             profiler = None
             if with_profile and name == "card" and profile.available():
                 profiler = profile.start(bot.pid, workdir / "fanout-profile.txt", PROFILE_S)
+            cpu_before = cpu_seconds(bot.pid)
             wave = await _wave(bot, channels, name, budget)
+            wave.cpu_pct = 100 * (cpu_seconds(bot.pid) - cpu_before) / max(wave.elapsed_s, 1e-6)
             waves.append(wave)
             if profiler is not None:
                 profile_report = await profile.finish(profiler, workdir / "fanout-profile.txt")
@@ -277,11 +280,17 @@ def _result(
                 "slack_done": w.slack_done,
                 "discord_done": w.discord_done,
                 "slack_rate_per_s": round(w.slack_done / w.elapsed_s, 1) if w.elapsed_s else 0.0,
+                "bot_cpu_pct": round(w.cpu_pct, 1),
                 "progress": w.progress,
             }
             for w in waves
         ],
         "outbox": outbox,
+        "slack_workspaces": sizes.slack_workspaces,
+        "concurrency": 64,
+        "wave_budget_s": sizes.wave_budget_s,
+        "fanout_budget_s": sizes.fanout_budget_s,
+        "card_wave_cpu_pct": round(by_name["card"].cpu_pct, 1) if "card" in by_name else None,
         "idle_rss_before_mb": round(idle.get("rss_mb", 0.0), 1),
         "seed_subscriptions_s": round(seed_s, 2),
         "profile": profile_report,

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import imports
 from bench.botrun import ROOT, BotRun
 from bench.procstats import cpu_seconds, memory_mb
 from bench.sizes import Sizes
@@ -64,9 +65,11 @@ async def run(sizes: Sizes, workdir: Path, seed: int = 3) -> dict[str, Any]:
                     60,
                 )
             await asyncio.sleep(sizes.idle_settle_s)
-            return await _window(sizes, page, runs, wire, rng)
+            measured = await _window(sizes, page, runs, wire, rng)
         finally:
             await asyncio.gather(*(bot.stop() for bot in runs.values()))
+        measured["imports"] = await imports.run()  # after the window: no CPU contention
+        return measured
     finally:
         await discord.stop()
         await slack.aclose()

@@ -1,0 +1,60 @@
+"""`python -m bench all|detection|fanout|resources|peers [--quick] [--out DIR]`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import detection, fanout, peers, report, resources
+from bench.sizes import FULL, QUICK, Sizes
+
+PARTS = ("detection", "fanout", "resources", "peers")
+DEFAULT_OUT = Path(__file__).resolve().parent
+
+
+async def run_parts(names: list[str], sizes: Sizes, out: Path, profile: bool = True) -> dict:
+    """Run the named parts one after another (they would disturb each other's timings)."""
+    measured: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="statusbot-bench-") as tmp:
+        workdir = Path(tmp)
+        for name in names:
+            started = time.monotonic()
+            print(f"bench: {name} ...", file=sys.stderr, flush=True)
+            if name == "detection":
+                measured[name] = await detection.run(sizes, workdir)
+            elif name == "fanout":
+                measured[name] = await fanout.run(sizes, workdir, with_profile=profile)
+            elif name == "resources":
+                measured[name] = await resources.run(sizes, workdir)
+            else:
+                measured[name] = peers.run()
+            took = time.monotonic() - started
+            print(f"bench: {name} done in {took:.0f} s", file=sys.stderr, flush=True)
+    return report.write(out, measured)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("part", choices=("all", *PARTS))
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (seconds, not minutes)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where results.* go")
+    parser.add_argument("--no-profile", action="store_true", help="skip py-spy in fan-out")
+    args = parser.parse_args(argv)
+    names = list(PARTS) if args.part == "all" else [args.part]
+    started = time.monotonic()
+    asyncio.run(run_parts(names, QUICK if args.quick else FULL, args.out, not args.no_profile))
+    print(
+        f"bench: wrote {args.out / 'results.md'} and results.json "
+        f"in {time.monotonic() - started:.0f} s",
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
