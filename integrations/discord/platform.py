@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -103,6 +104,11 @@ class DiscordPlatform:
         except discord.LoginFailure:
             await self.client.close()
             raise ConfigError("discord.token: Discord rejected the bot token") from None
+        except (aiohttp.ClientError, OSError) as exc:
+            await self.client.close()  # do not leak the HTTP session
+            raise ConnectionError(
+                f"cannot reach Discord at {self.config.api_base_url} ({type(exc).__name__})"
+            ) from None
         self._task = asyncio.create_task(
             self.client.connect(reconnect=True), name="discord-gateway"
         )

@@ -28,6 +28,16 @@ async def test_a_rejected_token_is_a_config_error_without_the_token(
     assert not platform.connected
 
 
+async def test_unreachable_discord_fails_start_cleanly(service: CommandService) -> None:
+    config = DiscordConfig(
+        token="t", api_base_url="http://127.0.0.1:9/api/v10", gateway_url="ws://127.0.0.1:9/"
+    )
+    platform = create(config, service)
+    with pytest.raises(ConnectionError, match="cannot reach Discord at http://127.0.0.1:9"):
+        await platform.start()
+    assert not platform.connected
+
+
 async def test_without_guild_ids_commands_are_synced_globally(
     fake: FakeDiscord, service: CommandService
 ) -> None:
