@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench import profile
+from bench import profile, store_costs
 from bench.botrun import BotRun
 from bench.payloads import summary
 from bench.procstats import cpu_seconds, memory_mb
@@ -32,6 +32,7 @@ from bench.world import (
     source,
     store_url,
 )
+from bot.config import DeliveryConfig
 from bot.store import schema
 from bot.store.store import Store
 from fakes.slack import FakeSlack
@@ -192,7 +193,12 @@ async def _run(
                 break  # later waves would only queue behind an unfinished one
         peak = memory_mb(bot.pid)
     outbox = await _outbox_counts(url)
-    return _result(sizes, waves, channels, outbox, peak, idle, seed_s, profile_report)
+    result = _result(sizes, waves, channels, outbox, peak, idle, seed_s, profile_report)
+    # With the bot gone, time the outbox's store calls at this queue depth.
+    result["store_costs"] = await store_costs.run(
+        workdir, sizes.slack_channels, sizes.discord_channels
+    )
+    return result
 
 
 async def _wave(bot: BotRun, channels: Channels, name: str, budget: float) -> Wave:
@@ -287,7 +293,7 @@ def _result(
         ],
         "outbox": outbox,
         "slack_workspaces": sizes.slack_workspaces,
-        "concurrency": 64,
+        "concurrency": DeliveryConfig().concurrency,
         "wave_budget_s": sizes.wave_budget_s,
         "fanout_budget_s": sizes.fanout_budget_s,
         "card_wave_cpu_pct": round(by_name["card"].cpu_pct, 1) if "card" in by_name else None,

@@ -209,13 +209,35 @@ def _fanout(data: dict[str, Any] | None) -> list[str]:
         f"**{j['lost']}**; outbox rows at the end: {outbox}",
         f"- Peak RSS of the bot (VmHWM): **{j['peak_rss_mb']} MB** "
         f"(RSS before the first wave {data.get('idle_rss_before_mb')} MB)",
-        f"- Bot CPU during the card wave: {data.get('card_wave_cpu_pct', '—')} % of one core",
+        "- Bot CPU (utime+stime) per wave, % of one core: "
+        + ", ".join(f"{w['name']} {w.get('bot_cpu_pct', '—')}" for w in data["waves"]),
         "",
     ]
     lines += _profile(data.get("profile"))
-    if data.get("analysis"):
-        lines += ["### Why", "", *data["analysis"], ""]
+    lines += _store_costs(data.get("store_costs"))
     return lines
+
+
+def _store_costs(costs: dict[str, Any] | None) -> list[str]:
+    if not costs:
+        return []
+    return [
+        "### Store calls of the outbox with the queue full (SQLite, timed in-process)",
+        "",
+        f"With {costs['pending_rows']:,} rows pending (median of 20 calls each):",
+        "",
+        "| call | ms |",
+        "|---|---|",
+        f"| `commit_poll` fanning the event out to every subscription (once) | "
+        f"{costs['commit_poll_fan_out_ms']} |",
+        f"| `due_deliveries(limit={costs['limit']})` (each dispatch) | "
+        f"{costs['due_deliveries_ms']} |",
+        f"| `outbox_depth` (each dispatch) | {costs['outbox_depth_ms']} |",
+        f"| `begin_attempt` (each delivery) | {costs['begin_attempt_ms']} |",
+        f"| `save_card` (each new card) | {costs['save_card_ms']} |",
+        f"| `mark_delivered` (each delivery) | {costs['mark_delivered_ms']} |",
+        "",
+    ]
 
 
 def _profile(profile: dict[str, Any] | None) -> list[str]:

@@ -1,0 +1,91 @@
+"""What the outbox's store calls cost with a full queue, timed in-process on SQLite.
+
+The fan-out wave is bounded by how fast the outbox can pick and settle rows; this times
+the store calls each delivery makes when 12,000 rows are pending, so a slow wave can be
+pinned on a query rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.world import seed_subscriptions, store_url
+from bot.events import Event, EventKind
+from bot.machine import SourceState
+from bot.models import IncidentStatus, Severity
+from bot.notify import CardRef
+from bot.store.store import PollCommit, Store
+
+REPEAT = 20
+
+
+def _event(provider: str) -> Event:
+    now = datetime.now(UTC)
+    return Event(
+        kind=EventKind.OUTAGE,
+        provider=provider,
+        source_id=provider,
+        page_name="Fanout AI",
+        incident_key="inc-costs",
+        title="Elevated error rates",
+        severity=Severity.PARTIAL_OUTAGE,
+        at=now,
+        started_at=now,
+        incident_id="inc-costs",
+        status=IncidentStatus.INVESTIGATING,
+        components=("API",),
+        text="Investigating elevated errors.",
+    )
+
+
+async def run(workdir: Path, slack: int, discord: int, limit: int = 256) -> dict[str, Any]:
+    """Milliseconds per call with `slack + discord` rows pending."""
+    url = store_url(workdir, "store-costs")
+    subs = [("slack", f"C{n:06d}", "costs", f"T{n // 10:05d}") for n in range(slack)]
+    subs += [("discord", str(10**17 + n), "costs", "1") for n in range(discord)]
+    await seed_subscriptions(url, subs)
+    store = Store(url)
+    try:
+        started = time.perf_counter()
+        await store.commit_poll(
+            PollCommit("costs", "costs", SourceState(), datetime.now(UTC), [_event("costs")])
+        )
+        fan_out_ms = (time.perf_counter() - started) * 1000
+        costs = {"pending_rows": slack + discord, "commit_poll_fan_out_ms": round(fan_out_ms, 1)}
+        now = datetime.now(UTC)
+        costs["due_deliveries_ms"] = await _time(lambda: store.due_deliveries(now, limit=limit))
+        costs["outbox_depth_ms"] = await _time(store.outbox_depth)
+        deliveries = await store.due_deliveries(now, limit=REPEAT)
+        it = iter(deliveries)
+        costs["begin_attempt_ms"] = await _time(lambda: _begin(store, next(it).id, now))
+        it = iter(deliveries)
+        ref = CardRef("1700000000.000100", "1700000000.000100")
+        costs["save_card_ms"] = await _time(lambda: store.save_card(next(it), ref, now))
+        it = iter(deliveries)
+        costs["mark_delivered_ms"] = await _time(lambda: store.mark_delivered(next(it), ref, now))
+        costs["limit"] = limit
+        return costs
+    finally:
+        await store.aclose()
+
+
+def _begin(store: Store, delivery_id: int, now: datetime) -> Any:
+    """begin_attempt, whichever signature the store has today (it gained `now`)."""
+    if "now" in inspect.signature(store.begin_attempt).parameters:
+        return store.begin_attempt(delivery_id, now)  # type: ignore[call-arg]
+    return store.begin_attempt(delivery_id)  # type: ignore[call-arg]
+
+
+async def _time(call: Any) -> float:
+    """Median milliseconds of REPEAT awaited calls."""
+    took = []
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        await call()
+        took.append((time.perf_counter() - started) * 1000)
+    took.sort()
+    return round(took[len(took) // 2], 2)
