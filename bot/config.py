@@ -128,7 +128,8 @@ class ConsoleConfig(_Section):
 class Config(_Section):
     store: StoreConfig = StoreConfig()
     providers: dict[str, ProviderConfig] = Field(min_length=1)
-    default_providers: list[str] = ["openai"]
+    # What a bare "/statusbot subscribe" means; default: openai if configured, else the first.
+    default_providers: list[str] = Field(default_factory=list)
     default_min_severity: str = "degraded"
     slack: SlackConfig | None = None
     discord: DiscordConfig | None = None
@@ -136,6 +137,15 @@ class Config(_Section):
     delivery: DeliveryConfig = DeliveryConfig()
     logging: LoggingConfig = LoggingConfig()
     console: ConsoleConfig = ConsoleConfig()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_providers(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("default_providers"):
+            keys = list(data.get("providers") or {})
+            if keys:
+                data = {**data, "default_providers": ["openai" if "openai" in keys else keys[0]]}
+        return data
 
     @model_validator(mode="after")
     def _names_resolve(self) -> Config:

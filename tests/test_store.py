@@ -226,3 +226,14 @@ async def test_a_claimed_row_is_skipped_by_a_second_worker(store: Store) -> None
     # A worker that died holding the lease: the row comes back when the lease ends.
     [again] = await store.due_deliveries(NOW + timedelta(seconds=61))
     assert again.attempt == 2
+
+
+def test_head_revision_constant_matches_the_migrations() -> None:
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+
+    from bot.store.store import HEAD_REVISION, MIGRATIONS
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(cfg).get_current_head() == HEAD_REVISION
