@@ -286,18 +286,14 @@ class Store:
             & (table.c.channel_id == sub.channel_id)
             & (table.c.provider == sub.provider)
         )
+        identity = {
+            "platform": sub.platform,
+            "channel_id": sub.channel_id,
+            "provider": sub.provider,
+            "created_at": sub.created_at,
+        }
         async with self.engine.begin() as conn:
-            updated = await conn.execute(table.update().where(where).values(**values))
-            if updated.rowcount == 0:
-                await conn.execute(
-                    table.insert().values(
-                        platform=sub.platform,
-                        channel_id=sub.channel_id,
-                        provider=sub.provider,
-                        created_at=sub.created_at,
-                        **values,
-                    )
-                )
+            await _upsert(conn, table, where, values, identity)
             row = (await conn.execute(sa.select(table).where(where))).one()
         return _subscription(row)
 
@@ -412,19 +408,15 @@ class Store:
             & (table.c.incident_key == delivery.event.incident_key)
         )
         values = {"message_id": ref.message_id, "thread_id": ref.thread_id}
+        identity = {
+            "platform": delivery.platform,
+            "channel_id": delivery.channel_id,
+            "incident_key": delivery.event.incident_key,
+            "provider": delivery.event.provider,
+            "created_at": now,
+        }
         async with self.engine.begin() as conn:
-            updated = await conn.execute(table.update().where(where).values(**values))
-            if updated.rowcount == 0:
-                await conn.execute(
-                    table.insert().values(
-                        platform=delivery.platform,
-                        channel_id=delivery.channel_id,
-                        incident_key=delivery.event.incident_key,
-                        provider=delivery.event.provider,
-                        created_at=now,
-                        **values,
-                    )
-                )
+            await _upsert(conn, table, where, values, identity)
 
     async def mark_delivered(self, delivery: Delivery, ref: CardRef | None, now: datetime) -> None:
         if ref is not None and ref != delivery.card:
@@ -574,6 +566,19 @@ class Store:
                 )
             ).all()
         return [Event.from_json(r[0]) for r in reversed(rows)]
+
+
+async def _upsert(
+    conn: AsyncConnection,
+    table: sa.Table,
+    where: sa.ColumnElement[bool],
+    values: dict[str, Any],
+    identity: dict[str, Any],
+) -> None:
+    """Update the row `where` selects, or insert it with `identity` added."""
+    updated = await conn.execute(table.update().where(where).values(**values))
+    if updated.rowcount == 0:
+        await conn.execute(table.insert().values(**identity, **values))
 
 
 def _source_record(row: Any) -> SourceRecord:
