@@ -7,6 +7,7 @@ text is safe to show.
 
 from __future__ import annotations
 
+import shlex
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -252,16 +253,23 @@ class CommandService:
     # --- /statusbot subscribe | unsubscribe | list ----------------------------
 
     def parse_subscribe(self, text: str | None) -> SubscribeRequest:
-        """`[provider …] [component:NAME …] [min:degraded|partial|major] [remind:MINUTES]`."""
+        """`[provider …] [component:NAME …] [min:degraded|partial|major] [remind:MINUTES]`.
+
+        A component name with spaces is quoted: `component:"Chat Completions"`.
+        """
         providers: list[str] = []
         components: list[str] = []
         severity = Severity.parse(self.config.default_min_severity)
         remind = self.config.delivery.reminder_minutes
-        for token in clean_args(text).split():
+        try:
+            tokens = shlex.split(clean_args(text))
+        except ValueError:
+            raise CommandError('A quote is not closed: use component:"Chat Completions".') from None
+        for token in tokens:
             name, _, value = token.partition(":")
             name = name.lower()
             if value and name in ("component", "components", "c"):
-                components.extend(v for v in value.split(",") if v)
+                components.extend(v.strip() for v in value.split(",") if v.strip())
             elif value and name in ("min", "severity", "sev"):
                 severity = self._severity(value)
             elif value and name in ("remind", "reminder", "reminders"):
@@ -278,7 +286,7 @@ class CommandService:
                 shown = token if len(token) <= 40 else token[:40] + "…"
                 raise CommandError(
                     f"I don't understand '{shown}'. Usage: subscribe [provider …] "
-                    f"[component:NAME] [min:degraded|partial|major] [remind:60]. "
+                    f'[component:"NAME"] [min:degraded|partial|major] [remind:60]. '
                     f"Providers: {self.known_providers()}"
                 )
         return SubscribeRequest(

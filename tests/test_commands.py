@@ -176,3 +176,11 @@ def test_autocomplete_choices() -> None:
     commands = CommandService(CONFIG, None)  # type: ignore[arg-type]
     assert [v for _, v in commands.provider_choices("cl")] == ["anthropic"]
     assert len(commands.provider_choices("")) == 3
+
+
+def test_component_names_with_spaces_are_quoted() -> None:
+    commands = CommandService(CONFIG, None)  # type: ignore[arg-type]
+    request = commands.parse_subscribe('openai component:"Chat Completions",Login')
+    assert request.components == ("Chat Completions", "Login")
+    with pytest.raises(CommandError, match="quote is not closed"):
+        commands.parse_subscribe('component:"Chat')

@@ -212,8 +212,8 @@ async def test_bad_input_gets_a_clear_private_message(
         permissions=MANAGE_CHANNELS,
         app_permissions=BOT_OK,
     )
-    assert "'Completions'" in spaced.content
-    assert await store.channel_subscriptions("discord", str(channel_id)) == []
+    [subscribed] = await store.channel_subscriptions("discord", str(channel_id))
+    assert subscribed.components == ("Chat Completions",)
     assert all("Traceback" not in r.content for r in (unknown, long, odd, spaced))
 
 
