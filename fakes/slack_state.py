@@ -160,6 +160,8 @@ class SlackWorld:
 
     def _conversations_info(self, args: dict[str, Any], bot_id: str, bot_user: str) -> dict:
         info = self.channel(str(args.get("channel", "")))
+        if info.id.startswith("D"):
+            return {"ok": False, "error": "missing_scope"}  # the manifest asks for no im:read
         if not info.visible:
             return {"ok": False, "error": "channel_not_found"}
         return {

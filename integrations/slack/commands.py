@@ -35,6 +35,10 @@ ADMINS_ONLY = (
     "Only workspace admins and owners can change this channel's alerts here "
     "(or people listed in the bot's `slack.allow_users`). Ask one of them."
 )
+CHANNELS_ONLY = (
+    "Alerts go to channels: run /statusbot subscribe in the channel that should get them "
+    "(and /invite me there first if it is private)."
+)
 STATUS_COMMAND = "/is-chatgpt-down"
 MANAGE_COMMAND = "/statusbot"
 
@@ -129,8 +133,12 @@ class SlackCommands:
         try:
             response = await client.conversations_info(channel=channel)
         except SlackApiError as exc:
-            if api_error_code(exc) in ("channel_not_found", "not_in_channel"):
+            code = api_error_code(exc)
+            if code in ("channel_not_found", "not_in_channel"):
                 raise CommandError(INVITE_ME) from None
+            if code == "missing_scope":
+                # Direct messages need scopes the app does not ask for: alerts go to channels.
+                raise CommandError(CHANNELS_ONLY) from None
             raise
         info = response.get("channel") or {}
         if info.get("is_archived"):

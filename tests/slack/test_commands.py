@@ -68,6 +68,15 @@ async def test_private_channel_not_joined_says_invite_me(
     assert await store.channel_subscriptions("slack", "G0SECRET") == []
 
 
+async def test_subscribing_a_direct_message_points_to_channels(
+    slack: FakeSlack, platform: SlackPlatform, store: Store
+) -> None:
+    run = await slack.slash_command("/statusbot", "subscribe", channel_id="D0DIRECT")
+
+    assert "Alerts go to channels" in run.text
+    assert await store.channel_subscriptions("slack", "D0DIRECT") == []
+
+
 async def test_public_channel_not_joined_says_invite_me(
     slack: FakeSlack, platform: SlackPlatform, store: Store
 ) -> None:
