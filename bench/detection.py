@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from bench import logsplit
 from bench.botrun import BotRun
 from bench.payloads import summary
 from bench.sizes import Sizes
@@ -32,6 +33,8 @@ from bench.world import (
 )
 from fakes.slack import FakeSlack
 
+NAN = float("nan")
+LOGGED_KINDS = {"outage": ("outage", "degraded"), "restore": ("restored",)}
 SETTLE_S = 1.5  # let the previous delivery finish (Slack paces 1 message/s per channel)
 CHAT_METHODS = ("chat.postMessage", "chat.update")
 
@@ -43,6 +46,21 @@ class Sample:
     event: str  # "outage" (operational -> outage) or "restore" (outage -> resolved)
     latency_s: float
     processing_ms: float
+    commit_ms: float = NAN  # poll answered -> event committed (from the bot's log)
+    dispatch_ms: float = NAN  # event committed -> first chat call
+
+
+@dataclass(frozen=True)
+class Observed:
+    """Raw stamps of one flip on one platform (monotonic, benchmark clock)."""
+
+    key: str
+    platform: str
+    interval_s: float
+    event: str
+    flipped: float
+    polled: float | None
+    chat: float
 
 
 @dataclass(frozen=True)
@@ -90,7 +108,8 @@ async def run(sizes: Sizes, workdir: Path, seed: int = 7) -> dict[str, Any]:
         subs += [("discord", str(p.discord_channel), p.key, str(guild_id)) for p in probes]
         await seed_subscriptions(url, subs)
         providers = {p.key: provider(p.key, source(page.url(p.path), p.interval_s)) for p in probes}
-        config = bot_config(url, providers, slack=slack, discord=discord)
+        config = bot_config(url, providers, slack=slack, discord=discord, json_logs=True)
+        offset = logsplit.wall_to_monotonic_offset()
         started = time.monotonic()
         async with BotRun(workdir, "detection", config) as bot:
             await bot.wait_until(lambda: slack.socket_connected, "Slack Socket Mode", 60)
@@ -101,7 +120,8 @@ async def run(sizes: Sizes, workdir: Path, seed: int = 7) -> dict[str, Any]:
             results = await asyncio.gather(
                 *(_flip(bot, page, slack, discord, p, random.Random(rng.random())) for p in probes)
             )
-        samples = [s for per_probe, _ in results for s in per_probe]
+        logged = logsplit.event_times(bot.log_file, offset)
+        samples = [_sample(o, logged) for per_probe, _ in results for o in per_probe]
         misses = sum(m for _, m in results)
         return {
             "samples": [asdict(s) for s in samples],
@@ -109,6 +129,7 @@ async def run(sizes: Sizes, workdir: Path, seed: int = 7) -> dict[str, Any]:
             "missed": misses,
             "wall_s": round(time.monotonic() - started, 1),
             "sources": {str(i): c for i, c, _ in sizes.detection},
+            "poll_gaps": _poll_gaps(page, probes),
         }
     finally:
         await discord.stop()
@@ -123,9 +144,9 @@ async def _flip(
     discord: TimedDiscord,
     probe: Probe,
     rng: random.Random,
-) -> tuple[list[Sample], int]:
+) -> tuple[list[Observed], int]:
     """Flip one page `probe.flips` times (outage, then restoration), each at a random phase."""
-    samples: list[Sample] = []
+    observed: list[Observed] = []
     missed = 0
     deadline_s = 2 * probe.interval_s + 15
     for cycle in range(probe.flips):
@@ -140,9 +161,48 @@ async def _flip(
                 if at is None:
                     missed += 1
                     continue
-                processing = (at - polled) * 1000 if polled is not None else float("nan")
-                samples.append(Sample(platform, probe.interval_s, event, at - flipped, processing))
-    return samples, missed
+                observed.append(
+                    Observed(probe.key, platform, probe.interval_s, event, flipped, polled, at)
+                )
+    return observed, missed
+
+
+def _sample(seen: Observed, logged: dict[tuple[str, str], list[float]]) -> Sample:
+    if seen.polled is None:
+        return Sample(seen.platform, seen.interval_s, seen.event, seen.chat - seen.flipped, NAN)
+    committed = logsplit.committed_at(
+        logged, seen.key, LOGGED_KINDS[seen.event], seen.polled, seen.chat
+    )
+    return Sample(
+        seen.platform,
+        seen.interval_s,
+        seen.event,
+        seen.chat - seen.flipped,
+        (seen.chat - seen.polled) * 1000,
+        NAN if committed is None else max(0.0, committed - seen.polled) * 1000,
+        NAN if committed is None else max(0.0, seen.chat - committed) * 1000,
+    )
+
+
+def _poll_gaps(page: TimedStatusPage, probes: list[Probe]) -> dict[str, dict[str, float]]:
+    """Observed gaps between polls per interval, and the expected wait for a random flip:
+    E[gap^2] / (2 E[gap]) (it exceeds interval/2 when the gaps vary)."""
+    out = {}
+    for interval in sorted({p.interval_s for p in probes}):
+        gaps = []
+        for probe in (p for p in probes if p.interval_s == interval):
+            stamps = page.times.get(probe.path, [])
+            gaps += [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
+        mean = sum(gaps) / len(gaps) if gaps else 0.0
+        wait = sum(g * g for g in gaps) / (2 * sum(gaps)) if gaps else 0.0
+        out[str(interval)] = {
+            "gaps": len(gaps),
+            "mean_s": round(mean, 3),
+            "median_s": round(median(gaps), 3),
+            "p95_s": round(p95(gaps), 3),
+            "expected_wait_s": round(wait, 3),
+        }
+    return out
 
 
 async def _first_calls(
@@ -166,6 +226,10 @@ async def _first_calls(
     return seen
 
 
+def _known(values: list[float]) -> list[float]:
+    return [v for v in values if v == v]  # drop NaN
+
+
 def summarize(samples: list[Sample], sizes: Sizes) -> list[dict[str, Any]]:
     """Median/p95 per platform, interval and event, beside the physical limit."""
     rows = []
@@ -177,7 +241,7 @@ def summarize(samples: list[Sample], sizes: Sizes) -> list[dict[str, Any]]:
                     if s.platform == platform and s.interval_s == interval and s.event == event
                 ]  # fmt: skip
                 latencies = [s.latency_s for s in picked]
-                processing = [s.processing_ms for s in picked if s.processing_ms == s.processing_ms]
+                processing = _known([s.processing_ms for s in picked])
                 proc_p50 = median(processing)
                 limit = interval / 2 + proc_p50 / 1000
                 rows.append(
@@ -190,6 +254,14 @@ def summarize(samples: list[Sample], sizes: Sizes) -> list[dict[str, Any]]:
                         "p95_s": round(p95(latencies), 3),
                         "processing_p50_ms": round(proc_p50, 1),
                         "processing_p95_ms": round(p95(processing), 1),
+                        "commit_p50_ms": round(median(_known([s.commit_ms for s in picked])), 1),
+                        "dispatch_p50_ms": round(
+                            median(_known([s.dispatch_ms for s in picked])), 1
+                        ),
+                        # Standard error of a median of uniform phases: interval / (2 sqrt n).
+                        "median_se_s": round(interval / (2 * len(picked) ** 0.5), 2)
+                        if picked
+                        else 0.0,
                         "limit_s": round(limit, 3),
                         "median_vs_limit_pct": round(100 * (median(latencies) / limit - 1), 1)
                         if latencies

@@ -9,9 +9,15 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def memory_mb(pid: int) -> dict[str, float]:
-    """Resident set now (VmRSS) and its peak so far (VmHWM), in MB (MiB)."""
-    out = {"rss_mb": 0.0, "peak_rss_mb": 0.0}
-    names = {"VmRSS:": "rss_mb", "VmHWM:": "peak_rss_mb"}
+    """Resident set now (VmRSS), its peak so far (VmHWM), and the private (RssAnon) and
+    file-backed (RssFile: code and shared libraries) parts of it, in MB (MiB)."""
+    out = {"rss_mb": 0.0, "peak_rss_mb": 0.0, "anon_mb": 0.0, "file_mb": 0.0}
+    names = {
+        "VmRSS:": "rss_mb",
+        "VmHWM:": "peak_rss_mb",
+        "RssAnon:": "anon_mb",
+        "RssFile:": "file_mb",
+    }
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         key = line.split(maxsplit=1)[0] if line else ""
         if key in names:

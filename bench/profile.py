@@ -93,7 +93,7 @@ def summarize(collapsed: str) -> dict[str, Any]:
 
     return {
         "samples": total,
-        "note": "samples of all threads, idle included; % below are of busy event-loop samples",
+        "note": "py-spy default: running threads only; loop_* % are of event-loop samples",
         "event_loop_busy_pct": round(100 * loop_busy / total, 1) if total else 0.0,
         "sqlite_thread_busy_pct": round(100 * sqlite_busy / total, 1) if total else 0.0,
         "loop_inclusive_pct": top(inclusive) if loop_busy else [],

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import imports
+from bench import imports, profile
 from bench.botrun import ROOT, BotRun
 from bench.procstats import cpu_seconds, memory_mb
 from bench.sizes import Sizes
@@ -65,7 +65,14 @@ async def run(sizes: Sizes, workdir: Path, seed: int = 3) -> dict[str, Any]:
                     60,
                 )
             await asyncio.sleep(sizes.idle_settle_s)
+            profiler = None
+            if sizes.poll_window_s >= 30 and profile.available():
+                # Where a polling bot's CPU goes; py-spy samples without pausing it.
+                out = workdir / "resources-profile.txt"
+                profiler = profile.start(runs["cg"].pid, out, sizes.poll_window_s - 5)
             measured = await _window(sizes, page, runs, wire, rng)
+            if profiler is not None:
+                measured["profile"] = await profile.finish(profiler, out)
         finally:
             await asyncio.gather(*(bot.stop() for bot in runs.values()))
         measured["imports"] = await imports.run()  # after the window: no CPU contention
@@ -120,6 +127,8 @@ async def _window(
         "cpu_s_per_hour": {name: round(value * per_hour, 1) for name, value in cpu.items()},
         "rss_mb": {name: round(m["rss_mb"], 1) for name, m in memory.items()},
         "peak_rss_mb": {name: round(m["peak_rss_mb"], 1) for name, m in memory.items()},
+        "anon_mb": {name: round(m["anon_mb"], 1) for name, m in memory.items()},
+        "file_mb": {name: round(m["file_mb"], 1) for name, m in memory.items()},
         "traffic": traffic,
         "wire_bytes_per_response": {str(k): v for k, v in wire.items()},
         "body_bytes": len(BODY),

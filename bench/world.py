@@ -47,6 +47,7 @@ def bot_config(
     slack: FakeSlack | None = None,
     discord: FakeDiscord | None = None,
     concurrency: int | None = None,
+    json_logs: bool = False,
 ) -> dict[str, Any]:
     """A config with the console off, logging at INFO, chat platforms on the fakes."""
     config: dict[str, Any] = {
@@ -54,7 +55,7 @@ def bot_config(
         "providers": providers,
         "default_providers": [next(iter(providers))],
         "console": {"enabled": False},
-        "logging": {"level": "INFO"},
+        "logging": {"level": "INFO", "json": json_logs},
     }
     if slack is not None:
         config["slack"] = {
