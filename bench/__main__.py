@@ -17,7 +17,13 @@ PARTS = ("detection", "fanout", "resources", "peers")
 DEFAULT_OUT = Path(__file__).resolve().parent
 
 
-async def run_parts(names: list[str], sizes: Sizes, out: Path, profile: bool = True) -> dict:
+async def run_parts(
+    names: list[str],
+    sizes: Sizes,
+    out: Path,
+    profile: bool = True,
+    fanout_concurrency: int | None = None,
+) -> dict:
     """Run the named parts one after another (they would disturb each other's timings)."""
     measured: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="statusbot-bench-") as tmp:
@@ -28,7 +34,7 @@ async def run_parts(names: list[str], sizes: Sizes, out: Path, profile: bool = T
             if name == "detection":
                 measured[name] = await detection.run(sizes, workdir)
             elif name == "fanout":
-                measured[name] = await fanout.run(sizes, workdir, with_profile=profile)
+                measured[name] = await fanout.run(sizes, workdir, profile, fanout_concurrency)
             elif name == "resources":
                 measured[name] = await resources.run(sizes, workdir)
             else:
@@ -44,10 +50,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes (seconds, not minutes)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where results.* go")
     parser.add_argument("--no-profile", action="store_true", help="skip py-spy in fan-out")
+    parser.add_argument(
+        "--fanout-concurrency", type=int, help="delivery.concurrency for the fan-out bot"
+    )
     args = parser.parse_args(argv)
     names = list(PARTS) if args.part == "all" else [args.part]
     started = time.monotonic()
-    asyncio.run(run_parts(names, QUICK if args.quick else FULL, args.out, not args.no_profile))
+    sizes = QUICK if args.quick else FULL
+    asyncio.run(run_parts(names, sizes, args.out, not args.no_profile, args.fanout_concurrency))
     print(
         f"bench: wrote {args.out / 'results.md'} and results.json "
         f"in {time.monotonic() - started:.0f} s",

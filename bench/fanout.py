@@ -113,7 +113,9 @@ class Channels:
         return extra
 
 
-async def run(sizes: Sizes, workdir: Path, with_profile: bool = True) -> dict[str, Any]:
+async def run(
+    sizes: Sizes, workdir: Path, with_profile: bool = True, concurrency: int | None = None
+) -> dict[str, Any]:
     page = TimedStatusPage()
     slack = fake_slack(seed=11)
     slack.rate_limit_enabled = True
@@ -123,7 +125,7 @@ async def run(sizes: Sizes, workdir: Path, with_profile: bool = True) -> dict[st
     await slack.start()
     await discord.start()
     try:
-        return await _run(sizes, workdir, page, slack, discord, with_profile)
+        return await _run(sizes, workdir, page, slack, discord, with_profile, concurrency)
     finally:
         await discord.stop()
         await slack.aclose()
@@ -137,6 +139,7 @@ async def _run(
     slack: FakeSlack,
     discord: TimedDiscord,
     with_profile: bool,
+    concurrency: int | None,
 ) -> dict[str, Any]:
     page.set_payload(PATH, summary("Fanout AI"))
     slack_ids = [f"C{n:06d}" for n in range(sizes.slack_channels)]
@@ -157,7 +160,7 @@ async def _run(
     channels = Channels(slack, discord, slack_ids, discord_ids)
     config = bot_config(
         url, {KEY: provider("Fanout AI", source(page.url(PATH), sizes.fanout_interval_s))},
-        slack=slack, discord=discord,
+        slack=slack, discord=discord, concurrency=concurrency,
     )  # fmt: skip
     waves: list[Wave] = []
     profile_report: dict[str, Any] | None = None
@@ -194,6 +197,7 @@ async def _run(
         peak = memory_mb(bot.pid)
     outbox = await _outbox_counts(url)
     result = _result(sizes, waves, channels, outbox, peak, idle, seed_s, profile_report)
+    result["concurrency"] = concurrency or DeliveryConfig().concurrency
     # With the bot gone, time the outbox's store calls at this queue depth.
     result["store_costs"] = await store_costs.run(
         workdir, sizes.slack_channels, sizes.discord_channels
@@ -293,7 +297,6 @@ def _result(
         ],
         "outbox": outbox,
         "slack_workspaces": sizes.slack_workspaces,
-        "concurrency": DeliveryConfig().concurrency,
         "wave_budget_s": sizes.wave_budget_s,
         "fanout_budget_s": sizes.fanout_budget_s,
         "card_wave_cpu_pct": round(by_name["card"].cpu_pct, 1) if "card" in by_name else None,

@@ -210,7 +210,7 @@ def _fanout(data: dict[str, Any] | None) -> list[str]:
         "2 % of `chat.postMessage` calls with 429 + Retry-After; the fake Discord sends bucket "
         "headers. Each wave is timed from the page flip until every channel shows it on the "
         "fakes (card; then card edited + update in its thread; then restored + broadcast/"
-        "notice). Default delivery settings (concurrency "
+        "notice). Delivery settings: defaults, concurrency "
         f"{data.get('concurrency', 64)}). Each wave had a budget of "
         f"{data.get('wave_budget_s')} s and the whole fan-out {data.get('fanout_budget_s')} s.",
         "",
