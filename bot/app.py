@@ -153,10 +153,15 @@ class Application:
 
     async def stop(self) -> None:
         """Stop in the reverse order of start; safe to call twice or after a failed start."""
+        # Let the poll in flight commit before the scheduler cancels its executor's tasks.
+        if self._scheduler is not None:
+            self._scheduler.pause()
+        for poller in self.pollers:
+            poller.stopping = True
+        await self._wait_for_polls()
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
-        await self._wait_for_polls()
         if self.worker is not None:
             await self.worker.stop(timeout=STOP_TIMEOUT_S)
         if self._worker_task is not None:

@@ -59,10 +59,15 @@ class SourcePoller:
         self._validators: Validators | None = None
         self._not_before: datetime | None = None
         self._lock = asyncio.Lock()
+        self.stopping = False
 
     async def check_once(self) -> list[Event]:
         """One tick; never raises except on cancellation."""
+        if self.stopping:
+            return []
         async with self._lock:
+            if self.stopping:
+                return []
             try:
                 return await self._check()
             except asyncio.CancelledError:

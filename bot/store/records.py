@@ -10,6 +10,11 @@ from bot.events import Event, EventKind
 from bot.machine import SourceState
 from bot.models import Severity
 
+# Outbox row states.
+PENDING, SENT, DEAD, DROPPED = "pending", "sent", "dead", "dropped"
+# Events that end a card's incident.
+CLOSING_KINDS = (EventKind.RESTORED.value, EventKind.MAINTENANCE_ENDED.value)
+
 
 def as_utc(value: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes; everything here is UTC."""
