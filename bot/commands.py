@@ -11,108 +11,16 @@ import shlex
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
+from datetime import UTC, datetime
 
 from bot.config import Config
 from bot.errors import CommandError
-from bot.events import Event
-from bot.machine import SourceState
-from bot.models import COMPONENT_SEVERITY, ComponentStatus, Severity
-from bot.render import human_ago, human_duration, utc_text
+from bot.models import Severity
+from bot.status import StatusReport, provider_status
 from bot.store.records import Subscription
 from bot.store.store import Store
 
 MAX_ARGS = 300
-STALE_AFTER_INTERVALS = 3
-
-
-class Verdict(StrEnum):
-    OPERATIONAL = "operational"
-    MAINTENANCE = "maintenance"
-    DEGRADED = "degraded"
-    OUTAGE = "outage"
-    UNKNOWN = "unknown"
-
-
-VERDICT_EMOJI = {
-    Verdict.OPERATIONAL: "✅",
-    Verdict.MAINTENANCE: "🔧",
-    Verdict.DEGRADED: "⚠️",
-    Verdict.OUTAGE: "🔴",
-    Verdict.UNKNOWN: "❔",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderStatus:
-    key: str
-    name: str
-    verdict: Verdict
-    severity: Severity
-    incidents: tuple[Event, ...]
-    components: tuple[tuple[str, str], ...]  # (name, status words) of unhealthy components
-    url: str | None
-    last_checked: datetime | None
-    unreachable_since: datetime | None
-    last_error: str | None
-
-    @property
-    def emoji(self) -> str:
-        return VERDICT_EMOJI[self.verdict]
-
-    def headline(self) -> str:
-        words = {
-            Verdict.OPERATIONAL: "is operational",
-            Verdict.MAINTENANCE: "is under maintenance",
-            Verdict.DEGRADED: "is degraded",
-            Verdict.OUTAGE: "is having an outage",
-            Verdict.UNKNOWN: "status is unknown",
-        }
-        return f"{self.emoji} {self.name} {words[self.verdict]}"
-
-
-@dataclass(frozen=True, slots=True)
-class StatusReport:
-    """Everything `/is-chatgpt-down` shows, verdict first."""
-
-    provider: ProviderStatus
-    alternatives: tuple[ProviderStatus, ...]
-    now: datetime
-
-    def lines(self) -> list[str]:
-        """Plain-text rendering (console, and the fallback text of chat messages)."""
-        p = self.provider
-        out = [p.headline()]
-        if p.unreachable_since is not None:
-            out.append(
-                f"Cannot reach the official status page since {utc_text(p.unreachable_since)}"
-                f" ({p.last_error or 'no answer'}); the verdict may be out of date."
-            )
-        elif p.last_checked is None:
-            out.append("The official status page has not been checked yet.")
-        for inc in p.incidents:
-            ago = human_duration((self.now - inc.started_at).total_seconds())
-            status = f" [{inc.status.value}]" if inc.status else ""
-            out.append(f"Incident: {inc.title}{status}, started {ago} ago")
-            if inc.text:
-                out.append(f"Latest update: {inc.text}")
-        if p.components:
-            out.append("Affected: " + ", ".join(f"{n} ({s})" for n, s in p.components))
-        if p.url:
-            out.append(f"Official page: {p.url}")
-        if p.last_checked is not None:
-            ago = human_ago((self.now - p.last_checked).total_seconds())
-            out.append(f"Last checked {ago} ago ({utc_text(p.last_checked)})")
-        up = [a.name for a in self.alternatives if a.verdict is Verdict.OPERATIONAL]
-        if p.verdict is not Verdict.OPERATIONAL and up:
-            out.append("Operational alternatives right now: " + ", ".join(up))
-        elif self.alternatives:
-            out.append("Others: " + ", ".join(f"{a.emoji} {a.name}" for a in self.alternatives))
-        return out
-
-    def text(self) -> str:
-        return "\n".join(self.lines())
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,71 +92,11 @@ class CommandService:
         open_incidents = await self.store.open_incidents()
         now = self.clock()
         statuses = {
-            k: self._provider_status(k, records, open_incidents, now) for k in self.config.providers
+            k: provider_status(self.config, k, records, open_incidents, now)
+            for k in self.config.providers
         }
         others = tuple(s for k, s in statuses.items() if k != key)
         return StatusReport(provider=statuses[key], alternatives=others, now=now)
-
-    def _provider_status(
-        self, key: str, records: dict, open_incidents: list[Event], now: datetime
-    ) -> ProviderStatus:
-        provider = self.config.providers[key]
-        states: list[SourceState] = []
-        last_checked: datetime | None = None
-        unreachable: datetime | None = None
-        last_error: str | None = None
-        url = None
-        stale = False
-        for pkey, sid, source in self.config.source_ids():
-            if pkey != key:
-                continue
-            record = records.get(sid)
-            if record is None or record.state.last_ok_at is None:
-                stale = True
-                continue
-            state = record.state
-            states.append(state)
-            url = url or state.page_url
-            checked = state.last_ok_at
-            last_checked = max(last_checked, checked) if last_checked and checked else checked
-            limit = timedelta(seconds=source.interval * STALE_AFTER_INTERVALS + source.timeout)
-            if state.unreachable_since is not None or (checked and now - checked > limit):
-                unreachable = state.unreachable_since or checked
-                last_error = state.last_error or record.last_error
-        incidents = tuple(e for e in open_incidents if e.provider == key and e.severity > 0)
-        components = tuple(
-            (c.name, c.status.value.replace("_", " "))
-            for s in states
-            for c in s.components.values()
-            if c.status is not ComponentStatus.OPERATIONAL
-        )
-        worst = max(
-            [e.severity for e in incidents]
-            + [COMPONENT_SEVERITY[ComponentStatus(c[1].replace(" ", "_"))] for c in components]
-            + [Severity.OPERATIONAL]
-        )
-        if unreachable is not None or not states or (stale and not states):
-            verdict = Verdict.UNKNOWN
-        elif worst >= Severity.PARTIAL_OUTAGE:
-            verdict = Verdict.OUTAGE
-        elif worst == Severity.DEGRADED:
-            verdict = Verdict.DEGRADED
-        elif worst == Severity.MAINTENANCE:
-            verdict = Verdict.MAINTENANCE
-        else:
-            verdict = Verdict.OPERATIONAL
-        return ProviderStatus(
-            key=key,
-            name=provider.name,
-            verdict=verdict,
-            severity=worst,
-            incidents=incidents,
-            components=components,
-            url=url,
-            last_checked=last_checked,
-            unreachable_since=unreachable,
-            last_error=last_error,
-        )
 
     # --- /statusbot subscribe | unsubscribe | list ----------------------------
 

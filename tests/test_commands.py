@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.commands import CommandService, Verdict
+from bot.commands import CommandService
 from bot.config import parse_config
 from bot.errors import CommandError
 from bot.machine import ALL_OPERATIONAL, MachineSettings, transition
 from bot.models import Component, ComponentStatus, FetchFailure, Severity, Snapshot
+from bot.status import Verdict
 from bot.store.store import PollCommit, Store
 
 NOW = datetime(2026, 2, 3, 14, 0, tzinfo=UTC)

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from bot.commands import CommandService, Verdict
+from bot.commands import CommandService
 from bot.config import parse_config
 from bot.events import EventKind
 from bot.poller import SourcePoller
+from bot.status import Verdict
 from bot.store.store import Store
 from fakes.statuspage import FakeStatusPage
 from integrations.sources.http import StatusFetcher

@@ -11,10 +11,10 @@ from datetime import datetime
 
 import discord
 
-from bot.commands import ProviderStatus, StatusReport, Verdict
 from bot.events import Event, EventKind
 from bot.models import Severity
 from bot.render import SEVERITY_COLOUR, card_facts, human_duration, utc_text
+from bot.status import ProviderStatus, StatusReport, Verdict
 
 
 class EmbedLimits:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.commands import StatusReport
 from bot.events import Event, EventKind
 from bot.render import card_facts, thread_text
+from bot.status import StatusReport
 
 Block = dict[str, Any]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.commands import ProviderStatus, StatusReport, Verdict
 from bot.events import EventKind
 from bot.models import Severity
+from bot.status import ProviderStatus, StatusReport, Verdict
 from fakes.slack import FakeSlack
 from integrations.slack.blocks import SlackLimits, card_blocks, card_text, report_blocks
 from integrations.slack.notifier import SlackNotifier
