@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.events import Event, EventKind
 from bot.models import (
@@ -144,6 +145,20 @@ class _Step:
                 self.episodes[cid] = self._new_episode(cid, comp)
         return self.result()
 
+    def _emit(self, kind: EventKind, **card: Any) -> None:
+        """Append an event; `card` holds what differs between incidents, episodes, maintenances."""
+        card.setdefault("url", self.snap.page_url)
+        self.events.append(
+            Event(
+                kind=kind,
+                provider=self.settings.provider,
+                source_id=self.settings.source_id,
+                page_name=self.snap.page_name,
+                at=self.at,
+                **card,
+            )
+        )
+
     def run(self) -> None:
         self._apply_incidents()
         self._apply_episodes()
@@ -230,24 +245,18 @@ class _Step:
     def _emit_incident(
         self, kind: EventKind, inc: IncidentState, duration_s: float | None = None
     ) -> None:
-        self.events.append(
-            Event(
-                kind=kind,
-                provider=self.settings.provider,
-                source_id=self.settings.source_id,
-                page_name=self.snap.page_name,
-                incident_key=inc.key,
-                incident_id=inc.id,
-                title=inc.title,
-                severity=inc.severity,
-                status=inc.status,
-                components=self._affected_names(inc),
-                text=inc.text,
-                url=inc.url or self.snap.page_url,
-                at=self.at,
-                started_at=inc.started_at,
-                duration_s=duration_s,
-            )
+        self._emit(
+            kind,
+            incident_key=inc.key,
+            incident_id=inc.id,
+            title=inc.title,
+            severity=inc.severity,
+            status=inc.status,
+            components=self._affected_names(inc),
+            text=inc.text,
+            url=inc.url or self.snap.page_url,
+            started_at=inc.started_at,
+            duration_s=duration_s,
         )
 
     def _incident_state(self, inc: Incident, key: str, severity: Severity) -> IncidentState:
@@ -379,22 +388,15 @@ class _Step:
         label = (
             "restored" if kind is EventKind.RESTORED else episode.severity.label.replace("_", " ")
         )
-        self.events.append(
-            Event(
-                kind=kind,
-                provider=self.settings.provider,
-                source_id=self.settings.source_id,
-                page_name=self.snap.page_name,
-                incident_key=episode.key,
-                title=f"{episode.name}: {label}",
-                severity=episode.severity,
-                components=(episode.name,),
-                component=episode.name,
-                url=self.snap.page_url,
-                at=self.at,
-                started_at=episode.started_at,
-                duration_s=duration_s,
-            )
+        self._emit(
+            kind,
+            incident_key=episode.key,
+            title=f"{episode.name}: {label}",
+            severity=episode.severity,
+            components=(episode.name,),
+            component=episode.name,
+            started_at=episode.started_at,
+            duration_s=duration_s,
         )
 
     # --- maintenance --------------------------------------------------------
@@ -429,28 +431,22 @@ class _Step:
     ) -> None:
         latest = official.latest_update if official else None
         ended = kind is EventKind.MAINTENANCE_ENDED
-        self.events.append(
-            Event(
-                kind=kind,
-                provider=self.settings.provider,
-                source_id=self.settings.source_id,
-                page_name=self.snap.page_name,
-                incident_key=mnt.key,
-                incident_id=mnt.id,
-                title=mnt.title,
-                severity=Severity.OPERATIONAL if ended else Severity.MAINTENANCE,
-                status=IncidentStatus.COMPLETED if ended else mnt.status,
-                components=tuple(
-                    self.components[c].name
-                    for c in (official.component_ids if official else ())
-                    if c in self.components
-                ),
-                text=latest.body if latest else None,
-                url=mnt.url or self.snap.page_url,
-                at=self.at,
-                started_at=mnt.started_at,
-                duration_s=(self.at - mnt.started_at).total_seconds() if ended else None,
-            )
+        self._emit(
+            kind,
+            incident_key=mnt.key,
+            incident_id=mnt.id,
+            title=mnt.title,
+            severity=Severity.OPERATIONAL if ended else Severity.MAINTENANCE,
+            status=IncidentStatus.COMPLETED if ended else mnt.status,
+            components=tuple(
+                self.components[c].name
+                for c in (official.component_ids if official else ())
+                if c in self.components
+            ),
+            text=latest.body if latest else None,
+            url=mnt.url or self.snap.page_url,
+            started_at=mnt.started_at,
+            duration_s=(self.at - mnt.started_at).total_seconds() if ended else None,
         )
 
     def _prune_tombstones(self) -> None:
