@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.chatfakes import Rig, run_storm  # noqa: E402
+from tests.chatfakes import Rig, exception_lines, run_storm  # noqa: E402
 from tests.storm import audit, committed_events, storm  # noqa: E402
 
 
@@ -40,7 +40,7 @@ async def stress(args: argparse.Namespace) -> dict:
             )
             code = await rig.stop_bot()
             events = committed_events(rig.db)
-            tracebacks = sum("Traceback" in line for line in rig.stderr)
+            tracebacks = exception_lines(rig.stderr)
     return {
         "params": vars(args),
         "runtime_s": round(time.monotonic() - started, 1),
@@ -51,7 +51,9 @@ async def stress(args: argparse.Namespace) -> dict:
         "event_kinds": dict(Counter(e["kind"] for e in events)),
         "messages": figures.as_dict(),
         "clean_exit_code": code,
-        "tracebacks_in_logs": tracebacks,
+        "bot_exits_on_its_own": crasher.died,
+        "tracebacks_in_logs": sum(tracebacks.values()),
+        "traceback_exceptions": dict(tracebacks.most_common(10)),
         "ok": figures.clean and figures.expected == figures.seen and code == 0,
     }
 

@@ -15,6 +15,7 @@ import os
 import random
 import signal
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -187,6 +188,7 @@ class Crasher:
         self.rng = rng
         self.spacing = spacing
         self.done: list[str] = []
+        self.died: list[int] = []  # exit codes of bot processes that stopped on their own
         self._armed = False
         self._fired = asyncio.Event()
         self._wrap_fakes()
@@ -211,6 +213,14 @@ class Crasher:
         self.rig.slack.world.handle = slack_wrapper  # type: ignore[method-assign]
         self.rig.discord._answer = discord_wrapper  # type: ignore[method-assign]
 
+    async def _revive(self) -> None:
+        """A bot that exited by itself (a crash at start-up) is noted and started again."""
+        bot = self.rig.bot
+        if bot is not None and bot.proc is not None and bot.proc.returncode is not None:
+            self.died.append(bot.proc.returncode)
+            await self.rig.kill_bot()
+            await self.rig.start_bot()
+
     def _maybe_fire(self) -> None:
         bot = self.rig.bot
         if self._armed and bot is not None and bot.proc is not None:
@@ -219,10 +229,17 @@ class Crasher:
                 os.kill(bot.proc.pid, signal.SIGKILL)
             self._fired.set()
 
+    async def watch(self, stop: asyncio.Event) -> None:
+        """After the kills: keep reviving a bot that dies by itself until `stop`."""
+        while not stop.is_set():
+            await self._revive()
+            await _sleep_or(stop, 0.5)
+
     async def run(self, stop: asyncio.Event) -> None:
         """Kill `kills` times (stops early when `stop` is set), restarting each time."""
         while len(self.done) < self.kills and not stop.is_set():
             await _sleep_or(stop, self.rng.uniform(0.5, self.spacing))
+            await self._revive()
             mode = self.rng.choice(self.MODES)
             if mode == "after_post":
                 before = self.rig.posts()
@@ -242,6 +259,16 @@ class Crasher:
 async def _sleep_or(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)
+
+
+def exception_lines(lines: list[str]) -> Counter[str]:
+    """The exception line of each traceback in a log, counted (what crashed, not where)."""
+    found: Counter[str] = Counter()
+    for index, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            tail = (x for x in lines[index + 1 :] if x and not x.startswith((" ", "\t")))
+            found[next(tail, "?")[:200]] += 1
+    return found
 
 
 async def _wait_or(check: Callable[[], bool], stop: asyncio.Event, within: float) -> None:
@@ -276,5 +303,11 @@ async def run_storm(
     finally:
         finished.set()
         await killing
-    await rig.drain()
+    drained = asyncio.Event()
+    watching = asyncio.create_task(crasher.watch(drained), name="reviver")
+    try:
+        await rig.drain()
+    finally:
+        drained.set()
+        await watching
     return crasher

@@ -60,6 +60,7 @@ async def test_sigkill_storm_shows_every_message_once_in_order(tmp_path: Path) -
         assert await rig.stop_bot() == 0, rig.stderr[-30:]
 
     assert len(crasher.done) == KILLS, crasher.done
+    assert crasher.died == [], rig.stderr[-30:]  # it never exited on its own
     # Every payload was committed, so the bot announced exactly what replay predicts.
     assert committed(rig.db) == replayed(payloads, tmp_path)
     kinds = [k for k, *_ in committed(rig.db)]
