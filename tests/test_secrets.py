@@ -197,14 +197,19 @@ async def drive_failures(
     )  # fmt: skip
     assert "Traceback" not in reply.text
 
-    # The tokens are revoked: every delivery fails for good and the workspaces are disabled.
-    slack.fail_next("chat.update", 1, status=200, error="invalid_auth", retry_after=None)
-    slack.revoke_token("token_revoked")
+    await until(lambda: pending(db) == 0, "the updates delivered or given up")
+
+    # The tokens stop working: the next update is refused for good, workspace-wide.
+    if mode == "http":
+        slack.fail_next("chat.update", 2, status=200, error="invalid_auth", retry_after=None)
+    else:
+        slack.revoke_token("token_revoked")
     discord.token_revoked = True
-    for payload in payloads[3:5]:
-        page.set_payload(SUMMARY, payload)
-        await until(lambda: pending(db) == 0 and disabled(db, "slack") == 2, "slack disabled")
-    await until(lambda: disabled(db, "discord") >= 1, "discord disabled")
+    version = source_version(db)
+    page.set_payload(SUMMARY, payloads[3])
+    await until(lambda: source_version(db) >= version + 2, "the last update polled")
+    await until(lambda: disabled(db, "slack") == 2, "slack disabled")
+    await until(lambda: disabled(db, "discord") == 2, "discord disabled")
 
 
 def _all_kinds(db: Path) -> list[str]:
@@ -240,6 +245,9 @@ async def test_no_token_in_any_output_at_debug_through_failures(
 
     logs = err.read_text(errors="replace")
     assert "DEBUG" in logs, "the bot did not log at DEBUG"
+    slack_gone = "invalid_auth" if mode == "http" else "token_revoked"
+    for failure in ("HTTP 500", "(code 50001)", "discord token rejected (401)", slack_gone):
+        assert failure in logs, f"the run never went through {failure!r}"
     assert committed_events(tmp_path / "bot.db"), "no incident went through the bot"
     assert leaks_in_files(tmp_path) == {}, "secrets leaked (file: secret names)"
 
