@@ -28,8 +28,9 @@ def write(out: Path, parts: dict[str, Any]) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     detail = load(out / "results_detail.json")
     detail.update(parts)
-    detail["machine"] = machine_info()
-    detail["date"] = today()
+    if parts or "date" not in detail:  # re-rendering old numbers keeps their date
+        detail["machine"] = machine_info()
+        detail["date"] = today()
     detail.setdefault("peers", peers_module.run())
     stable = stable_shape(detail)
     (out / "results.json").write_text(json.dumps(stable, indent=2) + "\n", encoding="utf-8")
@@ -64,7 +65,7 @@ def markdown(detail: dict[str, Any]) -> str:
     lines = [
         "# statusbot benchmark results",
         "",
-        f"Measured {detail['date']} on {machine['cores']} cores, {machine['memory_mb']} MB RAM, "
+        f"Measured {detail['date']} on {machine['cores']} cores, {machine['memory_mb']} MiB RAM, "
         f"Python {machine['python']} ({machine['cpu']}). Produced by `python -m bench all`; "
         "the machine-readable form is [results.json](results.json) (stable shape) and "
         "[results_detail.json](results_detail.json) (everything, raw samples included).",
@@ -114,7 +115,7 @@ def _comparison(detail: dict[str, Any]) -> list[str]:
         for interval in (3.0, 20.0):
             med, high = _ours(detail, platform, interval)
             cells.append(f"{_fmt(med)} ({_fmt(high)})")
-        memory = _fmt(resources.get("idle_rss_mb"), " MB", 1)
+        memory = _fmt(resources.get("idle_rss_mb"), " MiB", 1)
         cpu = _fmt(resources.get("cpu_s_per_hour_100_sources"), "", 1)
         lines.append(
             f"| **statusbot → {platform.title()}** (this run) | {cells[0]} | {cells[1]} | "
@@ -234,8 +235,8 @@ def _fanout(data: dict[str, Any] | None) -> list[str]:
         f"- Duplicates: **{j['duplicates']}**; lost (dead or dropped rows"
         f"{', plus channels missing at the end' if data['complete'] else ''}): "
         f"**{j['lost']}**; outbox rows at the end: {outbox}",
-        f"- Peak RSS of the bot (VmHWM): **{j['peak_rss_mb']} MB** "
-        f"(RSS before the first wave {data.get('idle_rss_before_mb')} MB)",
+        f"- Peak RSS of the bot (VmHWM): **{j['peak_rss_mb']} MiB** "
+        f"(RSS before the first wave {data.get('idle_rss_before_mb')} MiB)",
         "- Bot CPU (utime+stime) per wave, % of one core: "
         + ", ".join(f"{w['name']} {w.get('bot_cpu_pct', '—')}" for w in data["waves"]),
         "",
@@ -309,13 +310,13 @@ def _resources(data: dict[str, Any] | None) -> list[str]:
         f"| | idle bot | {data['sources']} sources, conditional GET | "
         f"{data['sources']} sources, no conditional GET |",
         "|---|---|---|---|",
-        f"| RSS | {data['rss_mb']['idle']} MB | {data['rss_mb']['cg']} MB | "
-        f"{data['rss_mb']['full']} MB |",
+        f"| RSS | {data['rss_mb']['idle']} MiB | {data['rss_mb']['cg']} MiB | "
+        f"{data['rss_mb']['full']} MiB |",
         *(
             [
                 "| of which private (RssAnon) / files and libraries (RssFile) | "
                 + " | ".join(
-                    f"{data['anon_mb'][n]} / {data['file_mb'][n]} MB"
+                    f"{data['anon_mb'][n]} / {data['file_mb'][n]} MiB"
                     for n in ("idle", "cg", "full")
                 )
                 + " |"
@@ -344,7 +345,7 @@ def _resources(data: dict[str, Any] | None) -> list[str]:
             "|---|---|---|",
         ]
         lines += [
-            f"| {row['group']} | {row['rss_mb']} MB | +{row['added_mb']} MB |"
+            f"| {row['group']} | {row['rss_mb']} MiB | +{row['added_mb']} MiB |"
             for row in data["imports"]
         ]
         lines.append("")
@@ -388,7 +389,8 @@ def _targets(detail: dict[str, Any]) -> list[str]:
         rows.append(("0 lost", str(fan["lost"]), fan["lost"] == 0))
     res = (detail.get("resources") or {}).get("json")
     if res:
-        rows.append(("idle RSS ≤ 80 MB", f"{res['idle_rss_mb']} MB", res["idle_rss_mb"] <= 80))
+        idle = res["idle_rss_mb"]
+        rows.append(("idle RSS ≤ 80 MB", f"{idle} MiB ({idle * 1.048576:.1f} MB)", idle <= 80))
         cpu = res["cpu_s_per_hour_100_sources"]
         rows.append(("≤ 20 CPU-s/hour (100 sources, 30 s)", f"{cpu}", cpu <= 20))
         saved = res["conditional_get_bytes_saved_pct"]
