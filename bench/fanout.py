@@ -104,11 +104,11 @@ class Channels:
         """Messages beyond one card + three thread replies (Slack) or card + notice + three
         thread lines (Discord) per channel."""
         extra = 0
-        for channel in self.slack_ids:
-            cards, _, replies, _ = self.slack_state(channel)
+        for slack_channel in self.slack_ids:
+            cards, _, replies, _ = self.slack_state(slack_channel)
             extra += max(0, cards - 1) + max(0, replies - 3)
-        for channel in self.discord_ids:
-            messages, _, thread = self.discord_state(channel)
+        for discord_channel in self.discord_ids:
+            messages, _, thread = self.discord_state(discord_channel)
             extra += max(0, messages - 2) + max(0, thread - 3)
         return extra
 

@@ -10,6 +10,7 @@ a measured window after warm-up, extrapolated to an hour; bytes are response byt
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import time
 from pathlib import Path
@@ -60,7 +61,7 @@ async def run(sizes: Sizes, workdir: Path, seed: int = 3) -> dict[str, Any]:
             await idle.wait_until(discord._identified.is_set, "Discord gateway", 60)
             for mode in ("cg", "full"):
                 await runs[mode].wait_until(
-                    lambda m=mode: all(page.polls(f"/{m}/{i}/summary.json") for i in sources),
+                    functools.partial(_all_polled, page, mode, sizes.poll_sources),
                     "first polls",
                     60,
                 )
@@ -133,6 +134,10 @@ async def _window(
         "wire_bytes_per_response": {str(k): v for k, v in wire.items()},
         "body_bytes": len(BODY),
     }
+
+
+def _all_polled(page: TimedStatusPage, mode: str, count: int) -> bool:
+    return all(page.polls(f"/{mode}/{i}/summary.json") for i in range(count))
 
 
 def _traffic(requests: list[RecordedRequest], prefix: str, wire: dict[int, int]) -> dict[str, int]:

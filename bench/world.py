@@ -90,7 +90,7 @@ async def seed_subscriptions(url: str, subs: Iterable[tuple[str, str, str, str |
     await store.initialize()
     # Created a minute ago: before any incident the benchmark starts.
     created = datetime.now(UTC) - timedelta(minutes=1)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "platform": platform,
             "workspace_id": workspace,
