@@ -66,7 +66,9 @@ async def run(workdir: Path, slack: int, discord: int, limit: int = 256) -> dict
         ref = CardRef("1700000000.000100", "1700000000.000100")
         costs["save_card_ms"] = await _time(lambda: store.save_card(next(it), ref, now))
         it = iter(deliveries)
-        costs["mark_delivered_ms"] = await _time(lambda: store.mark_delivered(next(it), ref, now))
+        costs["mark_delivered_ms"] = await _time(
+            lambda: store.mark_delivered(next(it), now, new_card=ref)
+        )
         costs["limit"] = limit
         return costs
     finally:

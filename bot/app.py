@@ -118,11 +118,13 @@ class Application:
         now = datetime.now(UTC)
         for poller in self.pollers:
             interval = poller.source.interval
+            jitter = min(interval * 0.1, 5.0)
             self._scheduler.add_job(
                 poller.check_once,
                 "interval",
-                seconds=interval,
-                jitter=min(interval * 0.1, 5.0),
+                # APScheduler's jitter only delays: centre the gaps on the interval.
+                seconds=interval - jitter / 2,
+                jitter=jitter,
                 max_instances=1,
                 coalesce=True,
                 misfire_grace_time=max(1, int(interval)),

@@ -24,6 +24,7 @@ from bot.store.store import Store
 log = logging.getLogger(__name__)
 
 IDLE_POLL_S = 1.0
+DEPTH_METRIC_EVERY_S = 5.0
 
 
 def backoff_delay(attempt: int, settings: DeliveryConfig, retry_after_s: float | None) -> float:
@@ -56,6 +57,7 @@ class OutboxWorker:
         self._last_start: dict[tuple[str, str], float] = {}
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._stopping = False
+        self._depth_measured = 0.0
 
     def wake(self) -> None:
         """New rows were committed: look now instead of at the next idle tick."""
@@ -88,17 +90,22 @@ class OutboxWorker:
         now = self.clock()
         started = 0
         self._finished_ids.clear()
-        for delivery in await self.store.due_deliveries(now, limit=self.settings.concurrency * 4):
+        due: list[Delivery] = []
+        for platform in self.notifiers:  # rows of platforms not connected here wait
+            due += await self.store.due_deliveries(
+                now, limit=self.settings.concurrency * 4, platform=platform
+            )
+        for delivery in due:
             channel = (delivery.platform, delivery.channel_id)
             if channel in self._in_flight or delivery.id in self._finished_ids:
                 continue
-            if delivery.platform not in self.notifiers:
-                continue  # that platform is not connected in this process
             task = asyncio.create_task(self._deliver(delivery), name=f"deliver-{delivery.id}")
             self._in_flight[channel] = task
             task.add_done_callback(functools.partial(self._finished, channel, delivery.id))
             started += 1
-        metrics.OUTBOX_DEPTH.set(await self.store.outbox_depth())
+        if time.monotonic() - self._depth_measured > DEPTH_METRIC_EVERY_S:
+            self._depth_measured = time.monotonic()
+            metrics.OUTBOX_DEPTH.set(await self.store.outbox_depth())
         return started
 
     async def drain(self, timeout: float = 30.0) -> None:
@@ -141,17 +148,21 @@ class OutboxWorker:
             if not await self.store.begin_attempt(delivery.id, self.clock(), lease):
                 return  # another worker on the same database has it
 
+            saved = [delivery.card]
+
             async def save_card(ref: CardRef) -> None:
                 await self.store.save_card(delivery, ref, self.clock())
+                saved.append(ref)
 
             started = time.monotonic()
             try:
                 if getattr(notifier, "commit_first", False):
-                    await self.store.mark_delivered(delivery, delivery.card, self.clock())
+                    await self.store.mark_delivered(delivery, self.clock())
                     await notifier.deliver(delivery, save_card)
                 else:
                     ref = await notifier.deliver(delivery, save_card)
-                    await self.store.mark_delivered(delivery, ref, self.clock())
+                    unsaved = ref if ref != saved[-1] else None
+                    await self.store.mark_delivered(delivery, self.clock(), new_card=unsaved)
             except asyncio.CancelledError:
                 raise
             except PermanentDeliveryError as exc:

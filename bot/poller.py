@@ -60,6 +60,9 @@ class SourcePoller:
         self._not_before: datetime | None = None
         self._lock = asyncio.Lock()
         self.stopping = False
+        # The state as last committed, and its version: read from the store once, then kept.
+        self._state: SourceState | None = None
+        self._version = 0
 
     async def check_once(self) -> list[Event]:
         """One tick; never raises except on cancellation."""
@@ -94,8 +97,7 @@ class SourcePoller:
             metrics.POLLS.labels(self.source_id, "ok").inc()
         if observation is None:  # 304 without a snapshot in memory: cannot happen, but be safe
             return []
-        record = await self.store.load_source(self.source_id)
-        state = record.state if record else SourceState()
+        state = await self._current_state()
         new_state, events = transition(state, observation, self.settings)
         self._schedule_backoff(new_state, observation, now)
         error = observation.reason if isinstance(observation, FetchFailure) else None
@@ -109,16 +111,25 @@ class SourcePoller:
                     events=events,
                     validators=self._validators.to_dict() if self._validators else None,
                     error=error,
-                    expected_version=record.version if record else 0,
+                    expected_version=self._version,
                 )
             )
         except ConcurrentUpdate:
             log.debug("another process recorded %s first; dropping this poll", self.source_id)
+            self._state = None  # read what the other process wrote before the next poll
             return []
+        self._state, self._version = new_state, self._version + 1
         self._observe(observation, events, started)
         if events:
             self.on_events(events)
         return events
+
+    async def _current_state(self) -> SourceState:
+        if self._state is None:
+            record = await self.store.load_source(self.source_id)
+            self._state = record.state if record else SourceState()
+            self._version = record.version if record else 0
+        return self._state
 
     def _schedule_backoff(self, state: SourceState, observation: object, now: datetime) -> None:
         if not isinstance(observation, FetchFailure):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from bot.errors import ConcurrentUpdate
 from bot.events import Event, EventKind
@@ -85,13 +87,13 @@ async def test_a_card_follows_its_incident_to_restoration(store: Store) -> None:
     await store.subscribe(sub("C1"))
     await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
     [first] = await store.due_deliveries(NOW + timedelta(minutes=1))
-    await store.mark_delivered(first, CardRef("111.222"), NOW)
+    await store.mark_delivered(first, NOW, new_card=CardRef("111.222"))
     # Restored is "operational" severity, but the channel has the card: it must hear the end.
     await commit(store, event(EventKind.RESTORED, Severity.OPERATIONAL, 47, duration_s=2820.0))
     [restored] = await store.due_deliveries(NOW + timedelta(minutes=48))
     assert restored.event.kind is EventKind.RESTORED
     assert restored.card == CardRef("111.222")
-    await store.mark_delivered(restored, restored.card, NOW + timedelta(minutes=48))
+    await store.mark_delivered(restored, NOW + timedelta(minutes=48))
     assert await store.open_incidents() == []
 
 
@@ -114,7 +116,7 @@ async def test_each_channel_is_served_in_order(store: Store) -> None:
         ("C2", "degraded"),
     ]
     for head in heads:
-        await store.mark_delivered(head, CardRef(f"ts-{head.channel_id}"), NOW)
+        await store.mark_delivered(head, NOW, new_card=CardRef(f"ts-{head.channel_id}"))
     nxt = await store.due_deliveries(NOW + timedelta(minutes=6))
     assert sorted((d.channel_id, d.event.kind.value, d.card) for d in nxt) == [
         ("C1", "update", CardRef("ts-C1")),
@@ -168,7 +170,7 @@ async def test_reminders_for_open_cards_only(store: Store) -> None:
     await store.subscribe(sub("C-quiet"))
     await commit(store, event(EventKind.OUTAGE, Severity.MAJOR_OUTAGE))
     for row in await store.due_deliveries(NOW):
-        await store.mark_delivered(row, CardRef(f"ts-{row.channel_id}"), NOW)
+        await store.mark_delivered(row, NOW, new_card=CardRef(f"ts-{row.channel_id}"))
     assert await store.enqueue_reminders(NOW + timedelta(minutes=30)) == 0
     assert await store.enqueue_reminders(NOW + timedelta(minutes=61)) == 1
     assert await store.enqueue_reminders(NOW + timedelta(minutes=62)) == 0
@@ -194,7 +196,7 @@ async def test_local_sinks_receive_every_event(store_url: str) -> None:
         await commit(store, event(EventKind.SOURCE_UNREACHABLE, Severity.OPERATIONAL))
         [row] = await store.due_deliveries(NOW)
         assert (row.platform, row.event.kind) == ("console", EventKind.SOURCE_UNREACHABLE)
-        await store.mark_delivered(row, None, NOW)
+        await store.mark_delivered(row, NOW)
         assert [r.status for r in await store.outbox_rows()] == [SENT]
     finally:
         await store.aclose()
@@ -237,3 +239,37 @@ def test_head_revision_constant_matches_the_migrations() -> None:
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     assert ScriptDirectory.from_config(cfg).get_current_head() == HEAD_REVISION
+
+
+async def test_an_alembic_migrated_database_and_a_fresh_one_have_the_same_schema(
+    store_url: str, tmp_path: Path
+) -> None:
+    """The fast path for empty databases must build exactly what the migrations build."""
+    from bot.store.engine import upgrade_schema
+
+    fresh = Store(store_url)
+    await fresh.initialize()
+    migrated = Store(f"sqlite+aiosqlite:///{tmp_path / 'migrated.db'}")
+    async with migrated.engine.begin() as conn:
+        await conn.run_sync(upgrade_schema)
+    try:
+        assert await _schema_of(fresh) == await _schema_of(migrated)
+        await fresh.initialize()  # and initializing again changes nothing
+        assert await _schema_of(fresh) == await _schema_of(migrated)
+    finally:
+        await fresh.aclose()
+        await migrated.aclose()
+
+
+async def _schema_of(store: Store) -> dict[str, object]:
+    def read(sync_conn: object) -> dict[str, object]:
+        inspector = sa.inspect(sync_conn)
+        tables = {
+            name: sorted(c["name"] for c in inspector.get_columns(name))
+            for name in inspector.get_table_names()
+        }
+        version = sync_conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()  # type: ignore[attr-defined]
+        return {"tables": tables, "version": version}
+
+    async with store.engine.connect() as conn:
+        return await conn.run_sync(read)

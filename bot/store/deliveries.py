@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.events import Event, EventKind
 from bot.notify import CardRef, Delivery
@@ -27,17 +28,26 @@ from bot.store.rows import delivery_from_row, outbox_row_from_row, upsert
 class DeliveryStore(StoreBase):
     """Rows waiting to be delivered, and where each channel's card lives."""
 
-    async def due_deliveries(self, now: datetime, limit: int = 500) -> list[Delivery]:
-        """The head of each channel's queue, if due: rows go out in order per channel."""
+    async def due_deliveries(
+        self, now: datetime, limit: int = 500, platform: str | None = None
+    ) -> list[Delivery]:
+        """The head of each channel's queue, if due: rows go out in order per channel.
+
+        Ask per platform so that one platform's backlog never holds another's back.
+        """
         queued, cards = schema.outbox, schema.cards
+        pending = queued.c.status == PENDING
+        if platform is not None:
+            pending &= queued.c.platform == platform
         head = (
             sa.select(sa.func.min(queued.c.id).label("id"))
-            .where(queued.c.status == PENDING)
+            .where(pending)
             .group_by(queued.c.platform, queued.c.channel_id)
             .subquery()
         )
+        columns = [c for c in queued.c if c.name != "payload"]
         query = (
-            sa.select(queued, cards.c.message_id, cards.c.thread_id)
+            sa.select(*columns, cards.c.message_id, cards.c.thread_id)
             .join(head, head.c.id == queued.c.id)
             .outerjoin(
                 cards,
@@ -54,7 +64,31 @@ class DeliveryStore(StoreBase):
         )
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return [delivery_from_row(r) for r in rows]
+            events = await self._events_of(conn, rows)
+        return [delivery_from_row(r, events[r.id]) for r in rows]
+
+    async def _events_of(self, conn: AsyncConnection, rows: Sequence[Any]) -> dict[int, Event]:
+        """Each row's event; a fan-out shares one event, so it is read and parsed once."""
+        cache = self._event_cache
+        missing = [r.id for r in rows if r.event_id is None or r.event_id not in cache]
+        payloads: dict[int, Any] = {}
+        if missing:
+            queued = schema.outbox
+            result = await conn.execute(
+                sa.select(queued.c.id, queued.c.payload).where(queued.c.id.in_(missing))
+            )
+            payloads = {row.id: row.payload for row in result}
+        if len(cache) > 4096:
+            cache.clear()
+        events: dict[int, Event] = {}
+        for row in rows:
+            if row.id in payloads:
+                events[row.id] = Event.from_json(payloads[row.id])
+                if row.event_id is not None:
+                    cache[row.event_id] = events[row.id]
+            else:
+                events[row.id] = cache[row.event_id]
+        return events
 
     async def begin_attempt(
         self, delivery_id: int, now: datetime, lease: timedelta = timedelta(0)
@@ -82,6 +116,12 @@ class DeliveryStore(StoreBase):
         return bool(result.rowcount)
 
     async def save_card(self, delivery: Delivery, ref: CardRef, now: datetime) -> None:
+        async with self.engine.begin() as conn:
+            await self._save_card(conn, delivery, ref, now)
+
+    async def _save_card(
+        self, conn: AsyncConnection, delivery: Delivery, ref: CardRef, now: datetime
+    ) -> None:
         table = schema.cards
         where = (
             (table.c.platform == delivery.platform)
@@ -96,13 +136,15 @@ class DeliveryStore(StoreBase):
             "provider": delivery.event.provider,
             "created_at": now,
         }
-        async with self.engine.begin() as conn:
-            await upsert(conn, table, where, values, identity)
+        await upsert(conn, table, where, values, identity)
 
-    async def mark_delivered(self, delivery: Delivery, ref: CardRef | None, now: datetime) -> None:
-        if ref is not None and ref != delivery.card:
-            await self.save_card(delivery, ref, now)
+    async def mark_delivered(
+        self, delivery: Delivery, now: datetime, new_card: CardRef | None = None
+    ) -> None:
+        """Record the delivery as sent, with the card it created if not saved already."""
         async with self.engine.begin() as conn:
+            if new_card is not None:
+                await self._save_card(conn, delivery, new_card, now)
             await conn.execute(
                 schema.outbox.update()
                 .where(schema.outbox.c.id == delivery.id)

@@ -9,6 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot.events import Event
+from bot.store import schema
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration; a test checks it against Alembic's own idea of head.
 HEAD_REVISION = "0001"
@@ -41,6 +44,25 @@ def upgrade_schema(sync_conn: Any) -> None:
     command.upgrade(cfg, "head")
 
 
+def create_fresh_schema(sync_conn: Any) -> None:
+    """An empty database gets the head schema and Alembic's stamp, without loading Alembic.
+
+    This is what revision 0001 does on an empty database (see its docstring).
+    """
+    schema.metadata.create_all(sync_conn)
+    version = sa.Table(
+        "alembic_version",
+        sa.MetaData(),
+        sa.Column("version_num", sa.String(32), primary_key=True),
+    )
+    version.create(sync_conn)
+    sync_conn.execute(version.insert().values(version_num=HEAD_REVISION))
+
+
+def is_empty(sync_conn: Any) -> bool:
+    return not sa.inspect(sync_conn).get_table_names()
+
+
 def current_revision(sync_conn: Any) -> str | None:
     if not sa.inspect(sync_conn).has_table("alembic_version"):
         return None
@@ -52,3 +74,5 @@ class StoreBase:
 
     engine: AsyncEngine
     local_sinks: tuple[str, ...]
+    # Parsed events by event id: one incident fans out to many rows sharing one event.
+    _event_cache: dict[int, Event]

@@ -59,14 +59,14 @@ def subscription_from_row(row: Any) -> Subscription:
     )
 
 
-def delivery_from_row(row: Any) -> Delivery:
+def delivery_from_row(row: Any, event: Event) -> Delivery:
     card = CardRef(row.message_id, row.thread_id) if row.message_id else None
     return Delivery(
         id=row.id,
         platform=row.platform,
         workspace_id=row.workspace_id,
         channel_id=row.channel_id,
-        event=Event.from_json(row.payload),
+        event=event,
         card=card,
         attempt=row.attempts + 1,
     )

@@ -15,7 +15,9 @@ from bot.store.deliveries import DeliveryStore
 from bot.store.engine import (
     HEAD_REVISION,
     MIGRATIONS,
+    create_fresh_schema,
     current_revision,
+    is_empty,
     make_engine,
     upgrade_schema,
 )
@@ -46,11 +48,14 @@ class Store(PollStore, SubscriptionStore, DeliveryStore):
         self.shared = not url.startswith("sqlite")
         # Sinks such as the console that receive every event, subscription or not.
         self.local_sinks = tuple(local_sinks)
+        self._event_cache = {}
 
     async def initialize(self) -> None:
         """Create or migrate the schema to the newest version."""
         async with self.engine.begin() as conn:
-            if await conn.run_sync(current_revision) != HEAD_REVISION:
+            if await conn.run_sync(is_empty):
+                await conn.run_sync(create_fresh_schema)
+            elif await conn.run_sync(current_revision) != HEAD_REVISION:
                 await conn.run_sync(upgrade_schema)
 
     async def aclose(self) -> None:
