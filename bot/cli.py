@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -12,7 +13,7 @@ from datetime import UTC, datetime
 
 from bot.config import Config, load_config
 from bot.errors import ConfigError, StatusBotError
-from bot.logs import configure_logging
+from bot.logs import RedactSecrets, configure_logging
 
 EXIT_CONFIG = 2
 CONFIG_ENV = "STATUSBOT_CONFIG"
@@ -68,6 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception:
+        # Through logging, so that the configured redaction applies to the traceback too.
+        logging.getLogger("bot").exception("statusbot stopped on an unexpected error")
+        return 1
 
 
 async def _dispatch(args: argparse.Namespace) -> int:
@@ -89,18 +94,6 @@ async def _dispatch(args: argparse.Namespace) -> int:
     return await _outbox(config, args)
 
 
-def _secrets(config: Config) -> list[str]:
-    values = []
-    for section in (config.slack, config.discord):
-        if section is None:
-            continue
-        for field in ("bot_token", "app_token", "signing_secret", "token"):
-            secret = getattr(section, field, None)
-            if secret is not None:
-                values.append(secret.get_secret_value())
-    return values
-
-
 async def _run(config: Config, json_lines: bool) -> int:
     from bot.app import Application
 
@@ -108,21 +101,24 @@ async def _run(config: Config, json_lines: bool) -> int:
         config = config.model_copy(
             update={"console": config.console.model_copy(update={"json_lines": True})}
         )
-    configure_logging(config.logging.level, config.logging.json_lines, _secrets(config))
+    configure_logging(config.logging.level, config.logging.json_lines, config.secrets())
     await Application(config).run_until_signalled()
     return 0
 
 
 def _check_config(path: str) -> int:
     config = load_config(path)
-    sources = config.source_ids()
-    print(f"{path}: OK")
-    print(f"  store: {config.store.url.split('://')[0]}")
-    for provider, sid, source in sources:
-        print(f"  source {sid} ({provider}): {source.kind} {source.url} every {source.interval:g}s")
-    print(f"  slack: {config.slack.mode + ' mode' if config.slack else 'off'}")
-    print(f"  discord: {'on' if config.discord else 'off'}")
-    print(f"  health: {f'{config.health.host}:{config.health.port}' if config.health else 'off'}")
+    scrub = RedactSecrets(config.secrets()).scrub
+    lines = [f"{path}: OK", f"  store: {config.store.url.split('://')[0]}"]
+    for provider, sid, source in config.source_ids():
+        lines.append(
+            f"  source {sid} ({provider}): {source.kind} {source.url} every {source.interval:g}s"
+        )
+    lines.append(f"  slack: {config.slack.mode + ' mode' if config.slack else 'off'}")
+    lines.append(f"  discord: {'on' if config.discord else 'off'}")
+    health = config.health
+    lines.append(f"  health: {f'{health.host}:{health.port}' if health else 'off'}")
+    print(scrub("\n".join(lines)))
     return 0
 
 

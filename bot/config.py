@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 
 from bot.errors import ConfigError
 from bot.models import Severity
@@ -137,6 +145,8 @@ class Config(_Section):
     delivery: DeliveryConfig = DeliveryConfig()
     logging: LoggingConfig = LoggingConfig()
     console: ConsoleConfig = ConsoleConfig()
+    # Values that came from ${VAR}: treated as secrets in logs and printed output.
+    _from_environment: frozenset[str] = PrivateAttr(default=frozenset())
 
     @model_validator(mode="before")
     @classmethod
@@ -158,6 +168,16 @@ class Config(_Section):
             if ids.count(sid) > 1:
                 raise ValueError(f"source id {sid!r} is used twice; give each source an id")
         return self
+
+    def secrets(self) -> list[str]:
+        """Every token and secret, and every value taken from the environment."""
+        values = set(self._from_environment)
+        for section in (self.slack, self.discord):
+            for field in ("bot_token", "app_token", "signing_secret", "token"):
+                secret = getattr(section, field, None) if section is not None else None
+                if secret is not None:
+                    values.add(secret.get_secret_value())
+        return sorted(v for v in values if v)
 
     def source_ids(self) -> list[tuple[str, str, SourceConfig]]:
         """(provider key, source id, source) for every source; ids are unique."""
@@ -196,19 +216,32 @@ DEFAULT_CONFIG: dict[str, Any] = {
 }
 
 
-def expand_env(value: Any, path: str = "", environ: Mapping[str, str] | None = None) -> Any:
-    """Replace ${VAR} and ${VAR:-default} in every string of a parsed YAML tree."""
+def expand_env(
+    value: Any,
+    path: str = "",
+    environ: Mapping[str, str] | None = None,
+    taken: set[str] | None = None,
+) -> Any:
+    """Replace ${VAR} and ${VAR:-default} in every string of a parsed YAML tree.
+
+    Every value taken from the environment is added to `taken`: it may be a secret.
+    """
     env: Mapping[str, str] = os.environ if environ is None else environ
     if isinstance(value, dict):
-        return {k: expand_env(v, f"{path}.{k}" if path else str(k), env) for k, v in value.items()}
+        return {
+            k: expand_env(v, f"{path}.{k}" if path else str(k), env, taken)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [expand_env(v, f"{path}.{i}", env) for i, v in enumerate(value)]
+        return [expand_env(v, f"{path}.{i}", env, taken) for i, v in enumerate(value)]
     if not isinstance(value, str):
         return value
 
     def substitute(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
         if name in env:
+            if taken is not None:
+                taken.add(env[name])
             return env[name]
         if default is not None:
             return default
@@ -223,16 +256,19 @@ def parse_config(data: Any, origin: str, environ: Mapping[str, str] | None = Non
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{origin}: expected a mapping at the top level")
+    taken: set[str] = set()
     try:
-        expanded = expand_env(data, environ=environ)
+        expanded = expand_env(data, environ=environ, taken=taken)
     except ConfigError as exc:
         raise ConfigError(f"{origin}: {exc}") from None
     if "providers" not in expanded:
         expanded = {**expanded, "providers": DEFAULT_CONFIG["providers"]}
     try:
-        return Config.model_validate(expanded)
+        config = Config.model_validate(expanded)
     except ValidationError as exc:
         raise ConfigError(_describe(origin, exc)) from None
+    config._from_environment = frozenset(taken)
+    return config
 
 
 def load_config(path: str | Path | None, environ: Mapping[str, str] | None = None) -> Config:

@@ -32,6 +32,8 @@ class RedactSecrets(logging.Filter):
         if record.exc_info and record.exc_info[1] is not None:
             record.exc_text = self.scrub(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
+        if record.stack_info:
+            record.stack_info = self.scrub(record.stack_info)
         return True
 
 
@@ -66,6 +68,8 @@ def configure_logging(level: str, json_lines: bool, secrets: Iterable[str] = ())
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    # Warnings would otherwise bypass the handler (and its redaction) on their way to stderr.
+    logging.captureWarnings(True)
     # Library chatter at DEBUG would include request details; keep it at INFO at most.
     for noisy in ("httpx", "httpcore", "aiosqlite", "asyncio", "apscheduler", "websockets"):
         logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLevelName(level)))

@@ -183,3 +183,18 @@ def test_demo_tells_the_whole_story() -> None:
     assert len({e["incident_key"] for e in events}) == 1  # one card from start to end
     assert events[-1]["duration_s"] > 0
     assert "OpenAI is operational" in result.stderr
+
+
+def test_check_config_hides_any_value_taken_from_the_environment(tmp_path: Path) -> None:
+    config = tmp_path / "keyed.yaml"
+    config.write_text(
+        "providers:\n  openai:\n    name: OpenAI\n    sources:\n"
+        "      - kind: statuspage\n"
+        "        url: https://status.example/api/v2/summary.json?key=${STATUS_API_KEY}\n",
+        encoding="utf-8",
+    )
+    env = {"PATH": "/usr/bin:/bin", "STATUS_API_KEY": "k-9f8e7d6c5b4a"}
+    result = bot("check-config", str(config), env=env)
+    assert result.returncode == 0, result.stderr
+    assert "k-9f8e7d6c5b4a" not in result.stdout
+    assert "key=[redacted]" in result.stdout
