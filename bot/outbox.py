@@ -95,10 +95,17 @@ class OutboxWorker:
             due += await self.store.due_deliveries(
                 now, limit=self.settings.concurrency * 4, platform=platform
             )
-        for delivery in due:
+        ready = [
+            d
+            for d in due
+            if (d.platform, d.channel_id) not in self._in_flight and d.id not in self._finished_ids
+        ]
+        lease = timedelta(seconds=self.settings.claim_lease if self.store.shared else 0)
+        claimed = await self.store.begin_attempts([d.id for d in ready], now, lease)
+        for delivery in ready:
+            if delivery.id not in claimed:
+                continue  # another worker on the same database has it
             channel = (delivery.platform, delivery.channel_id)
-            if channel in self._in_flight or delivery.id in self._finished_ids:
-                continue
             task = asyncio.create_task(self._deliver(delivery), name=f"deliver-{delivery.id}")
             self._in_flight[channel] = task
             task.add_done_callback(functools.partial(self._finished, channel, delivery.id))
@@ -144,9 +151,6 @@ class OutboxWorker:
         notifier = self.notifiers[delivery.platform]
         async with self._slots:
             await self._pace(delivery, notifier)
-            lease = timedelta(seconds=self.settings.claim_lease if self.store.shared else 0)
-            if not await self.store.begin_attempt(delivery.id, self.clock(), lease):
-                return  # another worker on the same database has it
 
             saved = [delivery.card]
 

@@ -128,7 +128,7 @@ async def test_retry_backoff_dead_letter_and_operator_actions(store: Store) -> N
     await store.subscribe(sub("C1"))
     await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
     [row] = await store.due_deliveries(NOW)
-    assert await store.begin_attempt(row.id, NOW)
+    assert await store.begin_attempts([row.id], NOW) == {row.id}
     await store.mark_failed(row.id, "ratelimited", NOW + timedelta(seconds=30))
     assert await store.due_deliveries(NOW + timedelta(seconds=10)) == []
     [again] = await store.due_deliveries(NOW + timedelta(seconds=31))
@@ -222,8 +222,8 @@ async def test_a_claimed_row_is_skipped_by_a_second_worker(store: Store) -> None
     await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
     [row] = await store.due_deliveries(NOW)
     lease = timedelta(seconds=60)
-    assert await store.begin_attempt(row.id, NOW, lease)
-    assert not await store.begin_attempt(row.id, NOW, lease)
+    assert await store.begin_attempts([row.id], NOW, lease) == {row.id}
+    assert await store.begin_attempts([row.id], NOW, lease) == set()
     assert await store.due_deliveries(NOW + timedelta(seconds=30)) == []
     # A worker that died holding the lease: the row comes back when the lease ends.
     [again] = await store.due_deliveries(NOW + timedelta(seconds=61))

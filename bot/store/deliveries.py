@@ -90,21 +90,22 @@ class DeliveryStore(StoreBase):
                 events[row.id] = cache[row.event_id]
         return events
 
-    async def begin_attempt(
-        self, delivery_id: int, now: datetime, lease: timedelta = timedelta(0)
-    ) -> bool:
-        """Claim a row and count the attempt before calling out.
+    async def begin_attempts(
+        self, delivery_ids: Sequence[int], now: datetime, lease: timedelta = timedelta(0)
+    ) -> set[int]:
+        """Claim rows and count their attempt before calling out; returns the ids claimed.
 
         The count tells a retry after a crash that the outcome may be unknown. With a
-        lease, a second worker on the same database skips the row until the lease ends;
-        False means another worker holds it.
+        lease, a second worker on the same database skips the rows until the lease ends.
         """
+        if not delivery_ids:
+            return set()
         table = schema.outbox
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 table.update()
                 .where(
-                    table.c.id == delivery_id,
+                    table.c.id.in_(list(delivery_ids)),
                     table.c.status == PENDING,
                     sa.or_(table.c.claimed_until.is_(None), table.c.claimed_until < now),
                 )
@@ -112,8 +113,9 @@ class DeliveryStore(StoreBase):
                     attempts=table.c.attempts + 1,
                     claimed_until=now + lease if lease else None,
                 )
+                .returning(table.c.id)
             )
-        return bool(result.rowcount)
+            return {row.id for row in result}
 
     async def save_card(self, delivery: Delivery, ref: CardRef, now: datetime) -> None:
         async with self.engine.begin() as conn:
