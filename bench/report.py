@@ -261,7 +261,7 @@ def _store_costs(costs: dict[str, Any] | None) -> list[str]:
         f"| `due_deliveries(limit={costs['limit']})` (each dispatch) | "
         f"{costs['due_deliveries_ms']} |",
         f"| `outbox_depth` (each dispatch) | {costs['outbox_depth_ms']} |",
-        f"| `begin_attempt` (each delivery) | {costs['begin_attempt_ms']} |",
+        f"| claim one row (`begin_attempt(s)`) | {costs['begin_attempt_ms']} |",
         f"| `save_card` (each new card) | {costs['save_card_ms']} |",
         f"| `mark_delivered` (each delivery) | {costs['mark_delivered_ms']} |",
         "",
