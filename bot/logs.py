@@ -70,6 +70,8 @@ def configure_logging(level: str, json_lines: bool, secrets: Iterable[str] = ())
     root.setLevel(level)
     # Warnings would otherwise bypass the handler (and its redaction) on their way to stderr.
     logging.captureWarnings(True)
-    # Library chatter at DEBUG would include request details; keep it at INFO at most.
-    for noisy in ("httpx", "httpcore", "aiosqlite", "asyncio", "apscheduler", "websockets"):
-        logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLevelName(level)))
+    # Per-request and per-job lines from libraries cost CPU on every poll: show them only
+    # when debugging (the bot logs what matters itself).
+    chatty = logging.DEBUG if level == "DEBUG" else logging.WARNING
+    for name in ("httpx", "httpcore", "apscheduler", "aiosqlite", "websockets", "discord.gateway"):
+        logging.getLogger(name).setLevel(chatty)
