@@ -58,6 +58,8 @@ class OutboxWorker:
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._stopping = False
         self._depth_measured = 0.0
+        # Deliveries started but not finished; the queue is read again below this many.
+        self._refill_below = settings.concurrency * 2
 
     def wake(self) -> None:
         """New rows were committed: look now instead of at the next idle tick."""
@@ -65,6 +67,12 @@ class OutboxWorker:
 
     async def run(self) -> None:
         while not self._stopping:
+            # Cleared before looking, so a wake that comes while we look is not lost.
+            self._wake.clear()
+            if len(self._in_flight) >= self._refill_below:
+                # Plenty queued in memory: reading the queue again would only cost CPU.
+                await self._sleep(IDLE_POLL_S)
+                continue
             try:
                 started = await self.dispatch_once()
             except asyncio.CancelledError:
@@ -133,7 +141,6 @@ class OutboxWorker:
         self._wake.set()
 
     async def _sleep(self, seconds: float) -> None:
-        self._wake.clear()
         try:
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
         except TimeoutError:
