@@ -19,6 +19,7 @@ from bot import metrics
 from bot.config import DeliveryConfig
 from bot.errors import PermanentDeliveryError, TransientDeliveryError
 from bot.notify import CardRef, Delivery, Notifier
+from bot.recorder import DeliveryRecorder
 from bot.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class OutboxWorker:
         self._finished_ids: set[int] = set()
         self._last_start: dict[tuple[str, str], float] = {}
         self._slots = asyncio.Semaphore(settings.concurrency)
+        self._recorder = DeliveryRecorder(store, self.clock)
         self._stopping = False
         self._depth_measured = 0.0
         # Deliveries started but not finished; the queue is read again below this many.
@@ -92,6 +94,7 @@ class OutboxWorker:
             await asyncio.wait(pending, timeout=timeout)
         for task in pending:
             task.cancel()
+        await self._recorder.aclose()
 
     async def dispatch_once(self) -> int:
         """Start a delivery for every channel whose queue head is due; returns how many."""
@@ -172,8 +175,7 @@ class OutboxWorker:
                     await notifier.deliver(delivery, save_card)
                 else:
                     ref = await notifier.deliver(delivery, save_card)
-                    unsaved = ref if ref != saved[-1] else None
-                    await self.store.mark_delivered(delivery, self.clock(), new_card=unsaved)
+                    await self._recorder.record(delivery, ref if ref != saved[-1] else None)
             except asyncio.CancelledError:
                 raise
             except PermanentDeliveryError as exc:

@@ -144,25 +144,34 @@ class DeliveryStore(StoreBase):
         self, delivery: Delivery, now: datetime, new_card: CardRef | None = None
     ) -> None:
         """Record the delivery as sent, with the card it created if not saved already."""
+        await self.mark_delivered_many([(delivery, new_card)], now)
+
+    async def mark_delivered_many(
+        self, finished: Sequence[tuple[Delivery, CardRef | None]], now: datetime
+    ) -> None:
+        """Record many deliveries as sent in one transaction (a fan-out finishes thousands)."""
+        if not finished:
+            return
+        cards = schema.cards
         async with self.engine.begin() as conn:
-            if new_card is not None:
-                await self._save_card(conn, delivery, new_card, now)
+            for delivery, new_card in finished:
+                if new_card is not None:
+                    await self._save_card(conn, delivery, new_card, now)
+                if delivery.event.kind.value in CLOSING_KINDS:
+                    await conn.execute(
+                        cards.update()
+                        .where(
+                            cards.c.platform == delivery.platform,
+                            cards.c.channel_id == delivery.channel_id,
+                            cards.c.incident_key == delivery.event.incident_key,
+                        )
+                        .values(closed=True)
+                    )
             await conn.execute(
                 schema.outbox.update()
-                .where(schema.outbox.c.id == delivery.id)
+                .where(schema.outbox.c.id.in_([d.id for d, _ in finished]))
                 .values(status=SENT, sent_at=now, last_error=None, claimed_until=None)
             )
-            if delivery.event.kind.value in CLOSING_KINDS:
-                cards = schema.cards
-                await conn.execute(
-                    cards.update()
-                    .where(
-                        cards.c.platform == delivery.platform,
-                        cards.c.channel_id == delivery.channel_id,
-                        cards.c.incident_key == delivery.event.incident_key,
-                    )
-                    .values(closed=True)
-                )
 
     async def mark_failed(self, delivery_id: int, error: str, retry_at: datetime | None) -> None:
         """Schedule a retry, or (retry_at None) move the row to the dead letters."""
