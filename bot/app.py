@@ -195,14 +195,10 @@ class Application:
     async def _wait_for_polls(self) -> None:
         """A poll in flight finishes its transaction (bounded) before we close the store."""
 
-        async def settle(poller: SourcePoller) -> None:
-            async with poller._lock:
-                return
-
         if self.pollers:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
-                    asyncio.gather(*(settle(p) for p in self.pollers)), STOP_TIMEOUT_S
+                    asyncio.gather(*(p.wait_idle() for p in self.pollers)), STOP_TIMEOUT_S
                 )
 
     async def _enqueue_reminders(self) -> None:

@@ -124,6 +124,11 @@ class SourcePoller:
             self.on_events(events)
         return events
 
+    async def wait_idle(self) -> None:
+        """Return once no poll is in flight (the one running, if any, has committed)."""
+        async with self._lock:
+            return
+
     async def _current_state(self) -> SourceState:
         if self._state is None:
             record = await self.store.load_source(self.source_id)
