@@ -198,3 +198,36 @@ def test_check_config_hides_any_value_taken_from_the_environment(tmp_path: Path)
     assert result.returncode == 0, result.stderr
     assert "k-9f8e7d6c5b4a" not in result.stdout
     assert "key=[redacted]" in result.stdout
+
+
+async def test_outbox_list_retry_and_drop(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from bot.events import EventKind
+    from bot.models import Severity
+    from bot.store.store import Store
+    from tests.test_store import commit, event, sub
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'o.db'}"
+    store = Store(url)
+    await store.initialize()
+    await store.subscribe(sub("C-stuck"))
+    await commit(store, event(EventKind.OUTAGE, Severity.MAJOR_OUTAGE))
+    [row] = await store.due_deliveries(datetime.now(UTC))
+    await store.mark_failed(row.id, "HTTP 500 after 8 attempts", None)
+    await store.aclose()
+    config = write_config(tmp_path / "c.yaml", {"store": {"url": url}})
+
+    listed = bot("outbox", "list", "--config", str(config))
+    [line] = jsonl(listed.stdout)
+    assert line["status"] == "dead"
+    assert line["channel"] == "C-stuck"
+    assert line["last_error"] == "HTTP 500 after 8 attempts"
+    retried = bot("outbox", "retry", str(row.id), "--config", str(config))
+    assert retried.returncode == 0
+    assert jsonl(bot("outbox", "--config", str(config)).stdout)[0]["status"] == "pending"
+    assert bot("outbox", "drop", str(row.id), "--config", str(config)).returncode == 0
+    assert jsonl(bot("outbox", "--config", str(config)).stdout)[0]["status"] == "dropped"
+    missing = bot("outbox", "retry", "999", "--config", str(config))
+    assert missing.returncode == 1
+    assert "no such row" in missing.stdout
