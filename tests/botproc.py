@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -113,3 +113,33 @@ class BotProcess:
 
 def kinds(events: list[dict[str, Any]]) -> list[str]:
     return [e["kind"] for e in events]
+
+
+@contextlib.asynccontextmanager
+async def bot_writing_log(
+    config: Path, log_file: Path, env: dict[str, str]
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`python -m bot run` with stdout and stderr in `log_file`; SIGTERM (then SIGKILL) after."""
+    with log_file.open("wb") as log:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--config",
+            str(config),
+            cwd=ROOT,
+            stdout=log,
+            stderr=asyncio.subprocess.STDOUT,
+            env={**os.environ, **env},
+        )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), 15)
+            except TimeoutError:
+                process.kill()
+                await process.wait()

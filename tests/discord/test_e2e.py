@@ -7,12 +7,9 @@ to the card in the channel with the duration.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-import signal
 import sqlite3
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +22,7 @@ from bot.models import Severity
 from bot.render import SEVERITY_COLOUR
 from fakes.discord import FakeDiscord
 from fakes.statuspage import FakeStatusPage
+from tests.botproc import bot_writing_log
 from tests.discord.conftest import TOKEN, eventually
 from tests.discord.test_commands import BOT_OK, MANAGE_CHANNELS
 
@@ -104,25 +102,11 @@ async def bot(
     config_file = tmp_path / "config.yaml"
     config_file.write_text(yaml.safe_dump(config))
     log_file = tmp_path / "bot.log"
-    with log_file.open("wb") as log:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--config", str(config_file),
-            stdout=log, stderr=asyncio.subprocess.STDOUT,
-            env={**os.environ, "DISCORD_TOKEN": TOKEN},
-        )  # fmt: skip
-    try:
+    async with bot_writing_log(config_file, log_file, {"DISCORD_TOKEN": TOKEN}) as process:
         await eventually(lambda: fake.guild_commands.get(guild_id) or process.returncode, 20)
         await fake.wait_identified(20)
         assert process.returncode is None, log_file.read_text()
         yield log_file
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), 15)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
 
 
 async def test_incident_lifecycle_in_discord(

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
-import sys
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -23,6 +20,7 @@ import yaml
 
 from fakes.slack import FakeSlack
 from fakes.statuspage import FakeStatusPage
+from tests.botproc import bot_writing_log
 from tests.slack.conftest import APP_TOKEN, BOT_TOKEN, until
 
 pytestmark = pytest.mark.slow
@@ -121,24 +119,11 @@ async def bot(tmp_path: Path, slack: FakeSlack, page: FakeStatusPage) -> AsyncIt
     config_file = tmp_path / "config.yaml"
     config_file.write_text(yaml.safe_dump(config))
     log_file = tmp_path / "bot.log"
-    env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN}
-    with log_file.open("wb") as log:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--config", str(config_file),
-            stdout=log, stderr=asyncio.subprocess.STDOUT, env=env,
-        )  # fmt: skip
-    try:
+    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN}
+    async with bot_writing_log(config_file, log_file, env) as process:
         await until(lambda: slack.socket_connected or process.returncode is not None, "connect")
         assert process.returncode is None, log_file.read_text()
         yield log_file
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), 15)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
 
 
 async def test_incident_lifecycle_in_slack(
