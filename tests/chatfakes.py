@@ -27,23 +27,13 @@ from fakes.slack import FakeSlack
 from fakes.statuspage import FakeStatusPage
 from tests.botproc import BotProcess, write_config
 from tests.storm import SUMMARY, pending, source_version
+from tests.waiting import until
 
 SLACK_BOT_TOKEN = "xoxb-crash-bot-token-5f1c"
 SLACK_APP_TOKEN = "xapp-crash-app-token-9d2e"
 DISCORD_TOKEN = "crash-discord-bot-token-77a3"
 SLACK_POST = "chat.postMessage"
 DISCORD_POST = "POST /channels/{channel}/messages"
-
-
-async def until(check: Callable[[], Any], what: str, within: float = 30.0) -> Any:
-    """Poll `check` until truthy; fail naming `what`."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out after {within:.0f}s waiting for {what}")
 
 
 class Rig:

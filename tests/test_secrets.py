@@ -28,8 +28,8 @@ from fakes.discord import FakeDiscord
 from fakes.slack import FakeSlack, sign_request
 from fakes.statuspage import FakeStatusPage
 from tests.botproc import ROOT, write_config
-from tests.chatfakes import until
 from tests.storm import SUMMARY, committed_events, pending, source_version, storm
+from tests.waiting import until
 
 pytestmark = pytest.mark.slow
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.chatfakes import SLACK_POST, Rig, until
+from tests.chatfakes import SLACK_POST, Rig
 from tests.storm import audit, pending, storm
+from tests.waiting import until
 
 pytestmark = pytest.mark.slow
 

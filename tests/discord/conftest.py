@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -160,15 +158,3 @@ class CardBook:
 
     async def __call__(self, ref: CardRef) -> None:
         self.saved.append(ref)
-
-
-async def eventually(check: Callable[[], Any], within_s: float = 5.0) -> Any:
-    """Poll `check` until it returns something truthy (no fixed sleeps)."""
-    deadline = time.monotonic() + within_s
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)

@@ -23,8 +23,9 @@ from bot.render import SEVERITY_COLOUR
 from fakes.discord import FakeDiscord
 from fakes.statuspage import FakeStatusPage
 from tests.botproc import bot_writing_log
-from tests.discord.conftest import TOKEN, eventually
+from tests.discord.conftest import TOKEN
 from tests.discord.test_commands import BOT_OK, MANAGE_CHANNELS
+from tests.waiting import until
 
 pytestmark = pytest.mark.slow
 
@@ -103,7 +104,7 @@ async def bot(
     config_file.write_text(yaml.safe_dump(config))
     log_file = tmp_path / "bot.log"
     async with bot_writing_log(config_file, log_file, {"DISCORD_TOKEN": TOKEN}) as process:
-        await eventually(lambda: fake.guild_commands.get(guild_id) or process.returncode, 20)
+        await until(lambda: fake.guild_commands.get(guild_id) or process.returncode, within=20)
         await fake.wait_identified(20)
         assert process.returncode is None, log_file.read_text()
         yield log_file
@@ -119,17 +120,17 @@ async def test_incident_lifecycle_in_discord(
             permissions=MANAGE_CHANNELS, app_permissions=BOT_OK,
         )  # fmt: skip
         assert "Subscribed this channel to OpenAI" in reply.content, _read(bot)
-    await eventually(lambda: page.count(SUMMARY) >= 1, 20)
+    await until(lambda: page.count(SUMMARY) >= 1, within=20)
 
     page.set_payload(
         SUMMARY, summary("degraded_performance", "minor", [("investigating", "Looking into it.")])
     )
-    [card] = await eventually(lambda: fake.messages(channel_id), 20)
-    await eventually(lambda: fake.messages(doomed), 20)
+    [card] = await until(lambda: fake.messages(channel_id), within=20)
+    await until(lambda: fake.messages(doomed), within=20)
     fake.delete_channel(doomed)  # deleted mid-incident: its subscription must be disabled
     assert card["embeds"][0]["color"] == SEVERITY_COLOUR[Severity.DEGRADED]
     thread_id = int(card["id"])
-    await eventually(lambda: thread_id in fake.channels and fake.messages(thread_id), 10)
+    await until(lambda: thread_id in fake.channels and fake.messages(thread_id), within=10)
 
     page.set_payload(
         SUMMARY,
@@ -139,18 +140,18 @@ async def test_incident_lifecycle_in_discord(
             [("investigating", "Looking into it."), ("identified", "Rolling back a deploy.")],
         ),
     )
-    await eventually(
-        lambda: any("Rolling back" in m["content"] for m in fake.messages(thread_id)), 20
+    await until(
+        lambda: any("Rolling back" in m["content"] for m in fake.messages(thread_id)), within=20
     )
     assert "Rolling back a deploy." in card["embeds"][0]["description"]
     asked = await fake.interact("is-chatgpt-down", channel_id=channel_id)
     assert asked.embeds[0]["title"] == "🔴 OpenAI is having an outage"
     assert "Rolling back a deploy." in asked.text
-    listed = await eventually(lambda: _disabled(tmp_db(bot), str(doomed)), 20)
+    listed = await until(lambda: _disabled(tmp_db(bot), str(doomed)), within=20)
     assert "10003" in listed
 
     page.set_payload(SUMMARY, summary("operational"))
-    notices = await eventually(lambda: fake.messages(channel_id)[1:], 20)
+    notices = await until(lambda: fake.messages(channel_id)[1:], within=20)
 
     assert len(notices) == 1
     assert "restored after" in notices[0]["content"]

@@ -10,7 +10,7 @@ from bot.errors import ConfigError
 from fakes.discord import FakeDiscord
 from integrations.discord import create
 from integrations.discord.platform import DiscordPlatform
-from tests.discord.conftest import eventually
+from tests.waiting import until
 
 
 async def test_a_rejected_token_is_a_config_error_without_the_token(
@@ -58,10 +58,10 @@ async def test_gateway_loss_reconnects_and_commands_work_again(
 ) -> None:
     fake.gateway_down = True
     await fake.drop_connections()
-    await eventually(lambda: not platform.connected)
+    await until(lambda: not platform.connected)
     fake.gateway_down = False
-    await eventually(lambda: fake.connections() == 1, within_s=15)
-    await eventually(lambda: platform.connected)
+    await until(lambda: fake.connections() == 1, within=15)
+    await until(lambda: platform.connected)
     reply = await fake.interact("statusbot", subcommand="list", channel_id=channel_id)
     assert "no subscriptions" in reply.content
     assert platform.connected

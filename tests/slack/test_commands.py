@@ -15,7 +15,8 @@ from bot.machine import SourceState
 from bot.store.store import PollCommit, Store
 from fakes.slack import FakeSlack
 from integrations.slack import SlackPlatform, create
-from tests.slack.conftest import slack_config, until
+from tests.slack.conftest import slack_config
+from tests.waiting import until
 
 CHANNEL = "C0GENERAL"
 

@@ -21,7 +21,8 @@ import yaml
 from fakes.slack import FakeSlack
 from fakes.statuspage import FakeStatusPage
 from tests.botproc import bot_writing_log
-from tests.slack.conftest import APP_TOKEN, BOT_TOKEN, until
+from tests.slack.conftest import APP_TOKEN, BOT_TOKEN
+from tests.waiting import until
 
 pytestmark = pytest.mark.slow
 

@@ -1,0 +1,19 @@
+"""Waiting on what a test can observe, with a deadline instead of a fixed sleep."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+async def until(check: Callable[[], Any], what: str = "the condition", within: float = 20.0) -> Any:
+    """Poll `check` until it returns something truthy, and return that; fail naming `what`."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"timed out after {within:.0f}s waiting for {what}")
