@@ -63,6 +63,8 @@ class SourcePoller:
         # The state as last committed, and its version: read from the store once, then kept.
         self._state: SourceState | None = None
         self._version = 0
+        self._recorded_at: datetime | None = None
+        self._record_every = timedelta(seconds=min(2 * source.interval, 60.0))
 
     async def check_once(self) -> list[Event]:
         """One tick; never raises except on cancellation."""
@@ -100,6 +102,10 @@ class SourcePoller:
         state = await self._current_state()
         new_state, events = transition(state, observation, self.settings)
         self._schedule_backoff(new_state, observation, now)
+        if self._nothing_to_record(state, new_state, events, now):
+            self._state = new_state
+            self._observe(observation, events, started)
+            return []
         error = observation.reason if isinstance(observation, FetchFailure) else None
         try:
             await self.store.commit_poll(
@@ -119,10 +125,20 @@ class SourcePoller:
             self._state = None  # read what the other process wrote before the next poll
             return []
         self._state, self._version = new_state, self._version + 1
+        self._recorded_at = now
         self._observe(observation, events, started)
         if events:
             self.on_events(events)
         return events
+
+    def _nothing_to_record(
+        self, old: SourceState, new: SourceState, events: Sequence[Event], now: datetime
+    ) -> bool:
+        """An unchanged page need not be written on every poll, only often enough for the
+        store's "last checked" to stay well inside the staleness limits (3 intervals)."""
+        if events or self._recorded_at is None or now - self._recorded_at >= self._record_every:
+            return False
+        return dataclasses.replace(new, last_ok_at=old.last_ok_at) == old
 
     async def wait_idle(self) -> None:
         """Return once no poll is in flight (the one running, if any, has committed)."""

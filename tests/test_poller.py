@@ -1,0 +1,104 @@
+"""One source's poll tick: what it records, and when an unchanged page is not rewritten."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.config import parse_config
+from bot.events import EventKind
+from bot.poller import SourcePoller
+from bot.store.store import Store
+from fakes.statuspage import FakeStatusPage
+from integrations.sources.http import StatusFetcher
+from tests.conftest import fixture_bytes
+
+SUMMARY = "/api/v2/summary.json"
+OPERATIONAL = fixture_bytes("openai_summary_2026-09-24_operational.json")
+INCIDENT = fixture_bytes("openai_summary_2026-09-22_monitoring.json")
+T0 = datetime(2026, 2, 3, 14, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def rig(tmp_path: Path) -> AsyncIterator[tuple[SourcePoller, FakeStatusPage, Store, Clock]]:
+    async with FakeStatusPage() as page, StatusFetcher() as fetcher:
+        page.set_payload(SUMMARY, OPERATIONAL)
+        config = parse_config(
+            {
+                "providers": {
+                    "openai": {
+                        "name": "OpenAI",
+                        "sources": [
+                            {"kind": "statuspage", "url": page.url(SUMMARY), "interval": 30}
+                        ],
+                    }
+                }
+            },
+            "test",
+        )
+        provider, sid, source = config.source_ids()[0]
+        store = Store(f"sqlite+aiosqlite:///{tmp_path / 'p.db'}")
+        await store.initialize()
+        clock = Clock()
+        try:
+            yield (
+                SourcePoller(provider, sid, source, fetcher, store, clock=clock),
+                page,
+                store,
+                clock,
+            )
+        finally:
+            await store.aclose()
+
+
+async def last_recorded(store: Store) -> datetime | None:
+    record = await store.load_source("openai")
+    assert record is not None
+    return record.last_attempt_at
+
+
+async def test_an_unchanged_page_is_recorded_only_every_two_intervals(rig) -> None:
+    poller, page, store, clock = rig
+    assert await poller.check_once() == []
+    assert await last_recorded(store) == T0
+    clock.now = T0 + timedelta(seconds=30)
+    assert await poller.check_once() == []
+    assert await last_recorded(store) == T0  # nothing changed: not rewritten
+    clock.now = T0 + timedelta(seconds=60)
+    await poller.check_once()
+    assert await last_recorded(store) == T0 + timedelta(seconds=60)
+    assert page.count(SUMMARY) == 3  # every tick still polled the page
+
+
+async def test_a_change_is_recorded_at_once(rig) -> None:
+    poller, page, store, clock = rig
+    await poller.check_once()
+    page.set_payload(SUMMARY, INCIDENT)
+    clock.now = T0 + timedelta(seconds=30)
+    events = await poller.check_once()
+    assert [e.kind for e in events] == [EventKind.DEGRADED]
+    assert await last_recorded(store) == T0 + timedelta(seconds=30)
+    assert [e.kind for e in await store.recent_events()] == [EventKind.DEGRADED]
+
+
+async def test_a_failed_poll_is_recorded_at_once(rig) -> None:
+    poller, page, store, clock = rig
+    await poller.check_once()
+    page.set_fault(SUMMARY, "status", code=500)
+    clock.now = T0 + timedelta(seconds=30)
+    await poller.check_once()
+    record = await store.load_source("openai")
+    assert record is not None
+    assert record.state.failures == 1
+    assert record.last_error == "HTTP 500"
