@@ -167,9 +167,18 @@ class SourcePoller:
 
     def _observe(self, observation: object, events: Sequence[Event], started: float) -> None:
         metrics.POLL_DURATION.labels(self.source_id).observe(time.perf_counter() - started)
-        metrics.SOURCE_UP.labels(self.source_id).set(
-            0 if isinstance(observation, FetchFailure) else 1
-        )
+        failed = isinstance(observation, FetchFailure)
+        metrics.SOURCE_UP.labels(self.source_id).set(0 if failed else 1)
+        streak = self._state.failures if self._state is not None else 0
+        if isinstance(observation, FetchFailure) and streak == 1:
+            # The first failure of a streak is worth a line; the rest would be noise.
+            log.warning(
+                "cannot read %s: %s (retrying; an alert only after %d failures in a row)",
+                self.source_id,
+                observation.reason,
+                self.settings.failure_threshold,
+                extra={"source": self.source_id},
+            )
         for event in events:
             metrics.EVENTS.labels(event.kind.value).inc()
             log.info(
