@@ -273,3 +273,19 @@ async def _schema_of(store: Store) -> dict[str, object]:
 
     async with store.engine.connect() as conn:
         return await conn.run_sync(read)
+
+
+async def test_a_reopened_incident_reopens_its_cards_for_reminders(store: Store) -> None:
+    await store.subscribe(sub("C1", reminder_minutes=60))
+    await commit(store, event(EventKind.OUTAGE, Severity.MAJOR_OUTAGE))
+    [card] = await store.due_deliveries(NOW)
+    await store.mark_delivered(card, NOW, new_card=CardRef("ts-1"))
+    await commit(store, event(EventKind.RESTORED, Severity.OPERATIONAL, 10, duration_s=600.0))
+    [restored] = await store.due_deliveries(NOW + timedelta(minutes=10))
+    await store.mark_delivered(restored, NOW + timedelta(minutes=10))
+    assert await store.enqueue_reminders(NOW + timedelta(minutes=200)) == 0  # closed
+    await commit(store, event(EventKind.OUTAGE, Severity.MAJOR_OUTAGE, 20), minute=20)
+    [reopened] = await store.due_deliveries(NOW + timedelta(minutes=20))
+    assert reopened.card == CardRef("ts-1")  # the same card, edited back to red
+    await store.mark_delivered(reopened, NOW + timedelta(minutes=20))
+    assert await store.enqueue_reminders(NOW + timedelta(minutes=200)) == 1

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.errors import ConcurrentUpdate
-from bot.events import Event
+from bot.events import Event, EventKind
 from bot.machine import SourceState
 from bot.store import schema
 from bot.store.engine import StoreBase
@@ -22,7 +22,7 @@ from bot.store.records import (
     SENT,
     SourceRecord,
 )
-from bot.store.rows import source_from_row, subscription_from_row
+from bot.store.rows import source_from_row, subscription_from_row, upsert
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,12 +134,15 @@ class PollStore(StoreBase):
             "latest_event": event.to_json(),
         }
         key = (table.c.source_id == event.source_id) & (table.c.incident_key == event.incident_key)
-        updated = await conn.execute(table.update().where(key).values(**values))
-        if updated.rowcount == 0:
+        identity = {"source_id": event.source_id, "incident_key": event.incident_key}
+        await upsert(conn, table, key, values, identity)
+        if event.kind in (EventKind.DEGRADED, EventKind.OUTAGE):
+            # A reopened incident brings its cards back to life (reminders included).
+            cards = schema.cards
             await conn.execute(
-                table.insert().values(
-                    source_id=event.source_id, incident_key=event.incident_key, **values
-                )
+                cards.update()
+                .where(cards.c.incident_key == event.incident_key, cards.c.closed.is_(True))
+                .values(closed=False)
             )
 
     async def _fan_out(
