@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
-from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
 
@@ -21,6 +24,9 @@ class HealthServer:
         self.bound_port: int | None = None
 
     async def start(self) -> None:
+        # aiohttp costs ~20 MB: a bot without chat platforms or health server never loads it.
+        from aiohttp import web
+
         app = web.Application()
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/readyz", self._readyz)
@@ -39,9 +45,13 @@ class HealthServer:
             self._runner = None
 
     async def _healthz(self, _request: web.Request) -> web.Response:
+        from aiohttp import web
+
         return web.json_response({"status": "alive"})
 
     async def _readyz(self, _request: web.Request) -> web.Response:
+        from aiohttp import web
+
         checks = await self.readiness()
         ready = all(checks.values())
         return web.json_response(
@@ -50,5 +60,7 @@ class HealthServer:
         )
 
     async def _metrics(self, _request: web.Request) -> web.Response:
+        from aiohttp import web
+
         body = generate_latest()
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
