@@ -20,18 +20,21 @@ import signal
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.commands import CommandService
 from bot.config import Config
 from bot.console import ConsoleNotifier
-from bot.health import HealthServer
 from bot.notify import ChatPlatform, Notifier
 from bot.outbox import OutboxWorker
 from bot.poller import SourcePoller
 from bot.store.store import Store
 from integrations.sources.http import StatusFetcher
+
+if TYPE_CHECKING:
+    from bot.health import HealthServer
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +55,7 @@ class Application:
         self.notifiers: dict[str, Notifier] = {}
         self.pollers: list[SourcePoller] = []
         self.worker: OutboxWorker | None = None
-        self.health: HealthServer | None = None
+        self.health: HealthServer | None = None  # only when `health` is configured
         self._scheduler: AsyncIOScheduler | None = None
         self._worker_task: asyncio.Task[None] | None = None
         self._started = False
@@ -142,6 +145,9 @@ class Application:
         )
         self._scheduler.start()
         if self.config.health is not None:
+            # Imported here: aiohttp costs ~20 MB, and a console-only bot never needs it.
+            from bot.health import HealthServer
+
             self.health = HealthServer(
                 self.config.health.host, self.config.health.port, self.readiness
             )

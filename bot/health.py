@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
 
+from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-
-if TYPE_CHECKING:
-    from aiohttp import web
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
 
@@ -24,20 +21,14 @@ class HealthServer:
         self.bound_port: int | None = None
 
     async def start(self) -> None:
-        # aiohttp costs ~20 MB: a bot without chat platforms or health server never loads it.
-        from aiohttp import web
-
         app = web.Application()
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/readyz", self._readyz)
         app.router.add_get("/metrics", self._metrics)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
-        self.bound_port = sockets[0].getsockname()[1] if sockets else self.port
+        await web.TCPSite(self._runner, self.host, self.port).start()
+        self.bound_port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -45,13 +36,9 @@ class HealthServer:
             self._runner = None
 
     async def _healthz(self, _request: web.Request) -> web.Response:
-        from aiohttp import web
-
         return web.json_response({"status": "alive"})
 
     async def _readyz(self, _request: web.Request) -> web.Response:
-        from aiohttp import web
-
         checks = await self.readiness()
         ready = all(checks.values())
         return web.json_response(
@@ -60,7 +47,5 @@ class HealthServer:
         )
 
     async def _metrics(self, _request: web.Request) -> web.Response:
-        from aiohttp import web
-
         body = generate_latest()
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
