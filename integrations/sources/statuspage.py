@@ -12,7 +12,8 @@ import logging
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, cast
+from enum import StrEnum
+from typing import Any, TypeVar, cast
 
 from bot.errors import PayloadError
 from bot.models import (
@@ -251,39 +252,27 @@ def _components(reader: _Reader, items: list[Any]) -> list[Component]:
         by_id[cid] = Component(
             id=cid,
             name=reader.text(item, "name", where),
-            status=_component_status(reader, item.get("status"), where),
+            status=_enum(
+                reader, item.get("status"), where, "component status", ComponentStatus.OPERATIONAL
+            ),
             group=group_names.get(group_id) if group_id else None,
         )
     return list(by_id.values())
 
 
-def _component_status(reader: _Reader, value: Any, where: str) -> ComponentStatus:
+E = TypeVar("E", bound=StrEnum)
+
+
+def _enum(reader: _Reader, value: Any, where: str, what: str, fallback: E) -> E:
+    """A known value of `fallback`'s enum, or the fallback with a warning.
+
+    Unknown is not evidence of an outage: keep quiet, but say so.
+    """
     try:
-        return ComponentStatus(value)
+        return type(fallback)(value)
     except ValueError:
-        # Unknown is not evidence of an outage: keep quiet, but say so.
-        reader.warn(
-            f"{where}: unknown component status {str(value)[:40]!r}; treated as operational"
-        )
-        return ComponentStatus.OPERATIONAL
-
-
-def _incident_status(reader: _Reader, value: Any, where: str) -> IncidentStatus:
-    try:
-        return IncidentStatus(value)
-    except ValueError:
-        reader.warn(
-            f"{where}: unknown incident status {str(value)[:40]!r}; treated as investigating"
-        )
-        return IncidentStatus.INVESTIGATING
-
-
-def _impact(reader: _Reader, value: Any, where: str) -> Impact:
-    try:
-        return Impact(value)
-    except ValueError:
-        reader.warn(f"{where}: unknown impact {str(value)[:40]!r}; treated as minor")
-        return Impact.MINOR
+        reader.warn(f"{where}: unknown {what} {str(value)[:40]!r}; treated as {fallback.value}")
+        return fallback
 
 
 def _incident(reader: _Reader, item: Any, where: str, page_url: str | None) -> Incident:
@@ -307,8 +296,10 @@ def _incident(reader: _Reader, item: Any, where: str, page_url: str | None) -> I
     return Incident(
         id=incident_id,
         title=reader.optional_text(raw, "name", where) or "(untitled incident)",
-        status=_incident_status(reader, raw.get("status"), where),
-        impact=_impact(reader, raw.get("impact"), where),
+        status=_enum(
+            reader, raw.get("status"), where, "incident status", IncidentStatus.INVESTIGATING
+        ),
+        impact=_enum(reader, raw.get("impact"), where, "impact", Impact.MINOR),
         started_at=started,
         url=reader.optional_text(raw, "shortlink", where) or page_url,
         component_ids=component_ids,
@@ -326,7 +317,9 @@ def _update(reader: _Reader, item: Any, where: str) -> IncidentUpdate:
         raise PayloadError(f"{where}: update has no time")
     return IncidentUpdate(
         id=reader.identifier(raw, "id", where),
-        status=_incident_status(reader, raw.get("status"), where),
+        status=_enum(
+            reader, raw.get("status"), where, "incident status", IncidentStatus.INVESTIGATING
+        ),
         body=reader.optional_text(raw, "body", where) or "",
         at=at,
     )
