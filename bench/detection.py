@@ -88,10 +88,7 @@ async def run(sizes: Sizes, workdir: Path, seed: int = 7) -> dict[str, Any]:
     slack = fake_slack()
     discord = fake_discord()
     probes: list[Probe] = []
-    await page.start()
-    await slack.start()
-    await discord.start()
-    try:
+    async with page, slack, discord:
         total = sum(count for _, count, _ in sizes.detection)
         guild_id, channel_ids = discord.add_guild("bench-detection", channels=total)
         for interval, count, flips in sizes.detection:
@@ -131,10 +128,6 @@ async def run(sizes: Sizes, workdir: Path, seed: int = 7) -> dict[str, Any]:
             "sources": {str(i): c for i, c, _ in sizes.detection},
             "poll_gaps": _poll_gaps(page, probes),
         }
-    finally:
-        await discord.stop()
-        await slack.aclose()
-        await page.stop()
 
 
 async def _flip(

@@ -121,15 +121,8 @@ async def run(
     slack.rate_limit_enabled = True
     slack.random_429_probability = 0.02
     discord = fake_discord()
-    await page.start()
-    await slack.start()
-    await discord.start()
-    try:
+    async with page, slack, discord:
         return await _run(sizes, workdir, page, slack, discord, with_profile, concurrency)
-    finally:
-        await discord.stop()
-        await slack.aclose()
-        await page.stop()
 
 
 async def _run(

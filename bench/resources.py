@@ -35,10 +35,7 @@ async def run(sizes: Sizes, workdir: Path, seed: int = 3) -> dict[str, Any]:
     page = TimedStatusPage()
     slack = fake_slack()
     discord = fake_discord()
-    await page.start()
-    await slack.start()
-    await discord.start()
-    try:
+    async with page, slack, discord:
         discord.add_guild("bench-idle", channels=1)
         sources = range(sizes.poll_sources)
         for i in sources:
@@ -78,10 +75,6 @@ async def run(sizes: Sizes, workdir: Path, seed: int = 3) -> dict[str, Any]:
             await asyncio.gather(*(bot.stop() for bot in runs.values()))
         measured["imports"] = await imports.run()  # after the window: no CPU contention
         return measured
-    finally:
-        await discord.stop()
-        await slack.aclose()
-        await page.stop()
 
 
 async def _window(
