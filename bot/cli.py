@@ -135,7 +135,8 @@ async def _status(config: Config, provider: str | None) -> int:
             report = await service.status(key)
             if index:
                 print()
-            lines = report.lines() if provider else report.lines()[:-1]
+            # One provider: with its alternatives; all of them: each says it once.
+            lines = report.lines(with_alternatives=bool(provider))
             print("\n".join(lines))
     finally:
         await store.aclose()

@@ -70,7 +70,7 @@ class StatusReport:
     alternatives: tuple[ProviderStatus, ...]
     now: datetime
 
-    def lines(self) -> list[str]:
+    def lines(self, with_alternatives: bool = True) -> list[str]:
         """Plain-text rendering (console, and the fallback text of chat messages)."""
         p = self.provider
         out = [p.headline()]
@@ -94,6 +94,8 @@ class StatusReport:
         if p.last_checked is not None:
             ago = human_ago((self.now - p.last_checked).total_seconds())
             out.append(f"Last checked {ago} ago ({utc_text(p.last_checked)})")
+        if not with_alternatives:
+            return out
         up = [a.name for a in self.alternatives if a.verdict is Verdict.OPERATIONAL]
         if p.verdict is not Verdict.OPERATIONAL and up:
             out.append("Operational alternatives right now: " + ", ".join(up))

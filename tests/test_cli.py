@@ -231,3 +231,24 @@ async def test_outbox_list_retry_and_drop(tmp_path: Path) -> None:
     missing = bot("outbox", "retry", "999", "--config", str(config))
     assert missing.returncode == 1
     assert "no such row" in missing.stdout
+
+
+def test_status_of_every_provider_keeps_each_ones_facts(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path / "one.yaml",
+        {
+            "store": {"url": f"sqlite+aiosqlite:///{tmp_path / 'b.db'}"},
+            "providers": {
+                "openai": {
+                    "name": "OpenAI",
+                    "sources": [{"kind": "statuspage", "url": "https://o.example/s.json"}],
+                }
+            },
+        },
+    )
+    result = bot("status", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "❔ OpenAI status is unknown",
+        "The official status page has not been checked yet.",
+    ]
