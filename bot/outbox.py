@@ -151,7 +151,7 @@ class OutboxWorker:
 
     async def _pace(self, delivery: Delivery, notifier: Notifier) -> None:
         channel = (delivery.platform, delivery.channel_id)
-        interval = getattr(notifier, "per_channel_interval_s", 0.0)
+        interval = notifier.per_channel_interval_s
         wait = self._last_start.get(channel, 0.0) + interval - time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
