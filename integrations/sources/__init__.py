@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -24,12 +23,13 @@ PARSERS: dict[str, Parser] = {
 }
 FORMATS = tuple(PARSERS)
 
-# incident.io page ids are ULIDs; Atlassian's are 12 lowercase characters.
-_ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
-
 
 def detect_format(raw: bytes) -> str:
-    """Name the format of a payload from its content; anything unknown is a PayloadError."""
+    """Name the format of a payload from its content; anything unknown is a PayloadError.
+
+    incident.io's summary is Statuspage-shaped and reads as "statuspage" (see
+    `incidentio.served_by_incidentio` to tell them apart).
+    """
     head = bytes(raw[:512]).lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<") and not head[:15].lower().startswith((b"<!doctype html", b"<html")):
         return "rss"
@@ -49,12 +49,8 @@ def _json_format(doc: Any) -> str:
     page = doc.get("page")
     if "activeIncidents" in doc or "activeMaintenances" in doc:
         return "instatus"
-    if isinstance(page, dict):
-        if isinstance(page.get("status"), str) and "status" not in doc:
-            return "instatus"  # Instatus puts the page status inside `page`
-        page_id = page.get("id")
-        if isinstance(page_id, str) and _ULID.match(page_id):
-            return "incidentio"
+    if isinstance(page, dict) and isinstance(page.get("status"), str) and "status" not in doc:
+        return "instatus"  # Instatus puts the page status inside `page`
     return "statuspage"
 
 

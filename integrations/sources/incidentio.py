@@ -9,11 +9,25 @@ status wins (it is the document the incidents come from). Pure and total.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import replace
 from datetime import datetime
 
 from bot.models import Snapshot
 from integrations.sources import statuspage
+
+# incident.io page ids are ULIDs; Atlassian's are 12 lowercase characters.
+_ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+
+
+def served_by_incidentio(raw: bytes) -> bool:
+    """Whether a Statuspage-shaped summary comes from incident.io (its page id is a ULID)."""
+    try:
+        page = json.loads(bytes(raw)).get("page")
+    except (ValueError, RecursionError, AttributeError):
+        return False
+    return isinstance(page, dict) and bool(_ULID.match(str(page.get("id", ""))))
 
 
 def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
