@@ -25,7 +25,7 @@ from integrations.sources import (
     statuspage,
 )
 from integrations.sources.http import FetchResult, Validators
-from integrations.sources.poll import poll_once
+from integrations.sources.poll import PollOutcome, poll_once
 
 FIXTURES = Path(__file__).parent / "fixtures"
 JSON_FIXTURES = [json.loads(p.read_bytes()) for p in sorted(FIXTURES.glob("*_summary_*.json"))]
@@ -197,7 +197,7 @@ def test_mutated_real_payloads_of_the_other_formats(sample: tuple[str, bytes]) -
     only_snapshot_or_payload_error(parse_any, raw)
 
 
-@FUZZ
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_summaries())
 def test_incidentio_pair_with_a_mutated_summary_or_component_list(summary: bytes) -> None:
     components = json.dumps(COMPONENTS_LIST).encode()
@@ -230,9 +230,18 @@ class CannedFetcher:
     )
 )
 def test_poll_once_never_raises_and_never_hits_the_internal_error_path(raw: bytes) -> None:
-    for kind in ("statuspage", "incidentio", "rss", "gcp", "betterstack", "instatus"):
-        source = SourceConfig(kind=kind, url="https://status.example.com/api/v2/summary.json")
-        outcome = asyncio.run(poll_once(CannedFetcher(raw), source, None, NOW))  # type: ignore[arg-type]
+    async def every_kind() -> list[PollOutcome]:
+        return [
+            await poll_once(
+                CannedFetcher(raw),  # type: ignore[arg-type]
+                SourceConfig(kind=kind, url="https://status.example.com/api/v2/summary.json"),
+                None,
+                NOW,
+            )
+            for kind in ("statuspage", "incidentio", "rss", "gcp", "betterstack", "instatus")
+        ]
+
+    for outcome in asyncio.run(every_kind()):
         assert isinstance(outcome.observation, Snapshot | FetchFailure)
         if isinstance(outcome.observation, FetchFailure):
             assert outcome.observation.reason != "could not parse the response"
