@@ -79,3 +79,9 @@ def test_the_guard_knows_what_is_local() -> None:
         assert netguard.is_local(host), host
     for host in ("192.0.2.1", "10.0.0.1", "0.0.0.0", "status.openai.com", "::", "2001:db8::1"):
         assert not netguard.is_local(host), host
+
+
+def test_a_name_that_never_resolves_fails_like_dns_without_a_query(refusals: Refusals) -> None:
+    with pytest.raises(socket.gaierror):
+        socket.getaddrinfo("status.invalid", 443)
+    assert refusals.take() == []

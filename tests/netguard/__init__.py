@@ -5,9 +5,10 @@ a fake would otherwise talk to the internet. `install()` replaces the socket ent
 every client goes through (connect, DNS resolution, datagrams; asyncio resolves with
 `socket.getaddrinfo` and connects with `socket.socket.connect`, so httpx, aiohttp, asyncpg,
 slack-sdk and discord.py are all covered) with versions that refuse any address outside
-127.0.0.0/8 and ::1, raise `NetworkGuardError` naming the host, and record it. Bot processes
-started by tests load the same guard through `site/sitecustomize.py` (see `child_env`) and
-append what they refused to a log file the parent reads after each test.
+127.0.0.0/8 and ::1, raise `NetworkGuardError` naming the host, and record it. Names under
+`.invalid` fail to resolve at once, as DNS would say, so tests of DNS failures still run.
+Bot processes started by tests load the same guard through `site/sitecustomize.py` (see
+`child_env`) and append what they refused to a log file the parent reads after each test.
 """
 
 from __future__ import annotations
@@ -102,7 +103,16 @@ def _checked_sendto(self: socket.socket, data: Any, *args: Any) -> Any:
     return _original["sendto"](self, data, *args)
 
 
+def _never_resolves(host: object) -> bool:
+    """Names under `.invalid` (RFC 6761) never resolve: answered here, no query leaves."""
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    return isinstance(host, str) and host.rstrip(".").lower().endswith(".invalid")
+
+
 def _checked_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+    if _never_resolves(host):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
     if not is_local(host):
         _refuse("DNS lookup (getaddrinfo)", host, port)
     return _original["getaddrinfo"](host, port, *args, **kwargs)
@@ -112,6 +122,8 @@ def _checked_lookup(name: str) -> Callable[..., Any]:
     original = getattr(socket, name)
 
     def guarded(host: Any, *args: Any) -> Any:
+        if _never_resolves(host):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
         if not is_local(host):
             _refuse(f"DNS lookup ({name})", host)
         return original(host, *args)
