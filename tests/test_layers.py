@@ -72,8 +72,11 @@ def imports_of(module: str) -> frozenset[str]:
                 anchor = module.split(".")
                 anchor = anchor[: len(anchor) - node.level + (1 if is_package else 0)]
                 base = ".".join([*anchor, base] if base else anchor)
-            found.add(base)
-            found.update(f"{base}.{alias.name}" for alias in node.names)
+            names = [f"{base}.{alias.name}" for alias in node.names]
+            found.update(names)
+            # `from pkg import submodule` depends on the submodule, not on pkg's own code.
+            if not all(name in project_modules() for name in names):
+                found.add(base)
     modules = project_modules()
     # `from bot.models import Severity` adds bot.models and bot.models.Severity: keep the
     # project names that are modules, and every outside name (matched by prefix later).
@@ -206,4 +209,6 @@ def test_the_checker_sees_imports_where_they_are() -> None:
     assert ("bot.machine", "bot.events") in edges
     assert ("integrations.slack.notifier", "slack_sdk.web.async_client") in edges
     assert ("bot.store.deliveries", "bot.store.engine") in edges  # a relative import
+    assert ("bot.poller", "bot.metrics") in edges  # `from bot import metrics`
+    assert ("bot.poller", "bot") not in edges  # ... names the module, not the package
     assert any(a == "bot.app" and within(b, ["bot.health"]) for a, b in edges)  # lazy
