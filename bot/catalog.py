@@ -15,25 +15,35 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from bot.config import SourceConfig, _describe, _Section
-from bot.errors import ConfigError
+from bot.errors import ConfigError, describe_validation
 
 CATALOG_FILE = Path(__file__).with_name("catalog.yaml")
 TABLE_START = "<!-- provider-table:start (python -m bot.catalog) -->"
 TABLE_END = "<!-- provider-table:end -->"
 
 
-class CatalogSource(SourceConfig):
-    """A source as the catalog lists it: with how far its URL is known to work."""
+class CatalogSource(BaseModel):
+    """A source as the catalog lists it: a source's settings (checked as any config source),
+    and how far its URL is known to work."""
 
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    kind: str
+    url: str
     evidence: Literal["known-good", "believed"]
     note: str = ""
 
+    def settings(self) -> dict[str, Any]:
+        """The source as `providers.<key>.sources[]` of a config."""
+        return {"kind": self.kind, "url": self.url, **(self.model_extra or {})}
 
-class CatalogEntry(_Section):
+
+class CatalogEntry(BaseModel):
     """One provider: its names, its machine-readable sources, and what cannot be read."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1)
     status_page: str | None = Field(default=None, pattern=r"^https?://")
@@ -58,17 +68,19 @@ class CatalogEntry(_Section):
             "name": self.name,
             "aliases": list(self.aliases),
             "alias_components": {k: list(v) for k, v in self.alias_components.items()},
-            "sources": [
-                s.model_dump(exclude={"evidence", "note"}, exclude_none=True) for s in self.sources
-            ],
+            "sources": [s.settings() for s in self.sources],
         }
 
 
 class Catalog:
     """Validated catalog entries by key, in file order."""
 
-    def __init__(self, entries: Mapping[str, CatalogEntry]) -> None:
+    def __init__(
+        self, entries: Mapping[str, CatalogEntry], overridden: frozenset[str] = frozenset()
+    ) -> None:
         self.entries = dict(entries)
+        self.overridden = overridden  # keys a config added or changed
+        self.file = CATALOG_FILE
 
     def defaults(self) -> list[str]:
         return [key for key, entry in self.entries.items() if entry.default]
@@ -107,10 +119,10 @@ def build_catalog(overrides: Any = None, origin: str = "config") -> Catalog:
         try:
             entries[key] = CatalogEntry.model_validate(fields)
         except ValidationError as exc:
-            problems.append(_describe(where, exc, prefix=f"catalog.{key}."))
+            problems.append(describe_validation(where, exc, prefix=f"catalog.{key}."))
     if problems:
         raise ConfigError("\n".join(problems))
-    return Catalog(entries)
+    return Catalog(entries, frozenset(str(key) for key in overrides))
 
 
 @cache

@@ -6,7 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
@@ -19,11 +19,10 @@ from pydantic import (
     model_validator,
 )
 
+from bot.catalog import Catalog, build_catalog, watched_providers
 from bot.errors import ConfigError
+from bot.errors import describe_validation as _describe
 from bot.models import Severity
-
-if TYPE_CHECKING:
-    from bot.catalog import Catalog
 
 _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -182,8 +181,6 @@ class Config(_Section):
     def catalog(self) -> Catalog:
         """Every provider the bot knows of, watched or not (for names and suggestions)."""
         if self._catalog is None:
-            from bot.catalog import build_catalog
-
             self._catalog = build_catalog(self.catalog_overrides)
         catalog: Catalog = self._catalog
         return catalog
@@ -278,9 +275,8 @@ def parse_config(data: Any, origin: str, environ: Mapping[str, str] | None = Non
         expanded = expand_env(data, environ=environ, taken=taken)
     except ConfigError as exc:
         raise ConfigError(f"{origin}: {exc}") from None
-    from bot.catalog import build_catalog, watched_providers
-
     catalog = build_catalog(expanded.get("catalog"), origin)
+    _check_catalog_sources(catalog, origin)
     providers = watched_providers(catalog, expanded.get("providers"), origin)
     try:
         config = Config.model_validate({**expanded, "providers": providers})
@@ -309,14 +305,15 @@ def load_config(path: str | Path | None, environ: Mapping[str, str] | None = Non
     return parse_config(data, str(file), environ)
 
 
-def _describe(origin: str, exc: ValidationError, prefix: str = "") -> str:
-    """One line per problem: file, key path, what was expected. Never the input value."""
-    lines = []
-    for error in exc.errors(include_input=False, include_url=False):
-        parts = [str(part) for part in error["loc"] if not str(part).startswith("function-")]
-        loc = (prefix + ".".join(parts)).rstrip(".")
-        msg = error["msg"]
-        if error["type"] == "extra_forbidden":
-            msg = "unknown key"
-        lines.append(f"{origin}: {loc or '(top level)'}: {msg}")
-    return "\n".join(lines)
+def _check_catalog_sources(catalog: Catalog, origin: str) -> None:
+    """Every catalog source must be a valid source, watched or not (check-config says so)."""
+    problems = []
+    for key, entry in catalog.entries.items():
+        for index, source in enumerate(entry.sources):
+            try:
+                SourceConfig.model_validate(source.settings())
+            except ValidationError as exc:
+                where = origin if key in catalog.overridden else str(catalog.file)
+                problems.append(_describe(where, exc, prefix=f"catalog.{key}.sources.{index}."))
+    if problems:
+        raise ConfigError("\n".join(problems))

@@ -14,6 +14,8 @@ StatusBotError
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class StatusBotError(Exception):
     """Base of every error the bot raises on purpose."""
@@ -76,3 +78,19 @@ class ConcurrentUpdate(StatusBotError):
 
 class CommandError(StatusBotError):
     """A user's command could not be carried out; str(error) is safe to show them."""
+
+
+def describe_validation(origin: str, exc: Any, prefix: str = "") -> str:
+    """One line per problem of a pydantic ValidationError: file, key path, what was expected.
+
+    Never the input value (it may be a secret).
+    """
+    lines = []
+    for error in exc.errors(include_input=False, include_url=False):
+        parts = [str(part) for part in error["loc"] if not str(part).startswith("function-")]
+        loc = (prefix + ".".join(parts)).rstrip(".")
+        msg = error["msg"]
+        if error["type"] == "extra_forbidden":
+            msg = "unknown key"
+        lines.append(f"{origin}: {loc or '(top level)'}: {msg}")
+    return "\n".join(lines)

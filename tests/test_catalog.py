@@ -116,7 +116,8 @@ providers:
             "config.yaml: catalog.acme: Value error, give sources, or say under gaps why",
         ),
         (
-            {"catalog": {"acme": {"name": "Acme", "sources": [{"kind": "html", "url": "https://a"}]}}},
+            {"catalog": {"acme": {"name": "Acme", "sources": [
+                {"kind": "html", "url": "https://a", "evidence": "believed"}]}}},
             "config.yaml: catalog.acme.sources.0.kind:",
         ),
         (

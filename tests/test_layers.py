@@ -41,8 +41,6 @@ IO = (
 # (importer, imported): why it is still there. Remove the entry with the fix.
 KNOWN: dict[tuple[str, str], str] = {
     ("integrations.sources.poll", "bot.config"): "the poll step still lives with the parsers",
-    ("bot.config", "bot.catalog"): "Config.catalog builds the catalog, which imports config's "
-    "section types: a cycle (lazy and TYPE_CHECKING imports)",
 }
 
 
