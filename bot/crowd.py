@@ -103,7 +103,8 @@ def count(
     start = now - timedelta(seconds=window_s)
     latest: dict[tuple[str, str, str], CrowdReport] = {}
     first_down: dict[tuple[str, str, str], datetime] = {}
-    for report in sorted(reports, key=lambda r: r.at):
+    # Ties (one person, one instant, two words) resolve the same whatever the arrival order.
+    for report in sorted(reports, key=_order):
         if report.provider != provider or not start < report.at <= now:
             continue
         latest[report.person] = report
@@ -125,6 +126,10 @@ def count(
         user_times=tuple(sorted(first_down[r.person] for r in down)),
         channel_times=tuple(sorted(channel_first.values())),
     )
+
+
+def _order(report: CrowdReport) -> tuple[datetime, str, tuple[str, str, str], str]:
+    return (report.at, report.kind.value, report.channel, report.user_id)
 
 
 def threshold(baseline: CrowdBaseline, rules: CrowdRules) -> int:

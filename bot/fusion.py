@@ -44,7 +44,13 @@ class Change(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class FusionSettings:
+    # Minimum time between two flips of suspected/clear.
     hold_s: float = 900.0
+    # A suspicion is called off only after every signal has been gone this long.
+    clear_after_s: float = 600.0
+    # A failing probe counts toward a suspicion once failures have kept coming this long: a
+    # blip of a minute or two on our side of the network is not an outage.
+    sustain_s: float = 120.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +68,8 @@ class ProbeView:
     reason: str = ""
     latency_ms: float | None = None
     usual_ms: float | None = None
+    # How long failures have kept coming (first to latest failure of the episode).
+    failing_span_s: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,14 +167,22 @@ class _Step:
         self.signals = signals
         self.now = now
         self.hold = timedelta(seconds=settings.hold_s)
+        self.clear_after = timedelta(seconds=settings.clear_after_s)
         usable = () if signals.network_down else signals.probes
-        self.signal_probes = [p for p in usable if p.status in SIGNAL_STATUSES]
-        self.hard = [p for p in usable if p.status is ProbeStatus.FAILING]
+        self.any_probe_signal = [p for p in usable if p.status in SIGNAL_STATUSES]
+        self.signal_probes = [
+            p
+            for p in self.any_probe_signal
+            if p.status is ProbeStatus.SLOW or p.failing_span_s >= settings.sustain_s
+        ]
+        self.hard = [p for p in self.signal_probes if p.status is ProbeStatus.FAILING]
         self.known = [p for p in usable if p.status in KNOWN_STATUSES]
         crowd = signals.crowd
         several_hard = len(self.hard) >= 2 and 2 * len(self.hard) >= len(self.known)
         self.agree = bool(self.signal_probes) and crowd.spike
         self.signal_now = self.agree or several_hard
+        # Once suspected, any one signal keeps it standing (intermittent errors flicker).
+        self.any_signal = self.signal_now or bool(self.any_probe_signal) or crowd.spike
         times = [p.since for p in self.signal_probes if p.since is not None]
         if crowd.spike and crowd.since is not None:
             times.append(crowd.since)
@@ -206,7 +222,7 @@ class _Step:
     def suspected(self) -> Verdict:
         state, now = self.state, self.now
         episode = state.episode or Episode(key=self._key(), suspected_at=state.since)
-        if self.signal_now:
+        if self.any_signal:
             episode = dataclasses.replace(
                 episode,
                 signals_cleared_at=None,
@@ -215,7 +231,7 @@ class _Step:
             return self._verdict(dataclasses.replace(state, episode=episode))
         cleared = episode.signals_cleared_at or now
         episode = dataclasses.replace(episode, signals_cleared_at=cleared)
-        if self._may_flip():
+        if self._may_flip() and now - cleared >= self.clear_after:
             ended = dataclasses.replace(episode, ended_at=now)
             new = FusionState(Level.OPERATIONAL, now, now, None)
             return self._verdict(new, Change.RETRACTED, episode=ended)
@@ -280,7 +296,10 @@ class _Step:
             people = "person says" if crowd.works == 1 else "people say"
             out.append(f"{crowd.works} {people} it works for them")
         if state.level is Level.SUSPECTED and episode and episode.signals_cleared_at:
-            until = (state.last_flip_at or self.now) + self.hold
+            until = max(
+                (state.last_flip_at or self.now) + self.hold,
+                episode.signals_cleared_at + self.clear_after,
+            )
             out.append(
                 f"signals cleared at {hm(episode.signals_cleared_at)}; "
                 f"not called a false alarm before {hm(until)}"
@@ -293,17 +312,18 @@ class _Step:
     def _probe_reasons(self) -> list[str]:
         probes = self.signals.probes
         out = []
-        if self.hard:
-            since = min((p.since for p in self.hard if p.since), default=None)
+        failing = [p for p in self.any_probe_signal if p.status is ProbeStatus.FAILING]
+        if failing:
+            since = min((p.since for p in failing if p.since), default=None)
             when = f" since {hm(since)}" if since else ""
-            out.append(f"{len(self.hard)} of {len(probes)} probes failing{when}")
+            out.append(f"{len(failing)} of {len(probes)} probes failing{when}")
         for probe in probes:
             if probe.status is ProbeStatus.SLOW and probe.latency_ms and probe.usual_ms:
                 out.append(
                     f"{probe.name} slow: {probe.latency_ms:.0f} ms against a usual "
                     f"{probe.usual_ms:.0f} ms"
                 )
-        if not self.signal_probes and self.known:
+        if not self.any_probe_signal and self.known:
             up = sum(1 for p in self.known if p.status is ProbeStatus.UP)
             out.append(f"{up} of {len(probes)} probes answer normally")
         return out

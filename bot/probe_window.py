@@ -1,14 +1,15 @@
 """A probe's recent history and what it says now: up, slow, failing, inconclusive.
 
 Pure, like the state machine: `record(window, sample, rules) -> window`, and `status()` reads
-it. A probe counts as failing after `failing_after` failures in a row (a blip is not news);
-an inconclusive answer (bot challenge, rate limit) neither extends nor breaks a streak. Slow
-means most recent answers took far longer than the probe's usual (rolling median) latency.
+it. A probe counts as failing after `failing_after` failures in a row (a blip is not news)
+and stops after as many successes in a row (intermittent errors are one failing episode, not
+many); an inconclusive answer (bot challenge, rate limit) neither extends nor breaks a
+streak. Slow means most recent answers took far longer than the probe's usual (rolling
+median) latency.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import statistics
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,7 +60,10 @@ class ProbeWindow:
     recent: tuple[Sample, ...] = ()
     baseline_ms: tuple[float, ...] = ()
     failures_in_row: int = 0
-    failing_since: datetime | None = None  # first failure of the current streak
+    successes_in_row: int = 0
+    failing: bool = False  # in a failing episode
+    failing_since: datetime | None = None  # first failure of the streak or episode
+    last_failure_at: datetime | None = None
     last_up_at: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -78,7 +82,7 @@ class ProbeWindow:
 
     def status(self, rules: ProbeRules) -> ProbeStatus:
         """What this probe says now."""
-        if self.failures_in_row >= rules.failing_after:
+        if self.failing:
             return ProbeStatus.FAILING
         last = self.last
         if last is None:
@@ -99,6 +103,12 @@ class ProbeWindow:
             return next((s.at for s in self.recent if s.slow), None)
         return self.last.at if self.last else None
 
+    def failing_span_s(self) -> float:
+        """How long failures have kept coming in this failing episode (0 outside one)."""
+        if not self.failing or self.failing_since is None or self.last_failure_at is None:
+            return 0.0
+        return (self.last_failure_at - self.failing_since).total_seconds()
+
     def latency_ms(self) -> float | None:
         """The latest measured latency of an answer that meant "up"."""
         for sample in reversed(self.recent):
@@ -111,28 +121,40 @@ def record(window: ProbeWindow, sample: Sample, rules: ProbeRules) -> ProbeWindo
     """Add one answer to a probe's window."""
     failures, since, last_up = window.failures_in_row, window.failing_since, window.last_up_at
     baseline = window.baseline_ms
+    successes, failing = window.successes_in_row, window.failing
+    last_failure = window.last_failure_at
     latency = sample.latency_ms
     if sample.outcome is ProbeOutcome.FAILING:
-        failures, since = failures + 1, since or sample.at
+        failures, successes, since = failures + 1, 0, since or sample.at
+        last_failure = sample.at
+        failing = failing or failures >= rules.failing_after
     elif sample.outcome is ProbeOutcome.UP:
-        failures, since, last_up = 0, None, sample.at
+        failures, successes, last_up = 0, successes + 1, sample.at
+        if failing and successes >= rules.failing_after:
+            failing = False
+        if not failing:
+            since, last_failure = None, None
         if latency is not None:
-            median = window.median_ms()
-            slow = (
-                median is not None
-                and len(baseline) >= MIN_BASELINE
-                and latency > max(median * rules.slow_factor, median + SLOW_FLOOR_MS)
-            )
-            sample = dataclasses.replace(sample, slow=slow)
-            if not slow:
+            slow = False
+            if len(baseline) >= MIN_BASELINE:
+                median = statistics.median(baseline)
+                slow = latency > max(median * rules.slow_factor, median + SLOW_FLOOR_MS)
+            if slow:
+                sample = Sample(sample.at, sample.outcome, sample.reason, latency, True)
+            else:
                 # Slow answers stay out of the baseline, or a long slowness would become normal.
                 baseline = (*baseline, latency)[-BASELINE:]
-    return dataclasses.replace(
-        window,
+    return ProbeWindow(
+        probe_id=window.probe_id,
+        provider=window.provider,
+        name=window.name,
         recent=(*window.recent, sample)[-RECENT:],
         baseline_ms=baseline,
         failures_in_row=failures,
+        successes_in_row=successes,
+        failing=failing,
         failing_since=since,
+        last_failure_at=last_failure,
         last_up_at=last_up,
     )
 

@@ -43,7 +43,8 @@ def at(minutes: float) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-def probes(*statuses: ProbeStatus, since: float = 0) -> tuple[ProbeView, ...]:
+def probes(*statuses: ProbeStatus, since: float = -5, span: float = 300) -> tuple[ProbeView, ...]:
+    """Probe views; failing ones have failed since `since` (minutes) for `span` seconds."""
     return tuple(
         ProbeView(
             name=f"P{n}",
@@ -51,6 +52,7 @@ def probes(*statuses: ProbeStatus, since: float = 0) -> tuple[ProbeView, ...]:
             since=at(since),
             latency_ms=2400 if s is S else 180,
             usual_ms=180,
+            failing_span_s=span if s is F else 0.0,
         )
         for n, s in enumerate(statuses)
     )
@@ -149,14 +151,25 @@ SCENARIOS = {
         [Tick(0, probes(U, U)), Tick(3, probes(U, U), official=PAGE), Tick(20, probes(U, U))],
         [(3, Change.CONFIRMED), (20, Change.RESOLVED)],
     ),
-    "a false alarm is retracted once the hold has passed": (
+    "a false alarm is retracted once the hold has passed and signals stayed away": (
         [
             Tick(0, probes(F, F)),
             Tick(4, probes(U, U)),
             Tick(10, probes(U, U)),
+            Tick(14, probes(U, U)),
             Tick(15, probes(U, U)),
         ],
         [(0, Change.SUSPECTED), (15, Change.RETRACTED)],
+    ),
+    "a short calm after a long suspicion is not yet a false alarm": (
+        [
+            Tick(0, probes(F, F)),
+            Tick(20, probes(F, F)),
+            Tick(21, probes(U, U)),
+            Tick(30, probes(U, U)),
+            Tick(31, probes(U, U)),
+        ],
+        [(0, Change.SUSPECTED), (31, Change.RETRACTED)],
     ),
     "signals back during the hold keep the suspicion": (
         [
@@ -165,22 +178,38 @@ SCENARIOS = {
             Tick(15, probes(F, F)),
             Tick(16, probes(F, F)),
             Tick(40, probes(U, U)),
+            Tick(50, probes(U, U)),
         ],
-        [(0, Change.SUSPECTED), (40, Change.RETRACTED)],
+        [(0, Change.SUSPECTED), (50, Change.RETRACTED)],
+    ),
+    "intermittent failures keep a suspicion standing": (
+        [Tick(0, probes(F, F))]
+        + [Tick(m, probes(F, U) if m % 2 else probes(U, U, since=m)) for m in range(1, 40)],
+        [(0, Change.SUSPECTED)],
+    ),
+    "a blip of a minute or two is not a suspicion": (
+        [Tick(0, probes(F, F, since=-1.5, span=90)), Tick(0.5, probes(U, U))],
+        [],
     ),
     "no new suspicion right after a false alarm": (
         [
             Tick(0, probes(F, F)),
             Tick(15, probes(U, U)),
-            Tick(20, probes(F, F)),
-            Tick(29, probes(F, F)),
-            Tick(30, probes(F, F)),
+            Tick(25, probes(U, U)),
+            Tick(26, probes(F, F)),
+            Tick(39, probes(F, F)),
+            Tick(40, probes(F, F)),
         ],
-        [(0, Change.SUSPECTED), (15, Change.RETRACTED), (30, Change.SUSPECTED)],
+        [(0, Change.SUSPECTED), (25, Change.RETRACTED), (40, Change.SUSPECTED)],
     ),
     "the page confirms even inside the hold": (
-        [Tick(0, probes(F, F)), Tick(15, probes(U, U)), Tick(16, probes(U, U), official=PAGE)],
-        [(0, Change.SUSPECTED), (15, Change.RETRACTED), (16, Change.CONFIRMED)],
+        [
+            Tick(0, probes(F, F)),
+            Tick(15, probes(U, U)),
+            Tick(25, probes(U, U)),
+            Tick(26, probes(U, U), official=PAGE),
+        ],
+        [(0, Change.SUSPECTED), (25, Change.RETRACTED), (26, Change.CONFIRMED)],
     ),
 }
 
@@ -210,7 +239,7 @@ def verdict_after(ticks: list[Tick]):  # noqa: ANN201 - a Verdict
 
 def test_reasons_say_it_in_words() -> None:
     five_of_six = probes(F, F, F, F, F, U, since=2)
-    verdict = verdict_after([Tick(3, five_of_six, SPIKE)])
+    verdict = verdict_after([Tick(5, five_of_six, SPIKE)])
     assert verdict.level is SUS
     assert "5 of 6 probes failing since 20:02 UTC" in verdict.reasons
     assert "23 people in 9 channels across 4 workspaces report it" in verdict.reasons
@@ -226,8 +255,8 @@ def test_our_network_is_named_as_the_reason() -> None:
 def test_the_lag_at_both_ends() -> None:
     """First signal 20:00, page confirms 20:14, probes back 20:30, page resolves 20:39."""
     ticks = [
-        Tick(0, probes(F, F)),
-        Tick(14, probes(F, F), official=PAGE),
+        Tick(2, probes(F, F, since=0)),
+        Tick(14, probes(F, F, since=0), official=PAGE),
         Tick(30, probes(U, U), official=PAGE),
         Tick(39, probes(U, U)),
     ]

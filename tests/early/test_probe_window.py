@@ -104,3 +104,24 @@ def test_one_provider_failing_is_theirs() -> None:
 def test_a_lone_provider_cannot_tell() -> None:
     assert not our_network_down({"openai": [F, F]})
     assert not our_network_down({"openai": [F, F], "anthropic": [N], "google": []})
+
+
+def test_intermittent_errors_are_one_failing_episode() -> None:
+    """Once failing, one good answer among errors does not make the probe look healthy."""
+    window = run(*NORMAL, *[(FAIL, None)] * 3, (UP, 180.0), (FAIL, None), (UP, 180.0))
+    assert window.status(RULES) is ProbeStatus.FAILING
+    assert window.failing_since == T0 + timedelta(seconds=30 * 10)
+    assert window.failing_span_s() == 30 * 4
+
+
+def test_as_many_successes_in_a_row_end_the_episode() -> None:
+    window = run(*NORMAL, *[(FAIL, None)] * 3, *[(UP, 180.0)] * 3)
+    assert window.status(RULES) is ProbeStatus.UP
+    assert window.failing_span_s() == 0
+
+
+def test_a_blip_spans_only_its_own_failures() -> None:
+    """Four failed checks, then answers again: the span is 90 s, whatever comes after."""
+    window = run(*NORMAL, *[(FAIL, None)] * 4, (UP, 180.0), (UP, 180.0))
+    assert window.status(RULES) is ProbeStatus.FAILING
+    assert window.failing_span_s() == 90
