@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.config import AliveConfig, known_probes
+from bot.probe_check import probe_once
 from fakes.provider_api import ANSWERS, FakeProviderAPIs
-from integrations.probes import Alive, ProbeOutcome, probe_once
+from integrations.probes import Alive, ProbeOutcome
 from integrations.sources.http import StatusFetcher
 
 UP, FAILING, INCONCLUSIVE = ProbeOutcome.UP, ProbeOutcome.FAILING, ProbeOutcome.INCONCLUSIVE

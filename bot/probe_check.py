@@ -1,4 +1,7 @@
-"""One probe: a GET through the shared fetcher, timed and classified; never raises."""
+"""One probe: a GET through the shared fetcher, timed and classified; never raises.
+
+The fetch lives in the core (like a status poll); `integrations.probes` only classifies.
+"""
 
 from __future__ import annotations
 
