@@ -112,7 +112,7 @@ BAD_GATEWAY_PAGE = (
 
 def probe_config(base_url: str, provider: str) -> dict[str, Any]:
     """A config entry (`providers.<key>.probes[]` item) probing this fake like the real API."""
-    from bot.config import known_probes
+    from bot.catalog import known_probes
 
     answer = ANSWERS[provider]
     real = "openai" if provider == "chatgpt" else provider

@@ -38,10 +38,22 @@ def test_the_issue_yaml_is_accepted() -> None:
     assert config.early_warning.probes.failing_after == 3
 
 
-def test_built_in_config_probes_the_big_three() -> None:
+def test_built_in_config_probes_every_default_provider() -> None:
     config = load_config(None)
     providers = {key for key, _, _ in config.probe_ids()}
-    assert providers == {"openai", "anthropic", "google"}
+    assert providers == {"openai", "anthropic", "google", "mistral", "xai"}
+
+
+def test_a_provider_taken_from_the_catalog_keeps_its_probes() -> None:
+    config = parse_config({"providers": {"anthropic": {}}}, "config.yaml")
+    (probe,) = config.providers["anthropic"].probes
+    assert probe.url == "https://api.anthropic.com/v1/models"
+    assert probe.alive.json_value == "authentication_error"
+
+
+def test_probes_can_be_switched_off_per_provider() -> None:
+    config = parse_config({"providers": {"anthropic": {"probes": []}}}, "config.yaml")
+    assert config.providers["anthropic"].probes == []
 
 
 @pytest.mark.parametrize(

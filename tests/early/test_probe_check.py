@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.config import AliveConfig, known_probes
+from bot.catalog import known_probes
+from bot.config import AliveConfig
 from bot.probe_check import probe_once
 from fakes.provider_api import ANSWERS, FakeProviderAPIs
 from integrations.probes import Alive, ProbeOutcome
