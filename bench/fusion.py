@@ -211,6 +211,7 @@ def score(months: list[world.Month], outcomes: list[Outcome]) -> dict[str, Any]:
     per_incident: list[dict[str, Any]] = []
     false_by_provider: Counter[str] = Counter()
     false_by_cause: Counter[str] = Counter()
+    retracted_titles: Counter[str] = Counter()
     retractions = retracted_real = false_confirmations = 0
     recovery_leads = []
     for month, outcome in zip(months, outcomes, strict=True):
@@ -218,8 +219,10 @@ def score(months: list[world.Month], outcomes: list[Outcome]) -> dict[str, Any]:
         for provider, at, change, _ in outcome.changes:
             if change is Change.RETRACTED:
                 retractions += 1
-                if _real_at(month, provider, at) is not None:
+                real = _real_at(month, provider, at)
+                if real is not None:
                     retracted_real += 1
+                    retracted_titles[real.title] += 1
             if change is Change.CONFIRMED and not _page_says(month, provider, at):
                 false_confirmations += 1
         for provider, at, _ in suspicions:
@@ -308,6 +311,7 @@ def score(months: list[world.Month], outcomes: list[Outcome]) -> dict[str, Any]:
         ),
         "retractions": retractions,
         "retractions_of_real_outages": retracted_real,
+        "retracted_real_outages": dict(retracted_titles),
         "false_confirmations": false_confirmations,
         "probes_saw_recovery_before_page_min": round(median(recovery_leads), 1)
         if recovery_leads

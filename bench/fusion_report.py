@@ -55,7 +55,8 @@ def fusion_section(data: dict[str, Any] | None) -> list[str]:
         f"| suspicions while our own network was down | "
         f"{data['suspicions_while_our_network_was_down']} |",
         f"| retractions (false-alarm cards) | {data['retractions']}, of which during a real "
-        f"outage the page had not confirmed yet: {data['retractions_of_real_outages']} |",
+        f"outage the page had not confirmed yet: {data['retractions_of_real_outages']}"
+        f"{_titles(data.get('retracted_real_outages'))} |",
         f"| **false confirmations** | **{data['false_confirmations']}** |",
         f'| the card\'s "confirmed N min after our first signal", median | '
         f"{_fmt(data['card_confirm_lag_min_median'])} min |",
@@ -97,6 +98,12 @@ def fusion_section(data: dict[str, Any] | None) -> list[str]:
         "",
     ]
     return lines
+
+
+def _titles(titles: dict[str, int] | None) -> str:
+    if not titles:
+        return ""
+    return " (" + "; ".join(f"{t[:60]} ×{n}" for t, n in titles.items()) + ")"
 
 
 def _fmt(value: Any) -> str:
