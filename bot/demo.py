@@ -2,7 +2,8 @@
 
 The page walks operational → degraded → major outage → monitoring → resolved, one stage
 per `step_s` seconds; the bot polls it every second and prints to the console. No tokens,
-no internet.
+no internet. The page is a few lines of aiohttp below, not the test fakes (which are not
+installed with the package), so `statusbot demo` works from an installed wheel too.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
+
 from bot.app import Application
 from bot.config import parse_config
 from bot.logs import configure_logging
-from fakes.statuspage import FakeStatusPage
 
 SUMMARY = "/api/v2/summary.json"
 PAGE = {"id": "demo", "name": "OpenAI (simulated)", "url": "http://127.0.0.1/"}
@@ -97,6 +99,34 @@ def _incident(index: int, started: datetime, step_s: float, status: str) -> dict
     }
 
 
+class DemoPage:
+    """A status page on 127.0.0.1 serving one summary.json, whatever `body` is now."""
+
+    def __init__(self) -> None:
+        self.body = b"{}"
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{SUMMARY}"
+
+    async def __aenter__(self) -> DemoPage:
+        app = web.Application()
+        app.router.add_get(SUMMARY, self._summary)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.port = self._runner.addresses[0][1]
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _summary(self, _request: web.Request) -> web.Response:
+        return web.Response(body=self.body, content_type="application/json")
+
+
 def _iso(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -120,15 +150,15 @@ async def run_demo(step_s: float = 10.0, json_lines: bool = False) -> int:
     configure_logging("WARNING", False)
     started = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="statusbot-demo-") as tmp:
-        async with FakeStatusPage() as page:
-            page.set_payload(SUMMARY, stage_payload(0, started, step_s))
+        async with DemoPage() as page:
+            page.body = stage_payload(0, started, step_s)
             config = parse_config(
-                demo_config(page.url(SUMMARY), Path(tmp) / "demo.db", json_lines), "demo"
+                demo_config(page.url(), Path(tmp) / "demo.db", json_lines), "demo"
             )
             async with Application(config) as app:
                 for index, (narration, *_rest) in enumerate(STAGES):
                     _narrate(f"stage {index + 1}/{len(STAGES)}: {narration}")
-                    page.set_payload(SUMMARY, stage_payload(index, started, step_s))
+                    page.body = stage_payload(index, started, step_s)
                     await asyncio.sleep(step_s if index else max(2.0, step_s / 2))
                 await asyncio.sleep(2.0)
                 assert app.commands is not None

@@ -12,20 +12,53 @@ import functools
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from bot import metrics
 from bot.config import DeliveryConfig
 from bot.errors import PermanentDeliveryError, TransientDeliveryError
 from bot.notify import CardRef, Delivery, Notifier
-from bot.recorder import DeliveryRecorder
-from bot.store.store import Store
+from bot.recorder import DeliveryLedger, DeliveryRecorder
 
 log = logging.getLogger(__name__)
 
 IDLE_POLL_S = 1.0
 DEPTH_METRIC_EVERY_S = 5.0
+
+
+class DeliveryQueue(DeliveryLedger, Protocol):
+    """What the outbox worker needs from the store."""
+
+    @property
+    def shared(self) -> bool:
+        """Other processes serve the same queue: claims need a lease."""
+        ...
+
+    async def due_deliveries(
+        self, now: datetime, limit: int = 500, platform: str | None = None
+    ) -> list[Delivery]: ...
+
+    async def begin_attempts(
+        self, delivery_ids: Sequence[int], now: datetime, lease: timedelta = ...
+    ) -> set[int]: ...
+
+    async def save_card(self, delivery: Delivery, ref: CardRef, now: datetime) -> None: ...
+
+    async def mark_delivered(
+        self, delivery: Delivery, now: datetime, new_card: CardRef | None = None
+    ) -> None: ...
+
+    async def mark_failed(
+        self, delivery_id: int, error: str, retry_at: datetime | None
+    ) -> None: ...
+
+    async def disable_channel(
+        self, platform: str, channel_id: str, reason: str, workspace_id: str | None = None
+    ) -> None: ...
+
+    async def outbox_depth(self) -> int: ...
 
 
 def backoff_delay(attempt: int, settings: DeliveryConfig, retry_after_s: float | None) -> float:
@@ -42,7 +75,7 @@ class OutboxWorker:
 
     def __init__(
         self,
-        store: Store,
+        store: DeliveryQueue,
         notifiers: dict[str, Notifier],
         settings: DeliveryConfig,
         clock: Callable[[], datetime] | None = None,
@@ -170,7 +203,7 @@ class OutboxWorker:
 
             started = time.monotonic()
             try:
-                if getattr(notifier, "commit_first", False):
+                if notifier.commit_first:
                     await self.store.mark_delivered(delivery, self.clock())
                     await notifier.deliver(delivery, save_card)
                 else:

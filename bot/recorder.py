@@ -5,17 +5,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Protocol
 
 from bot.notify import CardRef, Delivery
-from bot.store.store import Store
+
+
+class DeliveryLedger(Protocol):
+    """Where finished deliveries are recorded."""
+
+    async def mark_delivered_many(
+        self, finished: Sequence[tuple[Delivery, CardRef | None]], now: datetime
+    ) -> None: ...
 
 
 class DeliveryRecorder:
     """`await record(...)` returns once the delivery is durably marked as sent."""
 
-    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: DeliveryLedger, clock: Callable[[], datetime]) -> None:
         self.store = store
         self.clock = clock
         self._waiting: list[tuple[Delivery, CardRef | None, asyncio.Future[None]]] = []

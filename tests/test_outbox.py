@@ -24,6 +24,7 @@ class ScriptedPlatform:
 
     platform: ClassVar[str] = "slack"
     per_channel_interval_s: ClassVar[float] = 0.0
+    commit_first: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.seen: list[tuple[str, str, str | None]] = []  # channel, kind, card
@@ -49,7 +50,7 @@ FAST = DeliveryConfig(base_backoff=0.01, max_backoff=0.05, max_attempts=3)
 @pytest.fixture
 async def parts(store: Store) -> AsyncIterator[tuple[Store, ScriptedPlatform, OutboxWorker]]:
     platform = ScriptedPlatform()
-    worker = OutboxWorker(store, {"slack": platform}, FAST, clock=lambda: datetime.now(UTC))
+    worker = OutboxWorker(store.outbox, {"slack": platform}, FAST, clock=lambda: datetime.now(UTC))
     yield store, platform, worker
     await worker.stop()
 
@@ -63,7 +64,7 @@ async def incident_story(store: Store) -> None:
 async def test_each_channel_gets_its_card_then_edits_in_order(parts) -> None:
     store, platform, worker = parts
     for channel in ("C1", "C2", "C3"):
-        await store.subscribe(sub(channel))
+        await store.subscriptions.subscribe(sub(channel))
     await incident_story(store)
     await worker.drain()
     for channel in ("C1", "C2", "C3"):
@@ -73,12 +74,12 @@ async def test_each_channel_gets_its_card_then_edits_in_order(parts) -> None:
             ("update", f"msg-{channel}"),
             ("restored", f"msg-{channel}"),
         ]
-    assert {r.status for r in await store.outbox_rows()} == {SENT}
+    assert {r.status for r in await store.outbox.outbox_rows()} == {SENT}
 
 
 async def test_a_rate_limited_delivery_waits_and_nothing_is_lost_or_doubled(parts) -> None:
     store, platform, worker = parts
-    await store.subscribe(sub("C1"))
+    await store.subscriptions.subscribe(sub("C1"))
     platform.failures["C1"] = [TransientDeliveryError("ratelimited", retry_after_s=0.2)]
     await incident_story(store)
     await worker.drain()
@@ -87,11 +88,11 @@ async def test_a_rate_limited_delivery_waits_and_nothing_is_lost_or_doubled(part
 
 async def test_repeated_failures_end_in_the_dead_letters_and_the_queue_moves_on(parts) -> None:
     store, platform, worker = parts
-    await store.subscribe(sub("C1"))
+    await store.subscriptions.subscribe(sub("C1"))
     platform.failures["C1"] = [TransientDeliveryError("HTTP 500")] * 3
     await incident_story(store)
     await worker.drain()
-    rows = await store.outbox_rows()
+    rows = await store.outbox.outbox_rows()
     assert [r.status for r in rows] == [DEAD, SENT, SENT]
     assert rows[0].attempts == 3
     assert rows[0].last_error == "HTTP 500"
@@ -99,20 +100,20 @@ async def test_repeated_failures_end_in_the_dead_letters_and_the_queue_moves_on(
 
 async def test_a_channel_that_is_gone_is_disabled_others_continue(parts) -> None:
     store, platform, worker = parts
-    await store.subscribe(sub("C-gone"))
-    await store.subscribe(sub("C-ok"))
+    await store.subscriptions.subscribe(sub("C-gone"))
+    await store.subscriptions.subscribe(sub("C-ok"))
     platform.failures["C-gone"] = [PermanentDeliveryError("channel_not_found")]
     await incident_story(store)
     await worker.drain()
     assert {ch for ch, _, _ in platform.seen} == {"C-ok"}
-    [gone] = await store.channel_subscriptions("slack", "C-gone")
+    [gone] = await store.subscriptions.channel_subscriptions("slack", "C-gone")
     assert not gone.enabled
     assert gone.disabled_reason == "channel_not_found"
 
 
 async def test_an_unexpected_notifier_bug_is_retried_not_fatal(parts) -> None:
     store, platform, worker = parts
-    await store.subscribe(sub("C1"))
+    await store.subscriptions.subscribe(sub("C1"))
     platform.failures["C1"] = [KeyError("surprise")]
     await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
     await worker.drain()
@@ -120,16 +121,16 @@ async def test_an_unexpected_notifier_bug_is_retried_not_fatal(parts) -> None:
 
 
 async def test_rows_for_a_platform_not_connected_here_wait(store: Store) -> None:
-    await store.subscribe(sub("C1", platform="discord"))
+    await store.subscriptions.subscribe(sub("C1", platform="discord"))
     await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
-    worker = OutboxWorker(store, {}, FAST)
+    worker = OutboxWorker(store.outbox, {}, FAST)
     await worker.drain(timeout=1)
-    assert await store.outbox_depth() == 1
+    assert await store.outbox.outbox_depth() == 1
 
 
 async def test_the_run_loop_delivers_when_woken(parts) -> None:
     store, platform, worker = parts
-    await store.subscribe(sub("C1"))
+    await store.subscriptions.subscribe(sub("C1"))
     task = asyncio.create_task(worker.run())
     try:
         await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
@@ -165,8 +166,8 @@ async def test_pacing_spaces_deliveries_to_one_channel(store: Store) -> None:
         return await original(delivery, save_card)
 
     platform.deliver = timed  # type: ignore[method-assign]
-    worker = OutboxWorker(store, {"slack": platform}, FAST)
-    await store.subscribe(sub("C1"))
+    worker = OutboxWorker(store.outbox, {"slack": platform}, FAST)
+    await store.subscriptions.subscribe(sub("C1"))
     await incident_story(store)
     await worker.drain()
     gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
@@ -177,12 +178,12 @@ async def test_pacing_spaces_deliveries_to_one_channel(store: Store) -> None:
 async def test_dispatch_never_restarts_a_row_that_just_finished(store: Store) -> None:
     """A row finishing while the queue is being read must not be delivered twice."""
     platform = ScriptedPlatform()
-    worker = OutboxWorker(store, {"slack": platform}, FAST)
+    worker = OutboxWorker(store.outbox, {"slack": platform}, FAST)
     for n in range(20):
-        await store.subscribe(sub(f"C{n}"))
+        await store.subscriptions.subscribe(sub(f"C{n}"))
     await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
     deadline = datetime.now(UTC) + timedelta(seconds=10)
-    while await store.outbox_depth() and datetime.now(UTC) < deadline:
+    while await store.outbox.outbox_depth() and datetime.now(UTC) < deadline:
         await worker.dispatch_once()
         await asyncio.sleep(0)
     await worker.drain()

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 from bot.config import SourceConfig
 from bot.errors import PayloadError
+from bot.fetch import FetchResult, Validators
 from bot.models import FetchFailure, Snapshot
-from integrations.sources import feed, parse_any, statuspage
-from integrations.sources.http import FetchResult, Validators
-from integrations.sources.poll import poll_once
+from bot.reading import SourceReader
+from integrations.sources import feed, parse, parse_any, statuspage
 
 FIXTURES = Path(__file__).parent / "fixtures"
 JSON_FIXTURES = [json.loads(p.read_bytes()) for p in sorted(FIXTURES.glob("*_summary_*.json"))]
@@ -148,13 +148,13 @@ class CannedFetcher:
 
 @settings(max_examples=150, deadline=None)
 @given(st.one_of(st.binary(max_size=500), mutated_summaries(), mutated_feeds()))
-def test_poll_once_never_raises_and_never_hits_the_internal_error_path(raw: bytes) -> None:
+def test_the_poll_step_never_raises_and_never_hits_the_internal_error_path(raw: bytes) -> None:
     for kind in ("statuspage", "rss"):
         source = SourceConfig(kind=kind, url="https://status.example.com/x")
-        outcome = asyncio.run(poll_once(CannedFetcher(raw), source, None, NOW))  # type: ignore[arg-type]
-        assert isinstance(outcome.observation, Snapshot | FetchFailure)
-        if isinstance(outcome.observation, FetchFailure):
-            assert outcome.observation.reason != "could not parse the response"
-            assert outcome.validators is None
+        reader = SourceReader(source, CannedFetcher(raw), parse)
+        reading = asyncio.run(reader.read(NOW))
+        assert isinstance(reading.observation, Snapshot | FetchFailure)
+        if isinstance(reading.observation, FetchFailure):
+            assert reading.observation.reason != "could not parse the response"
         else:
-            assert outcome.observation.observed_at == NOW
+            assert reading.observation.observed_at == NOW

@@ -1,4 +1,5 @@
-"""The engine and the schema's version: the only places SQLite and PostgreSQL differ."""
+"""The database: one engine, the schema's version, and the only places SQLite and
+PostgreSQL differ."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot.events import Event
+from bot.errors import ConfigError
 from bot.store import schema
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration; a test checks it against Alembic's own idea of head.
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -30,7 +31,14 @@ def make_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    try:
+        return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    except ModuleNotFoundError as exc:
+        # asyncpg is the `postgres` extra: say how to get it instead of a traceback.
+        raise ConfigError(
+            f"store.url: the database driver {exc.name!r} is not installed "
+            "(for PostgreSQL: pip install 'statusbot[postgres]')"
+        ) from None
 
 
 def upgrade_schema(sync_conn: Any) -> None:
@@ -47,7 +55,7 @@ def upgrade_schema(sync_conn: Any) -> None:
 def create_fresh_schema(sync_conn: Any) -> None:
     """An empty database gets the head schema and Alembic's stamp, without loading Alembic.
 
-    This is what revision 0001 does on an empty database (see its docstring).
+    This is what the migrations do on an empty database (see 0001's docstring).
     """
     schema.metadata.create_all(sync_conn)
     version = sa.Table(
@@ -69,10 +77,30 @@ def current_revision(sync_conn: Any) -> str | None:
     return sync_conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
-class StoreBase:
-    """What every part of the store shares: one engine, and the sinks that get every event."""
+class Database:
+    """One engine every repository shares; `shared` when several processes may use it."""
 
-    engine: AsyncEngine
-    local_sinks: tuple[str, ...]
-    # Parsed events by event id: one incident fans out to many rows sharing one event.
-    _event_cache: dict[int, Event]
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        # A SQLite file belongs to one process; a server database may be shared by several.
+        self.shared = not url.startswith("sqlite")
+
+    async def initialize(self) -> None:
+        """Create or migrate the schema to the newest version."""
+        async with self.engine.begin() as conn:
+            if await conn.run_sync(is_empty):
+                await conn.run_sync(create_fresh_schema)
+            elif await conn.run_sync(current_revision) != HEAD_REVISION:
+                await conn.run_sync(upgrade_schema)
+
+    async def aclose(self) -> None:
+        await self.engine.dispose()
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001 - readiness reports, never raises
+            return False

@@ -1,7 +1,13 @@
-"""Status sources: one module per wire format, each with a pure `parse(raw) -> Snapshot`."""
+"""Status sources: one module per wire format, each with a pure `parse(raw) -> Snapshot`.
+
+Sources only parse. Fetching, 304s, filtering and the poll's time are the core's poll
+step (bot/reading.py); this package imports nothing from `bot/` but the domain
+vocabulary (bot.models, bot.errors).
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
@@ -12,6 +18,16 @@ from integrations.sources import feed, statuspage
 Parser = Callable[[bytes, datetime | None], Snapshot]
 
 PARSERS: dict[str, Parser] = {"statuspage": statuspage.parse, "rss": feed.parse}
+# Formats whose parser blocks long enough to stall the event loop (feedparser).
+BLOCKING = frozenset({"rss"})
+
+
+async def parse(kind: str, raw: bytes, observed_at: datetime) -> Snapshot:
+    """Parse the body of a `kind` source, in a worker thread when its parser blocks."""
+    parser = PARSERS[kind]
+    if kind in BLOCKING:
+        return await asyncio.to_thread(parser, raw, observed_at)
+    return parser(raw, observed_at)
 
 
 def detect_format(raw: bytes) -> str:
@@ -29,4 +45,4 @@ def parse_any(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
     return PARSERS[detect_format(raw)](raw, observed_at)
 
 
-__all__ = ["PARSERS", "Parser", "detect_format", "parse_any"]
+__all__ = ["BLOCKING", "PARSERS", "Parser", "detect_format", "parse", "parse_any"]
