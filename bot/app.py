@@ -105,7 +105,6 @@ class Application:
         self.worker = OutboxWorker(
             self.store.outbox, self.notifiers, config.delivery, clock=self.clock
         )
-        worker = self.worker
         self.pollers = [
             SourcePoller(
                 provider,
@@ -114,7 +113,6 @@ class Application:
                 self.fetcher,
                 sources.parse,
                 self.store.polls,
-                on_events=lambda _events: worker.wake(),
                 clock=self.clock,
             )
             for provider, sid, source in config.source_ids()
@@ -179,10 +177,9 @@ class Application:
 
     async def _enqueue_reminders(self) -> None:
         assert self.store is not None
-        assert self.worker is not None
         try:
-            if await send_due_reminders(self.store.reminders, self.clock()):
-                self.worker.wake()
+            # Queued reminders wake the outbox when they commit.
+            await send_due_reminders(self.store.reminders, self.clock())
         except Exception:
             log.exception("queueing reminders failed")
 

@@ -140,6 +140,10 @@ class StatusFetcher:
         ) as response:
             status = response.status_code
             if status == 304:
+                # Finish the (empty) body so that the connection goes back to the pool:
+                # left unread, it is closed, and the next poll pays a new TCP+TLS handshake.
+                async for _ in response.aiter_bytes():
+                    break
                 return FetchResult(
                     not_modified=True,
                     body=b"",

@@ -16,19 +16,28 @@ from bot.store.records import PENDING, SENT
 from bot.store.rows import upsert
 
 
-async def following(conn: AsyncConnection, incident_key: str) -> set[tuple[str, str]]:
-    """Channels that have (or are about to get) a card for this incident."""
+async def following(
+    conn: AsyncConnection, incident_key: str
+) -> dict[tuple[str, str], CardRef | None]:
+    """Channels that have a card for this incident (with where it is), or are about to."""
     cards, queued = schema.cards, schema.outbox
+    null = sa.null()
     result = await conn.execute(
-        sa.select(cards.c.platform, cards.c.channel_id)
+        sa.select(cards.c.platform, cards.c.channel_id, cards.c.message_id, cards.c.thread_id)
         .where(cards.c.incident_key == incident_key)
-        .union(
-            sa.select(queued.c.platform, queued.c.channel_id).where(
-                queued.c.incident_key == incident_key, queued.c.status.in_([PENDING, SENT])
-            )
+        .union_all(
+            sa.select(queued.c.platform, queued.c.channel_id, null, null)
+            .where(queued.c.incident_key == incident_key, queued.c.status.in_([PENDING, SENT]))
+            .distinct()
         )
     )
-    return {(r[0], r[1]) for r in result}
+    out: dict[tuple[str, str], CardRef | None] = {}
+    for platform, channel, message_id, thread_id in result:
+        if message_id is not None:
+            out[(platform, channel)] = CardRef(message_id, thread_id)
+        else:
+            out.setdefault((platform, channel), None)
+    return out
 
 
 def _where(delivery: Delivery) -> sa.ColumnElement[bool]:

@@ -3,15 +3,22 @@ PostgreSQL differ."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.errors import ConfigError
 from bot.store import schema
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration; a test checks it against Alembic's own idea of head.
@@ -77,6 +84,9 @@ def current_revision(sync_conn: Any) -> str | None:
     return sync_conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
+Unlisten = Callable[[], Awaitable[None]]
+
+
 class Database:
     """One engine every repository shares; `shared` when several processes may use it."""
 
@@ -85,6 +95,40 @@ class Database:
         self.engine = make_engine(url)
         # A SQLite file belongs to one process; a server database may be shared by several.
         self.shared = not url.startswith("sqlite")
+        # Signs this process's notifications, so that it does not answer its own.
+        self.token = uuid.uuid4().hex
+
+    async def notify(self, conn: AsyncConnection, channel: str) -> None:
+        """Tell other processes sharing the database, when `conn`'s transaction commits."""
+        if self.shared:
+            await conn.execute(sa.select(sa.func.pg_notify(channel, self.token)))
+
+    async def listen(self, channel: str, callback: Callable[[], None]) -> Unlisten | None:
+        """Call `callback` on every `notify` to `channel` by another process (PostgreSQL
+        LISTEN on a connection held for it). None on SQLite: one process, nobody to hear."""
+        if not self.shared:
+            return None
+
+        def heard(_conn: object, _pid: int, _channel: str, payload: str) -> None:
+            if payload != self.token:
+                callback()
+
+        conn = await self.engine.connect()
+        try:
+            raw = await conn.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None
+            await driver.add_listener(channel, heard)
+        except BaseException:
+            await asyncio.shield(conn.close())  # cancelled half way: leave nothing open
+            raise
+
+        async def unlisten() -> None:
+            with contextlib.suppress(Exception):  # the connection may already be gone
+                await driver.remove_listener(channel, heard)
+            await conn.close()
+
+        return unlisten
 
     async def initialize(self) -> None:
         """Create or migrate the schema to the newest version."""

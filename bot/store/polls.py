@@ -37,11 +37,16 @@ class PollRepository:
         ConcurrentUpdate when another process committed this source since we loaded it.
         """
         event_ids = []
+        batch = None
         async with self.db.engine.begin() as conn:
             await self.sources.save(conn, commit)
+            if commit.events:
+                batch = await self.outbox.begin_batch(conn)
             for event in commit.events:
                 event_id = await self.events.append(conn, event, commit.at)
                 await self.incidents.record(conn, event, event_id, commit.at)
-                await self.outbox.fan_out(conn, event, event_id, commit.at)
+                await self.outbox.fan_out(conn, event, event_id, commit.at, batch)
                 event_ids.append(event_id)
+        if batch is not None:
+            self.outbox.announce(batch)  # committed: the worker may start what it was handed
         return event_ids

@@ -108,4 +108,6 @@ class ReminderRepository:
                 ]
                 await self.outbox.enqueue(conn, plan.event, event_id, recipients, now)
                 queued += len(recipients)
+        if queued:
+            self.outbox.announce()
         return queued
