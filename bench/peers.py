@@ -94,6 +94,7 @@ async def run(
     `venv` keeps the peer's venv somewhere lasting (reused when it already holds the
     pinned version) instead of a fresh one under the run's temp dir."""
     started = time.monotonic()
+    load_at_start = round(os.getloadavg()[0], 1)
     try:
         executable = await install(venv or workdir / "peer-venv")
         installed_s = time.monotonic() - started
@@ -112,6 +113,7 @@ async def run(
         "peer": f"{NAME} {VERSION}",
         "install_s": round(installed_s, 1),
         "venv": where,
+        "load_average_1m": {"start": load_at_start, "end": round(os.getloadavg()[0], 1)},
         "wall_s": round(time.monotonic() - started, 1),
         "at_rest": idle,
         "detection": latency,

@@ -27,6 +27,10 @@ def write(out: Path, parts: dict[str, Any]) -> dict[str, Any]:
     """Merge freshly measured `parts` into the detail file and rewrite all three files."""
     out.mkdir(parents=True, exist_ok=True)
     detail = load(out / "results_detail.json")
+    for part in parts.values():
+        if isinstance(part, dict):
+            # Parts run at different times: each section says when it was measured.
+            part.setdefault("measured_at", today())
     detail.update(parts)
     if parts or "date" not in detail:  # re-rendering old numbers keeps their date
         detail["machine"] = machine_info()
@@ -67,8 +71,9 @@ def markdown(detail: dict[str, Any]) -> str:
     lines = [
         "# statusbot benchmark results",
         "",
-        f"Measured {detail['date']} on {machine['cores']} cores, {machine['memory_mb']} MiB RAM, "
-        f"Python {machine['python']} ({machine['cpu']}). Produced by `python -m bench all`; "
+        f"Last run {detail['date']} on {machine['cores']} cores, {machine['memory_mb']} MiB RAM, "
+        f"Python {machine['python']} ({machine['cpu']}). Produced by `python -m bench all` "
+        "or one part at a time (each section says when it was measured); "
         "the machine-readable form is [results.json](results.json) (stable shape) and "
         "[results_detail.json](results_detail.json) (everything, raw samples included).",
         "",
@@ -77,12 +82,20 @@ def markdown(detail: dict[str, Any]) -> str:
         "API) and `fakes.discord` (gateway + REST), all fakes inside the benchmark process.",
         "",
     ]
-    lines += _comparison(detail)
-    lines += _detection(detail.get("detection"))
-    lines += _fanout(detail.get("fanout"))
-    lines += _resources(detail.get("resources"))
+    lines += _dated(_comparison(detail), detail.get("peers"))
+    lines += _dated(_detection(detail.get("detection")), detail.get("detection"))
+    lines += _dated(_fanout(detail.get("fanout")), detail.get("fanout"))
+    lines += _dated(_resources(detail.get("resources")), detail.get("resources"))
     lines += _targets(detail)
     return "\n".join(lines) + "\n"
+
+
+def _dated(lines: list[str], data: dict[str, Any] | None) -> list[str]:
+    """The section with the date of its measurement under its heading, when known."""
+    when = (data or {}).get("measured_at")
+    if not when or not lines:
+        return lines
+    return [lines[0], "", f"_Measured {when}._", *lines[1:]]
 
 
 def _fmt(value: Any, unit: str = "", digits: int = 2) -> str:
@@ -128,7 +141,8 @@ def _measured_peers(data: dict[str, Any]) -> list[str]:
         "median (p95) over the outage flips. At rest = one source at "
         f"{rest['interval_s']:g} s each, nothing changing, measured over the same "
         f"{rest['window_s']} s window (ours with Slack Socket Mode and the Discord gateway "
-        "connected); CPU is utime+stime per hour, memory is VmRSS.",
+        "connected); CPU is utime+stime per hour, memory is VmRSS."
+        + _load_note(data.get("load_average_1m")),
         "",
         "| | "
         + " | ".join(f"{i:g} s interval" for i in intervals)
@@ -181,6 +195,16 @@ def _measured_peers(data: dict[str, Any]) -> list[str]:
     ]
     lines += _quoted_rows(data.get("quoted", []))
     return lines
+
+
+def _load_note(load: dict[str, float] | None) -> str:
+    if not load:
+        return ""
+    end = f" and {load['end']} at the end" if load.get("end") is not None else ""
+    return (
+        f" The machine's 1-minute load average was {load.get('start')} at the start{end} of "
+        "the run (2 cores: above 2, other work shared them and the figures carry that noise)."
+    )
 
 
 def _find(rows: list[dict[str, Any]], who: str, interval: float, event: str) -> dict[str, Any]:
