@@ -10,8 +10,8 @@ import time
 from dataclasses import dataclass
 
 from bot.errors import SourceError
+from bot.fetch import StatusFetcher
 from integrations.probes.classify import Alive, Answer, ProbeOutcome, classify
-from integrations.sources.http import StatusFetcher
 
 log = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ import pytest
 
 from bot.catalog import known_probes
 from bot.config import AliveConfig
+from bot.fetch import StatusFetcher
 from bot.probe_check import probe_once
 from fakes.provider_api import ANSWERS, FakeProviderAPIs
 from integrations.probes import Alive, ProbeOutcome
-from integrations.sources.http import StatusFetcher
 
 UP, FAILING, INCONCLUSIVE = ProbeOutcome.UP, ProbeOutcome.FAILING, ProbeOutcome.INCONCLUSIVE
 
