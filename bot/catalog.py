@@ -53,6 +53,8 @@ class CatalogEntry(BaseModel):
     sources: list[CatalogSource] = []
     # What the bot cannot read and why (a page with no machine-readable source says so here).
     gaps: list[str] = []
+    # Keyless checks of the service itself, for early warning (see probe_window, fusion).
+    probes: list[dict[str, Any]] = []
 
     @model_validator(mode="after")
     def _readable_or_explained(self) -> CatalogEntry:
@@ -69,6 +71,7 @@ class CatalogEntry(BaseModel):
             "aliases": list(self.aliases),
             "alias_components": {k: list(v) for k, v in self.alias_components.items()},
             "sources": [s.settings() for s in self.sources],
+            "probes": [dict(p) for p in self.probes],
         }
 
 
@@ -129,6 +132,13 @@ def build_catalog(overrides: Any = None, origin: str = "config") -> Catalog:
 def builtin() -> Catalog:
     """The shipped catalog alone."""
     return build_catalog()
+
+
+def known_probes(provider: str) -> list[dict[str, Any]]:
+    """The shipped keyless probe targets of a provider, as config entries."""
+    if provider not in builtin():
+        return []
+    return [dict(p) for p in builtin()[provider].probes]
 
 
 def watched_providers(catalog: Catalog, providers: Any, origin: str) -> dict[str, Any]:
