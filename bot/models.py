@@ -151,6 +151,8 @@ class Snapshot:
     maintenances: tuple[Incident, ...] = ()
     # Feeds list closed incidents too; summary.json lists only open ones.
     lists_resolved: bool = False
+    # The page's own clock (Statuspage `page.updated_at`, a feed's lastBuildDate): orders copies.
+    page_updated_at: datetime | None = None
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 
 from bot.errors import PayloadError
 from bot.models import ComponentStatus, Impact, IncidentStatus, Snapshot
-from integrations.sources import detect_format, parse_any
+from integrations.sources import detect_format, parse_any, statuspage
 from integrations.sources.statuspage import filter_components, parse
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -256,3 +257,361 @@ def test_detect_format_and_parse_any() -> None:
     for raw in (b"<html><body>hi</body></html>", b"hello", b""):
         with pytest.raises(PayloadError):
             detect_format(raw)
+
+
+# --- every real capture, and what each of its open incidents says -------------------------
+
+CLOUDFLARE = (
+    "cloudflare_summary_2026-09-03_trimmed_groups_active_incidents_scheduled_maintenance.json"
+)
+OPENAI_JULY = "openai_summary_2026-07-09_operational_no_incidents_key_keysorted.json"
+ANTHROPIC_HISTORY = "anthropic_incidents_2026-09-19_trimmed_3_incidents_impact_none.json"
+ANTHROPIC_MAINTENANCES = "anthropic_scheduled_maintenances_2026-09-15_completed_keysorted.json"
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "page_name", "components", "incidents", "maintenances", "clock"),
+    [
+        (ANTHROPIC_OK, "Claude", 6, [], [], utc("2026-09-15 11:14:48.639")),
+        (ANTHROPIC_INCIDENT, "Claude", 6, ["978mjkgw6mh7"], [], utc("2026-10-07 23:44:53.565")),
+        (CLOUDFLARE, "Cloudflare Status", 5, ["8x66bpk6p9kk", "9g65dxfbcjln"], ["ms2z1jv180vq"],
+         utc("2026-08-27 00:00")),
+        (OPENAI_INCIDENT, "OpenAI", 25, ["01M34TAFM9WBGEBE3G1GBH4SE8"], [],
+         utc("2026-09-22 15:26:40")),
+        (OPENAI_OK, "OpenAI", 25, [], [], utc("2026-09-24 23:39:27")),
+        (OPENAI_JULY, "OpenAI", 25, [], [], utc("2026-07-09 19:25:56")),
+        # incidents.json endpoints: same shape, only resolved incidents, so nothing open.
+        (ANTHROPIC_HISTORY, "Claude", 0, [], [], utc("2026-09-19 03:39:11.067")),
+        (ANTHROPIC_MAINTENANCES, "Claude", 0, [], [], utc("2026-09-15 11:14:48.639")),
+        ("groq_incidents_2026-07-02_trimmed_3_incidents.json",
+         "Groq Status: Real-Time Visibility Into GroqCloud's System Health and ", 0, [], [],
+         utc("2026-07-02 00:35:17")),
+        ("openai_incidents_2026-09-03_trimmed_2_incidents.json", "OpenAI", 0, [], [],
+         utc("2026-09-03 16:55:49")),
+    ],
+)  # fmt: skip
+def test_every_real_capture(
+    fixture: str,
+    page_name: str,
+    components: int,
+    incidents: list[str],
+    maintenances: list[str],
+    clock: datetime,
+) -> None:
+    snapshot = parse(load(fixture))
+    assert snapshot.page_name == page_name
+    assert len(snapshot.components) == components
+    assert [i.id for i in snapshot.incidents] == incidents
+    assert [m.id for m in snapshot.maintenances] == maintenances
+    assert snapshot.page_updated_at == clock
+    assert snapshot.observed_at == clock
+    assert snapshot.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("fixture", "incident_id", "title", "components", "updates"),
+    [
+        (
+            ANTHROPIC_INCIDENT,
+            "978mjkgw6mh7",
+            "Elevated errors on platform.claude.com",
+            ("0qbwn08sd68x",),
+            [
+                (
+                    "1nnyzdbn2qkg",
+                    "monitoring",
+                    "2026-10-07 21:44:41.466",
+                    "We've mitigated the errors",
+                ),
+                (
+                    "l3390gw3zj8k",
+                    "identified",
+                    "2026-10-07 17:28:02.568",
+                    "We've identified the cause",
+                ),
+                ("lkt8xyfbql3f", "investigating", "2026-10-07 16:36:44.789", "We are continuing"),
+                (
+                    "c56sq7q6flhm",
+                    "investigating",
+                    "2026-10-07 13:25:04.271",
+                    "We are investigating",
+                ),
+            ],
+        ),
+        (
+            CLOUDFLARE,
+            "9g65dxfbcjln",
+            "Incorrect geo location for some Cloudflare WARP users",
+            ("bjvy4v384csg",),
+            # The same status word and the same text twice: two updates, told apart by id.
+            [
+                (
+                    "jt9ms5c1pcps",
+                    "identified",
+                    "2026-09-01 08:29:56.950",
+                    "We are continuing to work",
+                ),
+                (
+                    "5yxztj7xrn7d",
+                    "identified",
+                    "2026-08-31 15:15:03.346",
+                    "We are continuing to work",
+                ),
+            ],
+        ),
+        (
+            CLOUDFLARE,
+            "ms2z1jv180vq",
+            "KHH (Kaohsiung City) on 2026-09-03",
+            ("byh0gc9t4g6m",),
+            [("ry9b2dg06p9r", "scheduled", "2026-09-03 09:10:32.569", "We will be performing")],
+        ),
+        (
+            OPENAI_INCIDENT,
+            "01M34TAFM9WBGEBE3G1GBH4SE8",
+            "Elevated Error Rates for ChatGPT Work, across Plus, Pro, Business, Enterprise and "
+            "Education plans.",
+            (),
+            [
+                (
+                    "01M34VKVSQ8VEEN02VT334H01X",
+                    "monitoring",
+                    "2026-09-22 15:26:40",
+                    "We have applied",
+                ),
+                (
+                    "01M34TAFM9882DEK6XCSQ2ZBMD",
+                    "identified",
+                    "2026-09-22 15:04:05",
+                    "We have identified",
+                ),
+            ],
+        ),
+    ],
+)
+def test_real_incidents_keep_their_titles_ids_and_texts(
+    fixture: str,
+    incident_id: str,
+    title: str,
+    components: tuple[str, ...],
+    updates: list[tuple[str, str, str, str]],
+) -> None:
+    snapshot = parse(load(fixture))
+    incident = next(i for i in snapshot.incidents + snapshot.maintenances if i.id == incident_id)
+    assert incident.title == title
+    assert incident.component_ids == components
+    assert [(u.id, u.status.value, u.at) for u in incident.updates] == [
+        (uid, status, utc(at)) for uid, status, at, _ in updates
+    ]
+    for update, (*_, opening) in zip(incident.updates, updates, strict=True):
+        assert update.body.startswith(opening)
+
+
+def test_cloudflare_groups_name_their_children() -> None:
+    components = {c.name: c for c in parse(load(CLOUDFLARE)).components}
+    assert components["WARP"].group == "Cloudflare Sites and Services"
+    assert components["Annaba, Algeria - (AAE)"].group == "Africa"
+    assert components["Annaba, Algeria - (AAE)"].status is ComponentStatus.PARTIAL_OUTAGE
+    assert components["Algiers, Algeria - (ALG)"].status is ComponentStatus.MAINTENANCE
+    assert "Africa" not in components  # a group is not a component
+
+
+def test_missing_name_and_body_read_as_untitled_and_empty() -> None:
+    data = load_json(ANTHROPIC_INCIDENT)
+    del data["incidents"][0]["name"]
+    data["incidents"][0]["incident_updates"][0]["body"] = None
+    (incident,) = parse(json.dumps(data).encode()).incidents
+    assert incident.title == "(untitled incident)"
+    assert incident.updates[0].body == ""
+    assert incident.updates[1].body.startswith("We've identified the cause")
+
+
+def test_include_filter_keeps_the_incidents_of_the_included_component() -> None:
+    snapshot = parse(load(ANTHROPIC_INCIDENT))
+    console = filter_components(snapshot, ["Claude Console (platform.claude.com)"], [])
+    assert [c.id for c in console.components] == ["0qbwn08sd68x"]
+    assert [i.id for i in console.incidents] == ["978mjkgw6mh7"]
+    assert console.incidents[0].component_ids == ("0qbwn08sd68x",)
+    # A component the page does not list (trimmed away) is neither kept nor dropped by name.
+    cloudflare = parse(load(CLOUDFLARE))
+    warp = filter_components(cloudflare, ["warp"], [])
+    assert [i.id for i in warp.incidents] == ["9g65dxfbcjln"]
+    assert [m.id for m in warp.maintenances] == []
+    no_warp = filter_components(cloudflare, [], ["WARP"])
+    assert [i.id for i in no_warp.incidents] == ["8x66bpk6p9kk"]  # its component is not listed
+    assert [m.id for m in no_warp.maintenances] == ["ms2z1jv180vq"]
+
+
+# --- partial garbage costs only itself ----------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _fresh_skip_memory() -> None:
+    statuspage.report.forget()
+
+
+def edited(fixture: str, *edits: tuple[tuple[Any, ...], Any]) -> bytes:
+    """The real payload with values replaced (or deleted, for DELETE) at the given paths."""
+    data = load_json(fixture)
+    for path, value in edits:
+        target: Any = data
+        for key in path[:-1]:
+            target = target[key]
+        if value is DELETE:
+            del target[path[-1]]
+        elif path[-1] == APPEND:
+            target.append(value)
+        else:
+            target[path[-1]] = value
+    return json.dumps(data).encode()
+
+
+DELETE = object()
+APPEND = "+"
+UPDATE_1 = ("incidents", 0, "incident_updates", 1)
+
+
+@pytest.mark.parametrize(
+    ("edits", "components", "updates", "skipped"),
+    [
+        pytest.param(
+            [((*UPDATE_1, "display_at"), DELETE), ((*UPDATE_1, "created_at"), DELETE)],
+            6,
+            ["1nnyzdbn2qkg", "lkt8xyfbql3f", "c56sq7q6flhm"],
+            "incident '978mjkgw6mh7' update 'l3390gw3zj8k' skipped: update has no time",
+            id="update-without-a-time",
+        ),
+        pytest.param(
+            [((*UPDATE_1, "display_at"), "yesterday")],
+            6,
+            ["1nnyzdbn2qkg", "l3390gw3zj8k", "lkt8xyfbql3f", "c56sq7q6flhm"],
+            "display_at ignored",  # created_at dates it instead
+            id="update-with-a-garbled-display-time",
+        ),
+        pytest.param(
+            [((*UPDATE_1, "id"), DELETE)],
+            6,
+            ["1nnyzdbn2qkg", "lkt8xyfbql3f", "c56sq7q6flhm"],
+            "update #2 skipped: missing 'id'",
+            id="update-without-an-id",
+        ),
+        pytest.param(
+            [(("components", 2, "status"), DELETE)],
+            5,
+            ["1nnyzdbn2qkg", "l3390gw3zj8k", "lkt8xyfbql3f", "c56sq7q6flhm"],
+            "skipped: no status",
+            id="component-without-a-status",
+        ),
+        pytest.param(
+            [(("components", 0), "Claude API")],
+            5,
+            ["1nnyzdbn2qkg", "l3390gw3zj8k", "lkt8xyfbql3f", "c56sq7q6flhm"],
+            "component #1 skipped: expected an object",
+            id="component-not-an-object",
+        ),
+        pytest.param(
+            [(("incidents", APPEND), {"name": "no id", "status": "investigating"})],
+            6,
+            ["1nnyzdbn2qkg", "l3390gw3zj8k", "lkt8xyfbql3f", "c56sq7q6flhm"],
+            "incident #2 skipped: missing 'id'",
+            id="incident-without-an-id",
+        ),
+        pytest.param(
+            [(("incidents", APPEND), ["not", "an", "incident"])],
+            6,
+            ["1nnyzdbn2qkg", "l3390gw3zj8k", "lkt8xyfbql3f", "c56sq7q6flhm"],
+            "incident #2 skipped: expected an object",
+            id="incident-not-an-object",
+        ),
+        pytest.param(
+            [(("incidents", APPEND), {"id": "x1", "name": "empty"})],
+            6,
+            ["1nnyzdbn2qkg", "l3390gw3zj8k", "lkt8xyfbql3f", "c56sq7q6flhm"],
+            "incident 'x1' skipped: no status",
+            id="incident-without-status-or-updates",
+        ),
+        pytest.param(
+            [(("incidents", 0, "created_at"), "2026-13-45"), (("incidents", 0, "started_at"), 7)],
+            6,
+            ["1nnyzdbn2qkg", "l3390gw3zj8k", "lkt8xyfbql3f", "c56sq7q6flhm"],
+            "created_at ignored",
+            id="incident-with-garbled-times",
+        ),
+        pytest.param(
+            [(("incidents", 0, "components", APPEND), "0qbwn08sd68x")],
+            6,
+            ["1nnyzdbn2qkg", "l3390gw3zj8k", "lkt8xyfbql3f", "c56sq7q6flhm"],
+            "component link #2 skipped",
+            id="incident-component-link-garbled",
+        ),
+    ],
+)
+def test_a_broken_element_is_dropped_not_the_page(
+    edits: list[tuple[tuple[Any, ...], Any]], components: int, updates: list[str], skipped: str
+) -> None:
+    snapshot = parse(edited(ANTHROPIC_INCIDENT, *edits))
+    assert len(snapshot.components) == components
+    (incident,) = snapshot.incidents  # the real incident is still announced
+    assert incident.id == "978mjkgw6mh7"
+    assert incident.title == "Elevated errors on platform.claude.com"
+    assert incident.component_ids == ("0qbwn08sd68x",)
+    assert [u.id for u in incident.updates] == updates
+    assert incident.started_at is not None
+    assert any(skipped in w for w in snapshot.warnings), snapshot.warnings
+
+
+def test_incident_without_status_takes_its_latest_update() -> None:
+    snapshot = parse(edited(ANTHROPIC_INCIDENT, (("incidents", 0, "status"), DELETE)))
+    assert snapshot.incidents[0].status is IncidentStatus.MONITORING
+
+
+def test_updates_not_a_list_keep_the_incident() -> None:
+    raw = edited(ANTHROPIC_INCIDENT, (("incidents", 0, "incident_updates"), {"a": 1}))
+    (incident,) = parse(raw).incidents
+    assert incident.updates == ()
+    assert incident.status is IncidentStatus.MONITORING
+
+
+def test_a_broken_group_leaves_its_children_ungrouped() -> None:
+    raw = edited(CLOUDFLARE, (("components", 0, "name"), DELETE))
+    components = {c.name: c for c in parse(raw).components}
+    assert components["WARP"].group is None
+    assert components["Annaba, Algeria - (AAE)"].group == "Africa"
+
+
+def test_a_skipped_element_does_not_date_the_page() -> None:
+    far = {"id": "x", "status": "resolved", "created_at": "2030-01-01T00:00:00Z", "name": 5}
+    raw = edited(OPENAI_INCIDENT, (("page", "updated_at"), DELETE), (("incidents", APPEND), far))
+    assert parse(raw).observed_at == utc("2026-09-22 15:26:41")
+
+
+def test_what_was_skipped_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
+    raw = edited(
+        ANTHROPIC_INCIDENT, ((*UPDATE_1, "display_at"), DELETE), ((*UPDATE_1, "created_at"), DELETE)
+    )
+    caplog.set_level(logging.DEBUG, logger="integrations.sources.statuspage")
+
+    def warnings_logged() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+
+    first = parse(raw)
+    assert warnings_logged() == [
+        "'Claude': incident '978mjkgw6mh7' update 'l3390gw3zj8k' skipped: update has no time"
+    ]
+    caplog.clear()
+    for _ in range(3):
+        again = parse(raw)  # every later poll of the same page
+    assert warnings_logged() == []
+    assert again.warnings == first.warnings  # the snapshot still says what it lacks
+    other_page = edited(
+        ANTHROPIC_INCIDENT,
+        (("page", "name"), "Claude EU"),
+        ((*UPDATE_1, "display_at"), DELETE),
+        ((*UPDATE_1, "created_at"), DELETE),
+    )
+    parse(other_page)
+    assert len(warnings_logged()) == 1

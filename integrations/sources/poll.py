@@ -53,7 +53,8 @@ async def poll_once(
             FetchFailure(now, "could not parse the response"), None, result.bytes_received
         )
     if snapshot.warnings:
-        log.warning(
+        # DEBUG: the parsers already logged each skip once, the first time they saw it.
+        log.debug(
             "source %s: %d payload warning(s)", source.id or source.kind, len(snapshot.warnings)
         )
     return PollOutcome(snapshot, result.validators, result.bytes_received)
