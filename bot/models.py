@@ -144,6 +144,9 @@ class Snapshot:
     page_name: str
     page_url: str | None
     observed_at: datetime
+    # The page's own clock (Statuspage `page.updated_at`, a feed's build date): a copy older
+    # than the newest already seen is stale and ignored.
+    page_updated_at: datetime | None = None
     indicator: str = "none"
     description: str = ""
     components: tuple[Component, ...] = ()
@@ -151,8 +154,6 @@ class Snapshot:
     maintenances: tuple[Incident, ...] = ()
     # Feeds list closed incidents too; summary.json lists only open ones.
     lists_resolved: bool = False
-    # The page's own clock (Statuspage `page.updated_at`, a feed's lastBuildDate): orders copies.
-    page_updated_at: datetime | None = None
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
 

@@ -401,3 +401,11 @@ def test_updates_with_unreadable_dates_take_the_item_date_in_feed_order() -> Non
         "This incident has been resolved.",
         "We are investigating.",
     ]
+
+
+def test_an_entry_that_cannot_be_named_is_skipped_with_a_warning() -> None:
+    nameless = "<item><description>Investigating - something</description></item>"
+    raw = RSS.replace(b"<item>", nameless.encode() + b"<item>", 1)
+    snapshot = parse(raw)
+    assert [i.id for i in snapshot.incidents] == ["978mjkgw6mh7", "k1l2m3n4p5q6"]
+    assert snapshot.warnings == ("entry #1 skipped: no id, link or title",)

@@ -106,9 +106,12 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
         _plain_get(feed, "published_parsed")
     )
     merged: dict[str, _Entry] = {}
-    for raw_entry in parsed["entries"]:
+    for number, raw_entry in enumerate(parsed["entries"], start=1):
         entry = _read_entry(raw_entry, channel_clock or observed_at)
         if entry is None:
+            skipped = f"entry #{number} skipped: no id, link or title"
+            report.warn(page_name, skipped)
+            warnings = (*warnings, skipped)
             continue
         if entry.key in merged:
             merged[entry.key].absorb(entry)
@@ -128,13 +131,13 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
         page_name=page_name,
         page_url=str(feed.get("link")) if feed.get("link") else None,
         observed_at=when,
+        page_updated_at=_as_utc(clock) if clock else None,
         indicator=_indicator(incidents, maintenances),
         description=_clean_text(str(feed.get("subtitle") or "")),
         components=(),
         incidents=incidents,
         maintenances=maintenances,
         lists_resolved=True,
-        page_updated_at=_as_utc(clock) if clock else None,
         warnings=warnings,
     )
 

@@ -74,12 +74,12 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
         page_name=page_name,
         page_url=page_url,
         observed_at=_utc(when),
+        page_updated_at=_utc(page_updated) if page_updated else None,
         indicator=indicator,
         description=description,
         components=tuple(components),
         incidents=tuple(i for i in incidents if not i.status.is_closed),
         maintenances=tuple(m for m in maintenances if not m.status.is_closed),
-        page_updated_at=page_updated,
         warnings=tuple(reader.warnings),
     )
 
