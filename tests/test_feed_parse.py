@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -409,3 +410,177 @@ def test_an_entry_that_cannot_be_named_is_skipped_with_a_warning() -> None:
     snapshot = parse(raw)
     assert [i.id for i in snapshot.incidents] == ["978mjkgw6mh7", "k1l2m3n4p5q6"]
     assert snapshot.warnings == ("entry #1 skipped: no id, link or title",)
+
+
+# --- what each part of a feed becomes -------------------------------------------------------
+
+
+def one_entry_atom(entry: str, feed_extra: str = "<title>Feed</title>") -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        f"{feed_extra}<updated>2026-10-07T12:00:00Z</updated><entry>{entry}</entry></feed>"
+    ).encode()
+
+
+def rss_with_categories(*terms: str, description: str = "We are looking into it.") -> bytes:
+    categories = "".join(f"<category>{t}</category>" for t in terms)
+    return history_rss(Item("E", LINK, PUB, plain=description)).replace(
+        b"</item>", categories.encode() + b"</item>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("terms", "impact", "indicator"),
+    [
+        ((), Impact.MINOR, "minor"),
+        (("outage",), Impact.MAJOR, "major"),
+        (("Critical",), Impact.MAJOR, "major"),
+        (("major",), Impact.MAJOR, "major"),
+        (("disruption",), Impact.MINOR, "minor"),
+        (("degraded performance",), Impact.MINOR, "minor"),
+        (("minor", "outage"), Impact.MAJOR, "major"),  # the worst hint wins, in either order
+        (("outage", "minor"), Impact.MAJOR, "major"),
+        (("cosmic rays",), Impact.MINOR, "minor"),
+        (("outage", "resolved"), Impact.MAJOR, "none"),  # closed: the page is fine again
+        (("in_progress",), Impact.MAINTENANCE, "maintenance"),
+        (("Status: completed",), Impact.MAINTENANCE, "none"),
+    ],
+)
+def test_categories_give_impact_and_state(
+    terms: tuple[str, ...], impact: Impact, indicator: str
+) -> None:
+    snapshot = parse(rss_with_categories(*terms))
+    (incident,) = snapshot.incidents + snapshot.maintenances
+    assert incident.impact is impact
+    assert snapshot.indicator == indicator
+
+
+def test_severity_written_in_the_text_counts() -> None:
+    (incident,) = parse(rss_with_categories(description="<p>Severity: major outage</p>")).incidents
+    assert incident.impact is Impact.MAJOR
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("We are investigating. It was identified later.", IncidentStatus.INVESTIGATING),
+        ("Identified earlier; now monitoring.", IncidentStatus.IDENTIFIED),
+        ("This incident has been resolved.", IncidentStatus.RESOLVED),
+        ("Scheduled maintenance is in progress.", IncidentStatus.SCHEDULED),
+        ("Nothing to say.", IncidentStatus.INVESTIGATING),
+    ],
+)
+def test_one_message_entry_status_is_its_first_status_word(
+    text: str, status: IncidentStatus
+) -> None:
+    snapshot = parse(history_rss(Item("E", LINK, PUB, plain=text)))
+    (incident,) = snapshot.incidents + snapshot.maintenances
+    assert incident.status is status
+    assert incident.updates[0].body == text
+
+
+def test_a_closed_category_wins_over_the_timeline_and_an_open_one_fills_in() -> None:
+    (closed,) = parse(
+        rss_with_categories("resolved", description="We are investigating.")
+    ).incidents
+    assert closed.status is IncidentStatus.RESOLVED
+    assert closed.updates[0].status is IncidentStatus.INVESTIGATING
+    (hinted,) = parse(rss_with_categories("monitoring", description="No word here.")).incidents
+    assert hinted.status is IncidentStatus.MONITORING
+
+
+@pytest.mark.parametrize(
+    ("title", "expected_title", "status"),
+    [
+        ("RESOLVED: API errors", "API errors", IncidentStatus.RESOLVED),
+        ("Update: API errors", "API errors", IncidentStatus.INVESTIGATING),
+        ("Note: API errors", "Note: API errors", IncidentStatus.INVESTIGATING),
+        ("[Voice] Identified: API errors", "API errors — Voice", IncidentStatus.IDENTIFIED),
+        ("", "(untitled incident)", IncidentStatus.INVESTIGATING),
+    ],
+)
+def test_title_prefixes(title: str, expected_title: str, status: IncidentStatus) -> None:
+    item = Item(title, LINK, PUB, plain="Nothing to say.")
+    (incident,) = parse(history_rss(item)).incidents
+    assert (incident.title, incident.status) == (expected_title, status)
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "expected"),
+    [
+        ("tag:status.example.com,2005:Incident/27311045", "27311045"),
+        ("tag:status.example.com,2005:Maintenance/99", "99"),
+        ("https://status.example.com/incidents/978mjkgw6mh7", "978mjkgw6mh7"),
+        ("https://status.example.com/maintenances/abc/", "abc"),
+        ("urn:uuid:1234", "urn:uuid:1234"),
+    ],
+)
+def test_incident_ids_from_entry_ids(entry_id: str, expected: str) -> None:
+    raw = one_entry_atom(f"<id>{entry_id}</id><title>T</title><summary>Investigating</summary>")
+    assert parse(raw).incidents[0].id == expected
+
+
+def test_atom_content_is_read_before_the_summary() -> None:
+    raw = one_entry_atom(
+        "<id>x</id><title>T</title><summary>Investigating - short</summary>"
+        '<content type="html">Resolved - the full text</content>'
+    )
+    (incident,) = parse(raw).incidents
+    assert incident.updates[0].body == "Resolved - the full text"
+    assert incident.status is IncidentStatus.RESOLVED
+
+
+def test_entry_without_id_or_link_is_keyed_by_its_title() -> None:
+    raw = one_entry_atom("<title>Login failures</title><summary>Investigating</summary>")
+    (incident,) = parse(raw).incidents
+    assert (incident.id, incident.url) == ("Login failures", None)
+
+
+def test_feed_without_title_link_or_subtitle() -> None:
+    raw = one_entry_atom("<id>x</id><title>T</title><summary>Investigating</summary>", "")
+    snapshot = parse(raw)
+    assert (snapshot.page_name, snapshot.page_url, snapshot.description) == (
+        "status feed",
+        None,
+        "",
+    )
+
+
+def test_xai_copies_merge_components_once_and_keep_the_earliest_date() -> None:
+    item = xai_item()
+    later = item.replace(
+        b"Tue, 22 Sep 2026 01:02:42 GMT</pubDate>", b"Tue, 22 Sep 2026 02:00:00 GMT</pubDate>"
+    )
+    shorter = re.sub(rb"<div>.*?</div>", b"", later, count=1)
+    (incident,) = parse(xai_feed(shorter, item, item)).incidents
+    assert incident.title == "Outages across API, Grok.com, and Grok Build — Global (api.x.ai)"
+    assert incident.started_at == at("2026-09-22 01:02:42")
+    assert len(incident.updates) == 3  # the longest timeline of the copies
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"just text", "not an RSS or Atom feed"),
+        (
+            history_rss(Item("E", LINK, None, plain="Investigating")),
+            "feed has no timestamp to date it",
+        ),
+        (RSS[:-40], "feed ends early (truncated XML)"),
+    ],
+)
+def test_feed_errors_say_what_is_wrong(raw: bytes, reason: str) -> None:
+    with pytest.raises(PayloadError) as info:
+        parse(raw)
+    assert info.value.reason == reason
+
+
+def test_only_bytes_are_parsed() -> None:
+    with pytest.raises(PayloadError, match="expected bytes"):
+        parse(XAI.decode())  # type: ignore[arg-type]
+    assert parse(bytearray(RSS)) == parse(RSS)
+
+
+async def test_parse_async_passes_the_poll_time() -> None:
+    polled = datetime(2030, 1, 1, tzinfo=UTC)
+    assert (await parse_async(XAI, polled)).observed_at == polled

@@ -615,3 +615,149 @@ def test_what_was_skipped_is_logged_once(caplog: pytest.LogCaptureFixture) -> No
     )
     parse(other_page)
     assert len(warnings_logged()) == 1
+
+
+# --- what each field of the page becomes (each would be silently wrong if misread) --------
+
+
+@pytest.mark.parametrize(
+    ("fixture", "url", "description", "indicator"),
+    [
+        (ANTHROPIC_INCIDENT, "https://status.claude.com", "Partially Degraded Service", "minor"),
+        (ANTHROPIC_OK, "https://status.claude.com", "All Systems Operational", "none"),
+        (OPENAI_INCIDENT, "https://status.openai.com/", "Partial System Degradation", "minor"),
+        (CLOUDFLARE, "https://www.cloudflarestatus.com", "Minor Service Outage", "minor"),
+    ],
+)
+def test_page_link_description_and_indicator(
+    fixture: str, url: str, description: str, indicator: str
+) -> None:
+    snapshot = parse(load(fixture))
+    assert (snapshot.page_url, snapshot.description, snapshot.indicator) == (
+        url,
+        description,
+        indicator,
+    )
+
+
+@pytest.mark.parametrize(
+    ("edits", "indicator", "description", "warning"),
+    [
+        ([(("status", "indicator"), "purple")], "none", "Partially Degraded Service",
+         "unknown page indicator 'purple'; treated as 'none'"),
+        ([(("status", "indicator"), None)], "none", "Partially Degraded Service", None),
+        ([(("status", "indicator"), 3)], "none", "Partially Degraded Service",
+         "status.indicator ignored: expected a string"),
+        ([(("status", "description"), None)], "minor", "", None),
+        ([(("status",), DELETE)], "none", "", None),
+    ],
+)  # fmt: skip
+def test_page_status_missing_or_unknown(
+    edits: list[tuple[tuple[Any, ...], Any]], indicator: str, description: str, warning: str | None
+) -> None:
+    snapshot = parse(edited(ANTHROPIC_INCIDENT, *edits))
+    assert (snapshot.indicator, snapshot.description) == (indicator, description)
+    assert snapshot.warnings == ((warning,) if warning else ())
+
+
+def test_nameless_page_and_unlinked_page() -> None:
+    snapshot = parse(edited(OPENAI_INCIDENT, (("page", "name"), ""), (("page", "url"), DELETE)))
+    assert snapshot.page_name == "status page"
+    assert snapshot.page_url is None
+    assert snapshot.incidents[0].url is None  # no shortlink and no page link to fall back on
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b'{"page": {}}', "page: missing 'name'"),
+        (b'{"page": {"name": 5}}', "page.name: expected a string"),
+        (b'{"page": {"name": "x", "url": 5, "updated_at": "2026-10-07T13:25:04Z"}}',
+         "page.url: expected a string"),
+        (b'{"page": {"name": "x", "updated_at": "yesterday"}}', "bad timestamp 'yesterday'"),
+        (b'{"page": {"name": "x"}}', "summary has no timestamp to date it"),
+        (b'{"page": {"name": "x"}, "incidents": 3}', "incidents: expected a list"),
+        (b"[1, 2, 3]", "expected a JSON object, got list"),
+        (b'{"status": {}}', "not a Statuspage summary: no 'page' key"),
+        (b'{"page": "Claude"}', "page: expected an object"),
+        (b"  <html>", "expected JSON, got HTML or XML"),
+        (b'{"page": ', "not valid JSON (truncated or corrupt)"),
+    ],
+)  # fmt: skip
+def test_page_level_errors_say_what_is_wrong(raw: bytes, reason: str) -> None:
+    with pytest.raises(PayloadError) as info:
+        parse(raw)
+    assert info.value.reason == reason
+
+
+def test_only_bytes_are_parsed() -> None:
+    with pytest.raises(PayloadError, match="expected bytes"):
+        parse("{}")  # type: ignore[arg-type]
+    assert parse(bytearray(load(ANTHROPIC_OK))).page_name == "Claude"
+
+
+def test_back_dated_update_uses_its_display_time() -> None:
+    # incident.io back-dates updates: display_at 15:17:00, created 15:50:41 (real capture).
+    raw = edited(
+        "openai_incidents_2026-09-03_trimmed_2_incidents.json",
+        (("incidents", 0, "status"), "monitoring"),
+        (("incidents", 0, "incident_updates", 0), DELETE),
+    )
+    (incident,) = [i for i in parse(raw).incidents if not i.status.is_closed]
+    assert [(u.id, u.at) for u in incident.updates] == [
+        ("01M1KZE5EW98D4TP0QC73DNYC2", utc("2026-09-03 15:17:00")),
+        ("01M1KWEDH4HZZS0RR8FK6AFNY8", utc("2026-09-03 14:43:00")),
+    ]
+    assert incident.title == "Elevated errors across ChatGPT and Codex"
+    assert incident.started_at == utc("2026-09-03 14:58:23")  # no started_at: created_at
+
+
+@pytest.mark.parametrize(
+    ("edits", "check"),
+    [
+        ([((*UPDATE_1, "id"), 42)], lambda i: i.updates[1].id == "42"),
+        ([(("incidents", 0, "id"), 7)], lambda i: i.id == "7"),
+        ([((*UPDATE_1, "status"), "pondering")],
+         lambda i: i.updates[1].status is IncidentStatus.INVESTIGATING),
+        ([((*UPDATE_1, "display_at"), None)],  # created_at dates it
+         lambda i: i.updates[1].at == utc("2026-10-07 17:28:02.568")),
+        ([(("incidents", 0, "shortlink"), None)],
+         lambda i: i.url == "https://status.claude.com"),
+        ([(("incidents", 0, "started_at"), None)],  # created_at, then
+         lambda i: i.started_at == utc("2026-10-07 13:25:04.163")),
+        ([(("incidents", 0, "components"), DELETE)],
+         lambda i: (i.components_known, i.component_ids) == (False, ())),
+        ([(("incidents", 0, "impact"), "critical")], lambda i: i.impact is Impact.CRITICAL),
+    ],
+)  # fmt: skip
+def test_incident_fields(edits: list[tuple[tuple[Any, ...], Any]], check: Any) -> None:
+    (incident,) = parse(edited(ANTHROPIC_INCIDENT, *edits)).incidents
+    assert check(incident)
+
+
+def test_maintenance_without_shortlink_links_the_page() -> None:
+    raw = edited(CLOUDFLARE, (("scheduled_maintenances", 0, "shortlink"), DELETE))
+    (maintenance,) = parse(raw).maintenances
+    assert maintenance.url == "https://www.cloudflarestatus.com"
+    assert maintenance.status is IncidentStatus.SCHEDULED
+    assert maintenance.impact is Impact.MAINTENANCE
+
+
+def test_duplicate_component_ids_are_one_component() -> None:
+    data = load_json(ANTHROPIC_OK)
+    data["components"].append(dict(data["components"][0], name="Renamed"))
+    components = parse(json.dumps(data).encode()).components
+    assert len(components) == 6
+    assert next(c for c in components if c.id == data["components"][0]["id"]).name == "Renamed"
+
+
+def test_filter_keeps_incidents_that_name_no_component() -> None:
+    # Anthropic's impact-none incident lists `components: []`: it is not about any one of them.
+    data = load_json(ANTHROPIC_INCIDENT)
+    data["incidents"].append(dict(data["incidents"][0], id="nocomp", components=[]))
+    snapshot = parse(json.dumps(data).encode())
+    kept = filter_components(snapshot, ["Claude API (api.anthropic.com)"], ["claude.ai"])
+    assert [i.id for i in kept.incidents] == ["nocomp"]
+    by_id = filter_components(snapshot, ["0QBWN08SD68X"], [])
+    assert [c.name for c in by_id.components] == ["Claude Console (platform.claude.com)"]
+    assert [i.id for i in by_id.incidents] == ["978mjkgw6mh7", "nocomp"]

@@ -55,8 +55,9 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
     status = summary.get("status")
     indicator, description = "none", ""
     if isinstance(status, dict):
-        indicator = reader.text(status, "indicator", "status") or "none"
-        description = reader.optional_text(status, "description", "status") or ""
+        # The page's own summary line is a hint, not evidence: garbage there costs nothing.
+        indicator = reader.lenient_text(status, "indicator", "status") or "none"
+        description = reader.lenient_text(status, "description", "status") or ""
     if indicator not in INDICATORS:
         reader.warn(f"unknown page indicator {indicator!r}; treated as 'none'")
         indicator = "none"
@@ -208,6 +209,14 @@ class _Reader:
             self.newest_time = newest  # a skipped element does not date the page
             self.warn(f"{label} skipped: {exc.reason.removeprefix(f'{label}: ')}")
             return None
+
+    def lenient_text(self, obj: Any, key: str, where: str) -> str | None:
+        """An optional string; anything else is ignored with a warning."""
+        value = obj.get(key)
+        if value is None or isinstance(value, str):
+            return value
+        self.warn(f"{where}.{key} ignored: expected a string")
+        return None
 
     def lenient_time(self, obj: Any, key: str, where: str) -> datetime | None:
         """An optional timestamp; a garbled one is ignored with a warning."""
