@@ -87,6 +87,10 @@ def markdown(detail: dict[str, Any]) -> str:
     lines += _dated(_fanout(detail.get("fanout")), detail.get("fanout"))
     lines += _dated(_resources(detail.get("resources")), detail.get("resources"))
     lines += _targets(detail)
+    # Hand-written before/after notes of changes the numbers were measured for.
+    history = Path(__file__).resolve().parent / "history.md"
+    if history.exists():
+        lines += ["", history.read_text(encoding="utf-8").rstrip()]
     return "\n".join(lines) + "\n"
 
 
