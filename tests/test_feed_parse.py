@@ -31,7 +31,6 @@ def test_xai_items_are_deduplicated_by_guid() -> None:
     snapshot = parse(XAI)
     assert snapshot.page_name == "SpaceXAI System Status"
     assert snapshot.page_url == "https://status.x.ai"
-    assert snapshot.lists_resolved is True
     assert snapshot.components == ()
     assert [i.id for i in snapshot.incidents] == [
         "ps_d022a635bce02f4a",
@@ -43,7 +42,6 @@ def test_xai_items_are_deduplicated_by_guid() -> None:
     ]
     assert all(i.status is IncidentStatus.RESOLVED for i in snapshot.incidents)
     assert all(not i.components_known for i in snapshot.incidents)
-    assert snapshot.indicator == "none"
 
 
 def test_xai_component_names_merged_into_title() -> None:
@@ -83,7 +81,6 @@ def test_observed_at_from_feed_or_argument() -> None:
 def test_statuspage_atom_history() -> None:
     snapshot = parse(ATOM)
     assert snapshot.page_name == "Example AI - Incident History"
-    assert snapshot.indicator == "minor"
     open_incident, resolved = snapshot.incidents
     assert open_incident.id == "27311045"  # from tag:status.example.com,2005:Incident/27311045
     assert open_incident.status is IncidentStatus.MONITORING
@@ -132,7 +129,6 @@ def test_google_style_title_prefix_and_plain_entries() -> None:
     assert resolved.title == "Vertex AI Gemini API elevated error rates"
     assert resolved.status is IncidentStatus.RESOLVED
     assert ongoing.status is IncidentStatus.INVESTIGATING
-    assert snapshot.indicator == "minor"
 
 
 async def test_parse_async_runs_the_same_parser() -> None:
@@ -430,29 +426,30 @@ def rss_with_categories(*terms: str, description: str = "We are looking into it.
 
 
 @pytest.mark.parametrize(
-    ("terms", "impact", "indicator"),
+    ("terms", "impact", "still_open"),
     [
-        ((), Impact.MINOR, "minor"),
-        (("outage",), Impact.MAJOR, "major"),
-        (("Critical",), Impact.MAJOR, "major"),
-        (("major",), Impact.MAJOR, "major"),
-        (("disruption",), Impact.MINOR, "minor"),
-        (("degraded performance",), Impact.MINOR, "minor"),
-        (("minor", "outage"), Impact.MAJOR, "major"),  # the worst hint wins, in either order
-        (("outage", "minor"), Impact.MAJOR, "major"),
-        (("cosmic rays",), Impact.MINOR, "minor"),
-        (("outage", "resolved"), Impact.MAJOR, "none"),  # closed: the page is fine again
-        (("in_progress",), Impact.MAINTENANCE, "maintenance"),
-        (("Status: completed",), Impact.MAINTENANCE, "none"),
+        ((), Impact.MINOR, True),
+        (("outage",), Impact.MAJOR, True),
+        (("Critical",), Impact.MAJOR, True),
+        (("major",), Impact.MAJOR, True),
+        (("disruption",), Impact.MINOR, True),
+        (("degraded performance",), Impact.MINOR, True),
+        (("minor", "outage"), Impact.MAJOR, True),  # the worst hint wins, in either order
+        (("outage", "minor"), Impact.MAJOR, True),
+        (("cosmic rays",), Impact.MINOR, True),
+        (("outage", "resolved"), Impact.MAJOR, False),
+        (("in_progress",), Impact.MAINTENANCE, True),
+        (("Status: completed",), Impact.MAINTENANCE, False),
     ],
 )
 def test_categories_give_impact_and_state(
-    terms: tuple[str, ...], impact: Impact, indicator: str
+    terms: tuple[str, ...], impact: Impact, still_open: bool
 ) -> None:
     snapshot = parse(rss_with_categories(*terms))
     (incident,) = snapshot.incidents + snapshot.maintenances
     assert incident.impact is impact
-    assert snapshot.indicator == indicator
+    assert incident.status.is_closed is not still_open
+    assert (incident in snapshot.maintenances) is (impact is Impact.MAINTENANCE)
 
 
 def test_severity_written_in_the_text_counts() -> None:

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import SourceConfig
+from bot.fetch import FetchResult, Validators
 from bot.machine import ALL_OPERATIONAL, MachineSettings, transition
 from bot.models import Snapshot
-from integrations.sources.http import FetchResult, Validators
-from integrations.sources.poll import poll_once
+from bot.reading import SourceReader
+from integrations.sources import parse
 from tests.conftest import FIXTURES
 from tests.feedcraft import Item, history_rss, without_state_category, xai_feed, xai_item
 from tests.feedcraft import xai_timeline as timeline
@@ -147,13 +148,14 @@ def test_feed_without_any_date_restores_by_poll_times() -> None:
     )
     source = SourceConfig(kind="rss", url="https://status.example.com/history.rss")
     settings = MachineSettings(provider="example", source_id="example")
+    reader = SourceReader(source, fetcher, parse)
     state, seen = ALL_OPERATIONAL, []
     first = datetime(2026, 10, 8, 9, 0, tzinfo=UTC)
     for n in range(3):
         now = first + timedelta(minutes=10 * n)
-        outcome = asyncio.run(poll_once(fetcher, source, None, now))  # type: ignore[arg-type]
-        assert isinstance(outcome.observation, Snapshot)
-        state, events = transition(state, outcome.observation, settings)
+        reading = asyncio.run(reader.read(now))
+        assert isinstance(reading.observation, Snapshot)
+        state, events = transition(state, reading.observation, settings)
         seen.extend(events)
     assert [(e.kind.value, e.at, e.duration_s) for e in seen] == [
         ("degraded", first, None),  # the same undated text on the next poll is no news

@@ -12,8 +12,9 @@ import pytest
 
 from bot.errors import PayloadError
 from bot.models import ComponentStatus, Impact, IncidentStatus, Snapshot
+from bot.snapshots import filter_components
 from integrations.sources import detect_format, parse_any, statuspage
-from integrations.sources.statuspage import filter_components, parse
+from integrations.sources.statuspage import parse
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ANTHROPIC_OK = "anthropic_summary_2026-09-15_operational.json"
@@ -31,26 +32,24 @@ def load_json(name: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("fixture", "page_name", "indicator", "components", "not_operational", "incidents"),
+    ("fixture", "page_name", "components", "not_operational", "incidents"),
     [
-        (ANTHROPIC_OK, "Claude", "none", 6, 0, 0),
-        (ANTHROPIC_INCIDENT, "Claude", "minor", 6, 1, 1),
-        # incident.io: page says "minor" while every component is operational.
-        (OPENAI_INCIDENT, "OpenAI", "minor", 25, 0, 1),
-        (OPENAI_OK, "OpenAI", "none", 25, 0, 0),
+        (ANTHROPIC_OK, "Claude", 6, 0, 0),
+        (ANTHROPIC_INCIDENT, "Claude", 6, 1, 1),
+        # incident.io: an open incident while every component is operational.
+        (OPENAI_INCIDENT, "OpenAI", 25, 0, 1),
+        (OPENAI_OK, "OpenAI", 25, 0, 0),
     ],
 )
 def test_real_fixture_overview(
     fixture: str,
     page_name: str,
-    indicator: str,
     components: int,
     not_operational: int,
     incidents: int,
 ) -> None:
     snapshot = parse(load(fixture))
     assert snapshot.page_name == page_name
-    assert snapshot.indicator == indicator
     assert len(snapshot.components) == components
     assert sum(c.status is not ComponentStatus.OPERATIONAL for c in snapshot.components) == (
         not_operational
@@ -58,7 +57,6 @@ def test_real_fixture_overview(
     assert len(snapshot.incidents) == incidents
     assert snapshot.maintenances == ()
     assert snapshot.warnings == ()
-    assert snapshot.lists_resolved is False
     assert snapshot.observed_at.tzinfo is not None
 
 
@@ -253,7 +251,7 @@ def test_detect_format_and_parse_any() -> None:
     assert detect_format(load(OPENAI_OK)) == "statuspage"
     assert detect_format(load("xai_feed_2026-10-07.xml")) == "rss"
     assert isinstance(parse_any(load(ANTHROPIC_OK)), Snapshot)
-    assert parse_any(load("xai_feed_2026-10-07.xml")).lists_resolved is True
+    assert parse_any(load("xai_feed_2026-10-07.xml")).page_name == "SpaceXAI System Status"
     for raw in (b"<html><body>hi</body></html>", b"hello", b""):
         with pytest.raises(PayloadError):
             detect_format(raw)
@@ -621,43 +619,35 @@ def test_what_was_skipped_is_logged_once(caplog: pytest.LogCaptureFixture) -> No
 
 
 @pytest.mark.parametrize(
-    ("fixture", "url", "description", "indicator"),
+    ("fixture", "url", "description"),
     [
-        (ANTHROPIC_INCIDENT, "https://status.claude.com", "Partially Degraded Service", "minor"),
-        (ANTHROPIC_OK, "https://status.claude.com", "All Systems Operational", "none"),
-        (OPENAI_INCIDENT, "https://status.openai.com/", "Partial System Degradation", "minor"),
-        (CLOUDFLARE, "https://www.cloudflarestatus.com", "Minor Service Outage", "minor"),
+        (ANTHROPIC_INCIDENT, "https://status.claude.com", "Partially Degraded Service"),
+        (ANTHROPIC_OK, "https://status.claude.com", "All Systems Operational"),
+        (OPENAI_INCIDENT, "https://status.openai.com/", "Partial System Degradation"),
+        (CLOUDFLARE, "https://www.cloudflarestatus.com", "Minor Service Outage"),
     ],
 )
-def test_page_link_description_and_indicator(
-    fixture: str, url: str, description: str, indicator: str
-) -> None:
+def test_page_link_and_description(fixture: str, url: str, description: str) -> None:
     snapshot = parse(load(fixture))
-    assert (snapshot.page_url, snapshot.description, snapshot.indicator) == (
-        url,
-        description,
-        indicator,
-    )
+    assert (snapshot.page_url, snapshot.description) == (url, description)
 
 
 @pytest.mark.parametrize(
-    ("edits", "indicator", "description", "warning"),
+    ("edits", "description", "warning"),
     [
-        ([(("status", "indicator"), "purple")], "none", "Partially Degraded Service",
-         "unknown page indicator 'purple'; treated as 'none'"),
-        ([(("status", "indicator"), None)], "none", "Partially Degraded Service", None),
-        ([(("status", "indicator"), 3)], "none", "Partially Degraded Service",
-         "status.indicator ignored: expected a string"),
-        ([(("status", "description"), None)], "minor", "", None),
-        ([(("status",), DELETE)], "none", "", None),
+        ([(("status", "description"), None)], "", None),
+        ([(("status", "description"), ["x"])], "", "status.description ignored: expected a string"),
+        ([(("status", "indicator"), "purple")], "Partially Degraded Service", None),
+        ([(("status",), DELETE)], "", None),
     ],
-)  # fmt: skip
-def test_page_status_missing_or_unknown(
-    edits: list[tuple[tuple[Any, ...], Any]], indicator: str, description: str, warning: str | None
+)
+def test_page_status_line_missing_or_garbled(
+    edits: list[tuple[tuple[Any, ...], Any]], description: str, warning: str | None
 ) -> None:
     snapshot = parse(edited(ANTHROPIC_INCIDENT, *edits))
-    assert (snapshot.indicator, snapshot.description) == (indicator, description)
+    assert snapshot.description == description
     assert snapshot.warnings == ((warning,) if warning else ())
+    assert len(snapshot.incidents) == 1
 
 
 def test_nameless_page_and_unlinked_page() -> None:
