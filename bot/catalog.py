@@ -119,8 +119,9 @@ def builtin() -> Catalog:
     return build_catalog()
 
 
-def watched_providers(catalog: Catalog, providers: Any, origin: str) -> dict[str, Any]:
-    """`providers:` of a config with catalog entries filled in (defaults when absent)."""
+def watched_providers(catalog: Catalog, providers: Any, origin: str) -> Any:
+    """`providers:` of a config with catalog entries filled in (defaults when absent); a
+    value that is not a mapping comes back as given, for the schema to reject."""
     if providers is None:
         return {key: catalog[key].provider_fields() for key in catalog.defaults()}
     if not isinstance(providers, dict):
