@@ -3,21 +3,22 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test lint bench
+.PHONY: install run demo test lint bench lock
 
-$(STAMP): pyproject.toml
+# Exactly the locked versions (hashes checked), then the project itself without resolving.
+$(STAMP): pyproject.toml requirements-dev.lock
 	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
 
 run: install
-	$(PY) -m bot run $(if $(CONFIG),--config $(CONFIG),)
+	$(VENV)/bin/statusbot run $(if $(CONFIG),--config $(CONFIG),)
 
 demo: install
-	$(PY) -m bot demo
+	$(VENV)/bin/statusbot demo
 
 test: install
 	bash scripts/start-services.sh
@@ -30,3 +31,11 @@ lint: install
 
 bench: install
 	$(PY) -m bench all
+
+# Re-pin after changing dependencies in pyproject.toml; commit both lock files.
+UV := $(VENV)/bin/uv
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --custom-compile-command "make lock" -q
+lock: install
+	$(PY) -m pip install --quiet uv
+	$(UV) pip compile pyproject.toml $(LOCK_FLAGS) -o requirements.lock
+	$(UV) pip compile pyproject.toml --extra dev $(LOCK_FLAGS) -o requirements-dev.lock
