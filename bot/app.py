@@ -1,9 +1,11 @@
 """The application lifecycle: initialize → start → (run) → stop → shutdown.
 
-- initialize: open the store (migrating it), build the fetcher, command service, chat
+- initialize: open the store (migrating it, unless told only to check it), build the
+  fetcher, command service, chat
   platforms, notifiers, pollers and the outbox worker. Nothing polls or connects yet.
 - start: connect chat platforms, start the outbox worker, schedule one job per source
-  (APScheduler, jitter, max_instances=1, coalesce), start the health server.
+  (APScheduler, jitter, max_instances=1, coalesce) and a heartbeat job, start the health
+  server.
 - stop: stop scheduling, let the poll in flight commit, let deliveries in flight finish,
   disconnect platforms. shutdown: close HTTP clients and the store.
 `async with Application(config)` runs initialize+start and stop+shutdown, even when
@@ -24,13 +26,15 @@ from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot import metrics
 from bot.commands import CommandService
 from bot.config import Config
 from bot.console import ConsoleNotifier
+from bot.heartbeat import Heartbeat
 from bot.notify import ChatPlatform, Notifier
 from bot.outbox import OutboxWorker
 from bot.poller import SourcePoller
-from bot.store.store import Store
+from bot.store.store import DEAD, Store
 from integrations.sources.http import StatusFetcher
 
 if TYPE_CHECKING:
@@ -45,9 +49,16 @@ REMINDER_CHECK_S = 60
 class Application:
     """One bot process."""
 
-    def __init__(self, config: Config, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        clock: Callable[[], datetime] | None = None,
+        migrate: bool = True,
+    ) -> None:
         self.config = config
         self.clock = clock or (lambda: datetime.now(UTC))
+        # False when `statusbot migrate` is a deployment step of its own: only check.
+        self.migrate = migrate
         self.store: Store | None = None
         self.fetcher: StatusFetcher | None = None
         self.commands: CommandService | None = None
@@ -56,6 +67,8 @@ class Application:
         self.pollers: list[SourcePoller] = []
         self.worker: OutboxWorker | None = None
         self.health: HealthServer | None = None  # only when `health` is configured
+        timeout = config.health.heartbeat_timeout if config.health else 60.0
+        self.heartbeat = Heartbeat(timeout)
         self._scheduler: AsyncIOScheduler | None = None
         self._worker_task: asyncio.Task[None] | None = None
         self._started = False
@@ -83,7 +96,7 @@ class Application:
         config = self.config
         sinks = ["console"] if config.console.enabled else []
         self.store = Store(config.store.url, local_sinks=sinks)
-        await self.store.initialize()
+        await self.store.initialize(migrate=self.migrate)
         self.fetcher = StatusFetcher()
         self.commands = CommandService(config, self.store, clock=self.clock)
         if config.console.enabled:
@@ -143,13 +156,29 @@ class Application:
             next_run_time=now + timedelta(seconds=5),
             id="reminders",
         )
+        # A job like the polls: if the scheduler or the loop under it stops running jobs,
+        # the beats stop and /healthz says so.
+        self._scheduler.add_job(
+            self.heartbeat.beat,
+            "interval",
+            seconds=self.heartbeat.interval,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=now,
+            id="heartbeat",
+        )
         self._scheduler.start()
         if self.config.health is not None:
             # Imported here: aiohttp costs ~20 MB, and a console-only bot never needs it.
             from bot.health import HealthServer
 
+            metrics.set_build_info()
             self.health = HealthServer(
-                self.config.health.host, self.config.health.port, self.readiness
+                self.config.health.host,
+                self.config.health.port,
+                self.readiness,
+                liveness=self.heartbeat.alive,
+                refresh_metrics=self.refresh_metrics,
             )
             await self.health.start()
         self._started = True
@@ -217,21 +246,38 @@ class Application:
             log.exception("queueing reminders failed")
 
     async def readiness(self) -> dict[str, bool]:
-        """Store reachable, each source polled within 3 intervals, chat connected."""
-        checks: dict[str, bool] = {"store": False}
-        records = {}
-        if self.store is not None and await self.store.ping():
-            checks["store"] = True
-            records = {r.source_id: r for r in await self.store.all_sources()}
-        now = self.clock()
-        for poller in self.pollers:
-            record = records.get(poller.source_id)
-            window = timedelta(seconds=poller.source.interval * 3 + poller.source.timeout)
-            last = record.last_attempt_at if record is not None else None
-            checks[f"source:{poller.source_id}"] = last is not None and now - last <= window
+        """The dependencies: the store answers, each chat platform is connected.
+
+        A status page that cannot be read is the world's problem, not ours: it shows in
+        /metrics (statusbot_source_up, statusbot_source_last_success_timestamp_seconds).
+        """
+        checks: dict[str, bool] = {
+            "store": self.store is not None and await self.store.ping(),
+        }
         for platform in self.platforms:
             checks[f"chat:{platform.notifier.platform}"] = bool(platform.connected)
         return checks
+
+    async def refresh_metrics(self) -> None:
+        """Gauges read from the store and the platforms when /metrics is scraped."""
+        for platform in self.platforms:
+            metrics.CHAT_CONNECTED.labels(platform.notifier.platform).set(
+                1 if platform.connected else 0
+            )
+        if self.store is None:
+            return
+        try:
+            counts = await self.store.count_by_status()
+            records = await self.store.all_sources()
+        except Exception:  # noqa: BLE001 - a scrape reports what it can; /readyz says why
+            log.warning("metrics: the store cannot be read", exc_info=True)
+            return
+        metrics.DEAD_LETTERS.set(counts.get(DEAD, 0))
+        for record in records:
+            if record.last_ok_at is not None:
+                metrics.SOURCE_LAST_SUCCESS.labels(record.source_id).set(
+                    record.last_ok_at.timestamp()
+                )
 
     async def run_until_signalled(self) -> None:
         """Run until SIGINT or SIGTERM, then stop cleanly."""

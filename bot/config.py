@@ -16,6 +16,7 @@ from pydantic import (
     PrivateAttr,
     SecretStr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -107,8 +108,12 @@ class DiscordConfig(_Section):
 
 
 class HealthConfig(_Section):
+    # 0.0.0.0 makes it reachable from outside a container (Docker's HEALTHCHECK needs none).
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
+    # /healthz fails once the scheduler's heartbeat is older than this many seconds: the
+    # event loop or the scheduler is stuck, and an orchestrator should restart the bot.
+    heartbeat_timeout: float = Field(default=60.0, gt=0)
 
 
 class DeliveryConfig(_Section):
@@ -123,9 +128,19 @@ class DeliveryConfig(_Section):
     reminder_minutes: int = Field(default=0, ge=0)
 
 
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+LOG_LEVELS: tuple[str, ...] = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
 class LoggingConfig(_Section):
-    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    level: LogLevel = "INFO"
+    # JSON log lines on stderr; independent of the console channel's JSON on stdout.
     json_lines: bool = Field(default=False, alias="json")
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _any_case(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
 
 
 class ConsoleConfig(_Section):
@@ -221,54 +236,95 @@ def expand_env(
     path: str = "",
     environ: Mapping[str, str] | None = None,
     taken: set[str] | None = None,
+    problems: dict[str, str] | None = None,
 ) -> Any:
     """Replace ${VAR} and ${VAR:-default} in every string of a parsed YAML tree.
 
-    Every value taken from the environment is added to `taken`: it may be a secret.
+    `VAR` may also come from the file named by `VAR_FILE` (Docker and Kubernetes secrets).
+    Every value taken from the environment is added to `taken`: it may be a secret. Without
+    `problems` the first unresolvable variable raises; with it, each is recorded by key path
+    and the reference is left as written, so that every problem can be reported at once.
     """
     env: Mapping[str, str] = os.environ if environ is None else environ
     if isinstance(value, dict):
         return {
-            k: expand_env(v, f"{path}.{k}" if path else str(k), env, taken)
+            k: expand_env(v, f"{path}.{k}" if path else str(k), env, taken, problems)
             for k, v in value.items()
         }
     if isinstance(value, list):
-        return [expand_env(v, f"{path}.{i}", env, taken) for i, v in enumerate(value)]
+        return [expand_env(v, f"{path}.{i}", env, taken, problems) for i, v in enumerate(value)]
     if not isinstance(value, str):
         return value
 
     def substitute(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
-        if name in env:
+        try:
+            found = _from_environment(name, env)
+        except ConfigError as exc:
+            if problems is None:
+                raise ConfigError(f"{path}: {exc}") from None
+            problems.setdefault(path, str(exc))
+            return match.group(0)
+        if found is not None:
             if taken is not None:
-                taken.add(env[name])
-            return env[name]
+                taken.add(found)
+            return found
         if default is not None:
             return default
-        raise ConfigError(f"{path}: environment variable {name} is not set")
+        message = f"environment variable {name} is not set"
+        if problems is None:
+            raise ConfigError(f"{path}: {message}")
+        problems.setdefault(path, message)
+        return match.group(0)
 
     return _ENV_PATTERN.sub(substitute, value)
 
 
+def _from_environment(name: str, env: Mapping[str, str]) -> str | None:
+    """`name` from the environment, else the content of the file `name_FILE` names."""
+    file_var = f"{name}_FILE"
+    if name in env and file_var in env:
+        raise ConfigError(f"both {name} and {file_var} are set; keep one")
+    if name in env:
+        return env[name]
+    if file_var not in env:
+        return None
+    try:
+        text = Path(env[file_var]).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise ConfigError(f"{file_var} names a file that cannot be read ({reason})") from None
+    # Secret files usually end with a newline that is not part of the secret.
+    return text.rstrip("\r\n")
+
+
 def parse_config(data: Any, origin: str, environ: Mapping[str, str] | None = None) -> Config:
-    """Validate an already-parsed YAML tree; errors name `origin` and the key path."""
+    """Validate an already-parsed YAML tree; every problem is one line naming `origin` and
+    the key path."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{origin}: expected a mapping at the top level")
     taken: set[str] = set()
-    try:
-        expanded = expand_env(data, environ=environ, taken=taken)
-    except ConfigError as exc:
-        raise ConfigError(f"{origin}: {exc}") from None
+    unresolved: dict[str, str] = {}
+    expanded = expand_env(data, environ=environ, taken=taken, problems=unresolved)
     if "providers" not in expanded:
         expanded = {**expanded, "providers": DEFAULT_CONFIG["providers"]}
+    lines = [f"{origin}: {path}: {message}" for path, message in unresolved.items()]
     try:
         config = Config.model_validate(expanded)
     except ValidationError as exc:
-        raise ConfigError(_describe(origin, exc)) from None
+        # A key whose variable is missing fails validation too: say it once, the useful way.
+        lines += [line for loc, line in _describe(origin, exc) if not _under_any(loc, unresolved)]
+        raise ConfigError("\n".join(lines)) from None
+    if lines:
+        raise ConfigError("\n".join(lines))
     config._from_environment = frozenset(taken)
     return config
+
+
+def _under_any(loc: str, paths: Mapping[str, str]) -> bool:
+    return any(loc == p or loc.startswith(p + ".") for p in paths)
 
 
 def load_config(path: str | Path | None, environ: Mapping[str, str] | None = None) -> Config:
@@ -289,13 +345,13 @@ def load_config(path: str | Path | None, environ: Mapping[str, str] | None = Non
     return parse_config(data, str(file), environ)
 
 
-def _describe(origin: str, exc: ValidationError) -> str:
-    """One line per problem: file, key path, what was expected. Never the input value."""
-    lines = []
+def _describe(origin: str, exc: ValidationError) -> list[tuple[str, str]]:
+    """(key path, line) per problem: file, key path, what was expected. Never the input."""
+    out = []
     for error in exc.errors(include_input=False, include_url=False):
         loc = ".".join(str(part) for part in error["loc"] if not str(part).startswith("function-"))
-        msg = error["msg"]
+        msg = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             msg = "unknown key"
-        lines.append(f"{origin}: {loc or '(top level)'}: {msg}")
-    return "\n".join(lines)
+        out.append((loc, f"{origin}: {loc or '(top level)'}: {msg}"))
+    return out

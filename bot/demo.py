@@ -116,8 +116,10 @@ def demo_config(url: str, db_path: Path, json_lines: bool) -> dict[str, Any]:
     }
 
 
-async def run_demo(step_s: float = 10.0, json_lines: bool = False) -> int:
-    configure_logging("WARNING", False)
+async def run_demo(
+    step_s: float = 10.0, json_lines: bool = False, log_level: str = "WARNING"
+) -> int:
+    configure_logging(log_level, False)
     started = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="statusbot-demo-") as tmp:
         async with FakeStatusPage() as page:

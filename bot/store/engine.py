@@ -15,6 +15,8 @@ from bot.store import schema
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration; a test checks it against Alembic's own idea of head.
 HEAD_REVISION = "0001"
+# Any fixed 64-bit number: every statusbot process sharing a database takes the same lock.
+SCHEMA_LOCK_KEY = 0x5354415455534254
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -31,6 +33,34 @@ def make_engine(url: str) -> AsyncEngine:
 
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def lock_schema(sync_conn: Any) -> None:
+    """Processes sharing a PostgreSQL database change its schema one at a time.
+
+    The lock is held until the transaction ends; a SQLite file has one process.
+    """
+    if sync_conn.dialect.name == "postgresql":
+        sync_conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+
+
+def sqlite_file_missing(url: str) -> str | None:
+    """The path of a SQLite database file that does not exist yet, else None."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return None if Path(parsed.database).exists() else parsed.database
+
+
+def known_revision(revision: str) -> bool:
+    """Whether this version's migrations know `revision` (an older schema, not a newer one)."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    try:
+        return ScriptDirectory(str(MIGRATIONS)).get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 def upgrade_schema(sync_conn: Any) -> None:
