@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import time
 from collections.abc import Callable
 from typing import Any
+
+# Deadlines only bound a failing wait; a shared, loaded machine needs room, so they scale.
+DEADLINE_SCALE = float(os.environ.get("STATUSBOT_TEST_DEADLINE_SCALE", "3"))
 
 
 async def until(check: Callable[[], Any], what: str = "the condition", within: float = 20.0) -> Any:
@@ -14,6 +18,7 @@ async def until(check: Callable[[], Any], what: str = "the condition", within: f
 
     `check` may be a coroutine function: its result is awaited.
     """
+    within *= DEADLINE_SCALE
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         result = check()
