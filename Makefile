@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 
 # Exactly the locked versions (hashes checked), then the project itself without resolving.
 $(STAMP): pyproject.toml requirements-dev.lock
+	@python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "statusbot needs python3 3.11 or newer; found $$(python3 --version)" >&2; exit 1; }
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	$(PY) -m pip install --quiet --no-deps -e .

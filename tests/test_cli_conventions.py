@@ -195,3 +195,12 @@ async def test_json_logs_and_json_console_lines_are_independent(tmp_path: Path) 
         events = [json.loads(line) for line in out.splitlines() if line.strip()]
         assert [e["kind"] for e in events] == ["degraded"]
         assert " INFO bot.app: statusbot started" in err  # logs stay text
+
+
+def test_a_bad_health_address_is_a_config_error() -> None:
+    result = bot("run", "--health", "8080", env={**PATH_ONLY, "STATUSBOT_CONFIG": ""})
+    assert result.returncode == 2
+    assert "expected HOST:PORT such as 0.0.0.0:8080, not '8080'" in result.stderr
+    result = bot("healthcheck", env={**PATH_ONLY, "STATUSBOT_HEALTH": "host:port"})
+    assert result.returncode == 2
+    assert "STATUSBOT_HEALTH: expected HOST:PORT" in result.stderr
