@@ -23,6 +23,7 @@ async def run_parts(
     out: Path,
     profile: bool = True,
     fanout_concurrency: int | None = None,
+    peer_venv: Path | None = None,
 ) -> dict:
     """Run the named parts one after another (they would disturb each other's timings)."""
     measured: dict[str, Any] = {}
@@ -38,7 +39,7 @@ async def run_parts(
             elif name == "resources":
                 measured[name] = await resources.run(sizes, workdir)
             else:
-                measured[name] = peers.run()
+                measured[name] = await peers.run(sizes, workdir, venv=peer_venv)
             took = time.monotonic() - started
             print(f"bench: {name} done in {took:.0f} s", file=sys.stderr, flush=True)
     return report.write(out, measured)
@@ -53,11 +54,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--fanout-concurrency", type=int, help="delivery.concurrency for the fan-out bot"
     )
+    parser.add_argument(
+        "--peer-venv",
+        type=Path,
+        help="keep changedetection.io's venv here (reused if it has the pinned version) "
+        "instead of installing it afresh under the temp dir",
+    )
     args = parser.parse_args(argv)
     names = list(PARTS) if args.part == "all" else [args.part]
     started = time.monotonic()
     sizes = QUICK if args.quick else FULL
-    asyncio.run(run_parts(names, sizes, args.out, not args.no_profile, args.fanout_concurrency))
+    asyncio.run(
+        run_parts(
+            names, sizes, args.out, not args.no_profile, args.fanout_concurrency, args.peer_venv
+        )
+    )
     print(
         f"bench: wrote {args.out / 'results.md'} and results.json "
         f"in {time.monotonic() - started:.0f} s",

@@ -10,8 +10,9 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import get_args
 
-from bot.config import LOG_LEVELS, Config, load_config
+from bot.config import LOG_LEVELS, Config, SourceKind, load_config
 from bot.errors import ConfigError, StatusBotError
 from bot.logs import RedactSecrets, configure_logging
 
@@ -102,6 +103,17 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="refuse to start unless the schema is current, instead of migrating it "
         "(when `statusbot migrate` runs as its own step)",
+    )
+
+    source = command(
+        "check-source", "read a status source once and show what the bot would see", common
+    )
+    source.add_argument("url", metavar="URL", help="the status page's machine-readable URL")
+    source.add_argument(
+        "--kind", choices=get_args(SourceKind), help="the format (default: detected)"
+    )
+    source.add_argument(
+        "--components-url", metavar="URL", help="incident.io: the full component list"
     )
 
     check = command("check-config", "validate a config file, print what it sets up, exit", common)
@@ -220,6 +232,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "check-config":
         return _check_config(args.file or os.environ.get(CONFIG_ENV))
+    if args.command == "check-source":
+        from bot.check_source import check_source
+
+        configure_logging(_log_level(args, None), False)
+        return await check_source(args.url, args.kind, args.components_url)
     if args.command == "replay":
         from bot.replay import replay_files
 
@@ -278,6 +295,13 @@ def _check_config(path: str | None) -> int:
         lines.append(
             f"  source {sid} ({provider}): {source.kind} {source.url} every {source.interval:g}s"
         )
+    entries = config.catalog.entries
+    evidence = [s.evidence for e in entries.values() for s in e.sources]
+    lines.append(
+        f"  catalog: {len(entries)} providers, {len(config.providers)} watched; sources "
+        f"{evidence.count('known-good')} known-good, {evidence.count('believed')} believed; "
+        f"{sum(not e.sources for e in entries.values())} without a machine-readable page"
+    )
     lines.append(f"  slack: {config.slack.mode + ' mode' if config.slack else 'off'}")
     lines.append(f"  discord: {'on' if config.discord else 'off'}")
     health = config.health

@@ -1,4 +1,5 @@
-"""Shared fixtures: stores on SQLite and on the real PostgreSQL server, fixture payloads."""
+"""Shared fixtures: stores on SQLite and on the real PostgreSQL server, fixture payloads; the
+network guard (tests/netguard) keeps every test and every process it starts on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.store.store import Store
+
+pytest_plugins = ("tests.netguard.plugin",)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"

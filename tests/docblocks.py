@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -56,12 +57,17 @@ def block(path: Path, heading: str, index: int = 0) -> list[str]:
     return found[index]
 
 
+def inline_spans(path: Path) -> list[str]:
+    """Inline `code` spans outside the fenced blocks."""
+    text = _FENCE.sub("", path.read_text(encoding="utf-8"))
+    return re.findall(r"`([^`\n]+)`", text)
+
+
 def inline_commands(path: Path, program: str = "statusbot") -> list[str]:
     """Inline `code` spans that are commands of `program`."""
-    text = _FENCE.sub("", path.read_text(encoding="utf-8"))
     # `statusbot started: ...` is a log line, not a command: a command word has no colon.
     command = re.compile(rf"^{program} (-[-a-z]+|[a-z][-a-z]*)(\s|$)")
-    return [span for span in re.findall(r"`([^`\n]+)`", text) if command.match(span)]
+    return [span for span in inline_spans(path) if command.match(span)]
 
 
 def project_copy(dest: Path) -> Path:
@@ -94,3 +100,20 @@ def network_isolation() -> list[str] | None:
         return None
     lo_up = "ip link set lo up 2>/dev/null || true"
     return ["unshare", "-n", "sh", "-c", f'{lo_up}; exec "$@"', "isolated"]
+
+
+def unguarded(env: dict[str, str]) -> dict[str, str]:
+    """`env` without the socket guard (tests/netguard) for processes that run where the
+    kernel's own empty network namespace is the guard, or that fetch from the package index
+    on purpose; everything else keeps the guard."""
+    from tests import netguard
+
+    out = dict(env)
+    out.pop(netguard.LOG_ENV, None)
+    parts = [p for p in out.get("PYTHONPATH", "").split(os.pathsep) if p]
+    parts = [p for p in parts if p != str(netguard.SITE_DIR)]
+    if parts:
+        out["PYTHONPATH"] = os.pathsep.join(parts)
+    else:
+        out.pop("PYTHONPATH", None)
+    return out

@@ -21,6 +21,7 @@ from fakes.slack import FakeSlack
 from fakes.statuspage import FakeStatusPage
 from tests.botproc import ROOT, write_config
 from tests.conftest import fixture_bytes, fresh_pg_database
+from tests.docblocks import unguarded
 from tests.waiting import until
 
 SUMMARY = "/api/v2/summary.json"
@@ -206,29 +207,44 @@ async def test_dead_letters_are_counted(tmp_path: Path) -> None:
             assert "statusbot_dead_letters 1.0" in (await client.get("/metrics")).text
 
 
-def _non_loopback_address() -> str | None:
-    """An IPv4 address of this machine that is not 127.x, as another host would use."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.connect(("192.0.2.1", 9))  # no packet is sent: this only picks a route
-            address = probe.getsockname()[0]
-        except OSError:
-            return None
-    return None if address.startswith("127.") else address
+# Run apart from the test process: it reaches this machine's own non-loopback address, which
+# the socket guard (loopback only) would refuse; nothing leaves the machine.
+_FROM_ANOTHER_ADDRESS = """
+import socket, sys, urllib.request
+with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+    try:
+        probe.connect(("192.0.2.1", 9))  # no packet is sent: this only picks a route
+        address = probe.getsockname()[0]
+    except OSError:
+        address = "127.0.0.1"
+if address.startswith("127."):
+    print("no address besides loopback")
+    sys.exit(3)
+with urllib.request.urlopen(f"http://{address}:{sys.argv[1]}/healthz", timeout=10) as answer:
+    print(address, answer.status)
+"""
 
 
 async def test_health_on_0000_answers_on_the_machines_other_addresses(tmp_path: Path) -> None:
-    address = _non_loopback_address()
-    if address is None:
-        pytest.skip("this machine has no network address besides loopback")
     async with FakeStatusPage() as page:
         page.set_payload(SUMMARY, fixture_bytes("openai_summary_2026-09-24_operational.json"))
         cfg = config(sqlite(tmp_path), page.url(SUMMARY), health={"host": "0.0.0.0"})
         async with Application(cfg) as app:
             assert app.health is not None
-            async with httpx.AsyncClient() as client:
-                answer = await client.get(f"http://{address}:{app.health.bound_port}/healthz")
-            assert answer.status_code == 200
+            probe = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-c",
+                _FROM_ANOTHER_ADDRESS,
+                str(app.health.bound_port),
+                env=unguarded(dict(os.environ)),
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+            out, _ = await asyncio.wait_for(probe.communicate(), 60)
+    if probe.returncode == 3:
+        pytest.skip("this machine has no network address besides loopback")
+    assert probe.returncode == 0, out.decode()
+    assert out.decode().split()[-1] == "200"
 
 
 def _free_port() -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import discord
@@ -65,16 +64,6 @@ async def rest_client(fake: FakeDiscord) -> AsyncIterator[discord.Client]:
         yield client
     finally:
         await client.close()
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = Store(f"sqlite+aiosqlite:///{tmp_path / 'discord.db'}")
-    await store.initialize()
-    try:
-        yield store
-    finally:
-        await store.aclose()
 
 
 def bot_config(status_url: str = "http://127.0.0.1:9/api/v2/summary.json") -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -55,14 +54,6 @@ def bot_config(store_url: str, **slack: object) -> Config:
         "slack": {"bot_token": BOT_TOKEN, "app_token": APP_TOKEN, **slack},
     }
     return parse_config(data, "test")
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = Store(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
-    await store.initialize()
-    yield store
-    await store.aclose()
 
 
 @pytest.fixture
