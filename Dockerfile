@@ -12,7 +12,6 @@ RUN /opt/statusbot/bin/pip install --require-hashes -r requirements.lock
 COPY pyproject.toml README.md LICENSE ./
 COPY bot ./bot
 COPY integrations ./integrations
-COPY fakes ./fakes
 RUN /opt/statusbot/bin/pip install --no-deps .
 
 FROM ${PYTHON_IMAGE}

@@ -19,8 +19,9 @@ install: $(STAMP)
 run: install
 	$(VENV)/bin/statusbot run $(if $(CONFIG),--config $(CONFIG),)
 
+# From the checkout: the demo's fake status page (fakes/) is not part of the package.
 demo: install
-	$(VENV)/bin/statusbot demo
+	$(PY) -m bot demo
 
 test: install
 	bash scripts/start-services.sh
@@ -34,10 +35,11 @@ lint: install
 bench: install
 	$(PY) -m bench all
 
-# Re-pin after changing dependencies in pyproject.toml; commit both lock files.
+# Re-pin after changing dependencies in pyproject.toml; commit both lock files. The runtime
+# lock (the Docker image's) has the postgres extra: one image serves SQLite and PostgreSQL.
 UV := $(VENV)/bin/uv
 LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --custom-compile-command "make lock" -q
 lock: install
 	$(PY) -m pip install --quiet uv
-	$(UV) pip compile pyproject.toml $(LOCK_FLAGS) -o requirements.lock
-	$(UV) pip compile pyproject.toml --extra dev $(LOCK_FLAGS) -o requirements-dev.lock
+	$(UV) pip compile pyproject.toml --extra postgres $(LOCK_FLAGS) -o requirements.lock
+	$(UV) pip compile pyproject.toml --extra postgres --extra dev $(LOCK_FLAGS) -o requirements-dev.lock

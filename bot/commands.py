@@ -12,17 +12,54 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from bot.config import Config
 from bot.errors import CommandError
+from bot.events import Event
 from bot.models import Severity
 from bot.names import Match, NameIndex, name_key
+from bot.routing import Subscription
 from bot.status import StatusReport, provider_status
-from bot.store.records import Subscription
-from bot.store.store import Store
+from bot.store.records import SourceRecord
 
 MAX_ARGS = 300
 SHOWN_ALIASES = 4
+
+
+class SubscriptionBook(Protocol):
+    """The subscriptions the commands create, list and remove."""
+
+    async def subscribe(self, sub: Subscription) -> Subscription: ...
+
+    async def unsubscribe(self, platform: str, channel_id: str, provider: str | None) -> int: ...
+
+    async def channel_subscriptions(self, platform: str, channel_id: str) -> list[Subscription]: ...
+
+
+class SourceReadings(Protocol):
+    """Each source's last committed state."""
+
+    async def all_sources(self) -> list[SourceRecord]: ...
+
+
+class OpenIncidents(Protocol):
+    """The incidents not yet restored."""
+
+    async def open_incidents(self, provider: str | None = None) -> list[Event]: ...
+
+
+class CommandStore(Protocol):
+    """What the chat commands read and write."""
+
+    @property
+    def subscriptions(self) -> SubscriptionBook: ...
+
+    @property
+    def sources(self) -> SourceReadings: ...
+
+    @property
+    def incidents(self) -> OpenIncidents: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +84,7 @@ class CommandService:
     """What the chat commands do, against the config and the store."""
 
     def __init__(
-        self, config: Config, store: Store, clock: Callable[[], datetime] | None = None
+        self, config: Config, store: CommandStore, clock: Callable[[], datetime] | None = None
     ) -> None:
         self.config = config
         self.store = store
@@ -145,8 +182,8 @@ class CommandService:
 
     async def status(self, query: str | None = None) -> StatusReport:
         key = self.resolve_provider(query)
-        records = {r.source_id: r for r in await self.store.all_sources()}
-        open_incidents = await self.store.open_incidents()
+        records = {r.source_id: r for r in await self.store.sources.all_sources()}
+        open_incidents = await self.store.incidents.open_incidents()
         now = self.clock()
         statuses = {
             k: provider_status(self.config, k, records, open_incidents, now)
@@ -229,7 +266,7 @@ class CommandService:
     ) -> str:
         request = self.parse_subscribe(args)
         for key in request.providers:
-            await self.store.subscribe(
+            await self.store.subscriptions.subscribe(
                 Subscription(
                     platform=platform,
                     workspace_id=workspace_id,
@@ -259,14 +296,14 @@ class CommandService:
     async def unsubscribe(self, platform: str, channel_id: str, args: str | None) -> str:
         text = clean_args(args)
         provider = self.resolve_provider(text) if text else None
-        removed = await self.store.unsubscribe(platform, channel_id, provider)
+        removed = await self.store.subscriptions.unsubscribe(platform, channel_id, provider)
         if not removed:
             return "This channel had no such subscription."
         what = self.config.providers[provider].name if provider else "everything"
         return f"Unsubscribed this channel from {what}."
 
     async def list(self, platform: str, channel_id: str) -> str:
-        subs = await self.store.channel_subscriptions(platform, channel_id)
+        subs = await self.store.subscriptions.channel_subscriptions(platform, channel_id)
         if not subs:
             return "This channel has no subscriptions. Try `/statusbot subscribe`."
         lines = ["This channel receives:"]

@@ -14,7 +14,6 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
-    SecretStr,
     ValidationError,
     field_validator,
     model_validator,
@@ -22,6 +21,10 @@ from pydantic import (
 
 from bot.errors import ConfigError
 from bot.models import Severity
+
+# Each platform's section lives with its platform; these modules import pydantic only.
+from integrations.discord.config import DiscordConfig
+from integrations.slack.config import SlackConfig
 
 if TYPE_CHECKING:
     from bot.catalog import Catalog
@@ -32,6 +35,8 @@ _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+
+__all__ = ["Config", "DiscordConfig", "SlackConfig", "SourceConfig", "load_config"]
 
 SourceKind = Literal["statuspage", "incidentio", "rss", "gcp", "betterstack", "instatus"]
 
@@ -85,53 +90,6 @@ class ProviderConfig(_Section):
 
 class StoreConfig(_Section):
     url: str = "sqlite+aiosqlite:///statusbot.db"
-
-
-class SlackHttpConfig(_Section):
-    host: str = "0.0.0.0"
-    port: int = Field(default=3000, ge=1, le=65535)
-    path: str = "/slack/events"
-
-
-_OPTIONAL_SECRETS = ("app_token", "signing_secret")
-
-
-class SlackConfig(_Section):
-    bot_token: SecretStr
-    mode: Literal["socket", "http"] = "socket"
-    app_token: SecretStr | None = None
-    signing_secret: SecretStr | None = None
-    http: SlackHttpConfig = SlackHttpConfig()
-    api_url: str = "https://slack.com/api/"
-    # Who may change a channel's subscriptions: anyone, or workspace admins plus allow_users.
-    managers: Literal["anyone", "admins"] = "anyone"
-    allow_users: list[str] = []
-
-    @model_validator(mode="before")
-    @classmethod
-    def _empty_secret_is_absent(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {
-                k: v for k, v in data.items() if not (k in _OPTIONAL_SECRETS and v in ("", None))
-            }
-        return data
-
-    @model_validator(mode="after")
-    def _mode_needs_its_secret(self) -> SlackConfig:
-        if not self.bot_token.get_secret_value():
-            raise ValueError("bot_token is empty")
-        if self.mode == "socket" and self.app_token is None:
-            raise ValueError("mode 'socket' needs app_token (an xapp-... token)")
-        if self.mode == "http" and self.signing_secret is None:
-            raise ValueError("mode 'http' needs signing_secret")
-        return self
-
-
-class DiscordConfig(_Section):
-    token: SecretStr
-    guild_ids: list[int] = []
-    api_base_url: str = "https://discord.com/api/v10"
-    gateway_url: str = "wss://gateway.discord.gg/"
 
 
 class HealthConfig(_Section):

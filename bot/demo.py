@@ -2,7 +2,8 @@
 
 The page walks operational → degraded → major outage → monitoring → resolved, one stage
 per `step_s` seconds; the bot polls it every second and prints to the console. No tokens,
-no internet.
+no internet. The page is the repository's fake status page (fakes/), which is not part of
+the installed package: the demo runs from a checkout (`make demo`), and says so otherwise.
 """
 
 from __future__ import annotations
@@ -16,10 +17,14 @@ from typing import Any
 
 from bot.app import Application
 from bot.config import parse_config
+from bot.errors import StatusBotError
 from bot.logs import configure_logging
-from fakes.pages import SUMMARY_PATH as SUMMARY
-from fakes.pages import Incident, SummaryPage
-from fakes.statuspage import FakeStatusPage
+
+SUMMARY = "/api/v2/summary.json"
+NEEDS_CHECKOUT = (
+    "the demo plays its outage on the fake status page in the repository's fakes/, which "
+    "is not installed with the package: run it from a checkout with `make demo`"
+)
 
 PAGE_NAME, PAGE_URL = "OpenAI (simulated)", "http://127.0.0.1/"
 COMPONENTS = ["ChatGPT", "Conversations", "Login", "Voice mode", "API", "Sora"]
@@ -59,6 +64,8 @@ STAGES: list[tuple[str, dict[str, str], str | None, str | None]] = [
 
 def stage_payload(index: int, started: datetime, step_s: float) -> bytes:
     """The summary.json the simulated page serves at a stage."""
+    from fakes.pages import Incident, SummaryPage
+
     _, statuses, status, _ = STAGES[index]
     now = started + timedelta(seconds=index * step_s)
     page = SummaryPage(PAGE_NAME, url=PAGE_URL, id="demo", updated_at=now)
@@ -98,6 +105,10 @@ def demo_config(url: str, db_path: Path, json_lines: bool) -> dict[str, Any]:
 async def run_demo(
     step_s: float = 10.0, json_lines: bool = False, log_level: str = "WARNING"
 ) -> int:
+    try:
+        from fakes.statuspage import FakeStatusPage
+    except ModuleNotFoundError:
+        raise StatusBotError(NEEDS_CHECKOUT) from None
     configure_logging(log_level, False)
     started = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="statusbot-demo-") as tmp:

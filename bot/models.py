@@ -144,13 +144,10 @@ class Snapshot:
     page_name: str
     page_url: str | None
     observed_at: datetime
-    indicator: str = "none"
     description: str = ""
     components: tuple[Component, ...] = ()
     incidents: tuple[Incident, ...] = ()
     maintenances: tuple[Incident, ...] = ()
-    # Feeds list closed incidents too; summary.json lists only open ones.
-    lists_resolved: bool = False
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
 

@@ -121,7 +121,7 @@ async def test_pg_dump_and_pg_restore_as_the_guide_prints_them(tmp_path: Path) -
         from tests.test_store import sub
 
         store = Store(source)
-        await store.subscribe(sub("C-backed-up"))
+        await store.subscriptions.subscribe(sub("C-backed-up"))
         await store.aclose()
         plain = source.replace("+asyncpg", "")
         done = await asyncio.to_thread(shell, [dump.replace(placeholder, plain)], tmp_path)
@@ -132,7 +132,7 @@ async def test_pg_dump_and_pg_restore_as_the_guide_prints_them(tmp_path: Path) -
         restored = Store(target)
         try:
             await restored.check_schema()
-            channels = [s.channel_id for s in await restored.all_subscriptions()]
+            channels = [s.channel_id for s in await restored.subscriptions.all_subscriptions()]
         finally:
             await restored.aclose()
         assert channels == ["C-backed-up"]

@@ -102,8 +102,8 @@ async def test_healthz_fails_while_the_scheduler_is_stuck_and_recovers(tmp_path:
             httpx.AsyncClient(base_url=base_url(app)) as client,
         ):
             assert (await client.get("/healthz")).status_code == 200
-            scheduler = app._scheduler
-            assert scheduler is not None
+            assert app._schedule is not None
+            scheduler = app._schedule._scheduler  # the APScheduler under the schedule
             scheduler.pause()  # no job runs any more: what a wedged scheduler looks like
 
             async def stuck() -> httpx.Response | None:
@@ -193,10 +193,10 @@ async def test_dead_letters_are_counted(tmp_path: Path) -> None:
 
     store = Store(sqlite(tmp_path))
     await store.initialize()
-    await store.subscribe(sub("C-dead"))
+    await store.subscriptions.subscribe(sub("C-dead"))
     await commit(store, event(EventKind.OUTAGE, Severity.MAJOR_OUTAGE))
-    [row] = await store.due_deliveries(datetime.now(UTC))
-    await store.mark_failed(row.id, "HTTP 404 channel_not_found", None)
+    [row] = await store.outbox.due_deliveries(datetime.now(UTC))
+    await store.outbox.mark_failed(row.id, "HTTP 404 channel_not_found", None)
     await store.aclose()
     async with FakeStatusPage() as page:
         page.set_payload(SUMMARY, fixture_bytes("openai_summary_2026-09-24_operational.json"))

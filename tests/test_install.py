@@ -87,6 +87,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+# The package, and the postgres extra the image's lock carries.
+IMPORTS = "import bot, integrations, asyncpg; print(bot.__file__)"
+
+
 def statusbot(
     prefix: Path, home: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
@@ -107,7 +111,11 @@ def install_and_check(prefix: Path, src: Path, home: Path) -> None:
     assert version.stdout.strip() == "statusbot 0.1.0", version.stderr
     # The code runs from the venv, not from a source tree that happens to be near.
     where = subprocess.run(
-        [str(prefix / "bin" / "python"), "-c", "import bot, fakes; print(bot.__file__)"],
+        [
+            str(prefix / "bin" / "python"),
+            "-c",
+            "import bot, integrations, asyncpg; print(bot.__file__)",
+        ],
         cwd=home,
         capture_output=True,
         text=True,

@@ -10,10 +10,11 @@ import pytest
 
 from bot.config import parse_config
 from bot.events import EventKind
+from bot.fetch import StatusFetcher
 from bot.poller import SourcePoller
 from bot.store.store import Store
 from fakes.statuspage import FakeStatusPage
-from integrations.sources.http import StatusFetcher
+from integrations.sources import parse
 from tests.conftest import fixture_bytes
 
 SUMMARY = "/api/v2/summary.json"
@@ -53,7 +54,7 @@ async def rig(tmp_path: Path) -> AsyncIterator[tuple[SourcePoller, FakeStatusPag
         clock = Clock()
         try:
             yield (
-                SourcePoller(provider, sid, source, fetcher, store, clock=clock),
+                SourcePoller(provider, sid, source, fetcher, parse, store.polls, clock=clock),
                 page,
                 store,
                 clock,
@@ -63,7 +64,7 @@ async def rig(tmp_path: Path) -> AsyncIterator[tuple[SourcePoller, FakeStatusPag
 
 
 async def last_recorded(store: Store) -> datetime | None:
-    record = await store.load_source("openai")
+    record = await store.polls.load_source("openai")
     assert record is not None
     return record.last_attempt_at
 
@@ -89,7 +90,7 @@ async def test_a_change_is_recorded_at_once(rig) -> None:
     events = await poller.check_once()
     assert [e.kind for e in events] == [EventKind.DEGRADED]
     assert await last_recorded(store) == T0 + timedelta(seconds=30)
-    assert [e.kind for e in await store.recent_events()] == [EventKind.DEGRADED]
+    assert [e.kind for e in await store.events.recent_events()] == [EventKind.DEGRADED]
 
 
 async def test_a_failed_poll_is_recorded_at_once(rig) -> None:
@@ -98,7 +99,7 @@ async def test_a_failed_poll_is_recorded_at_once(rig) -> None:
     page.set_fault(SUMMARY, "status", code=500)
     clock.now = T0 + timedelta(seconds=30)
     await poller.check_once()
-    record = await store.load_source("openai")
+    record = await store.polls.load_source("openai")
     assert record is not None
     assert record.state.failures == 1
     assert record.last_error == "HTTP 500"

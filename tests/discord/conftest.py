@@ -10,12 +10,13 @@ import discord
 import pytest
 
 from bot.commands import CommandService
-from bot.config import DiscordConfig, parse_config
+from bot.config import parse_config
 from bot.events import Event, EventKind
 from bot.models import IncidentStatus, Severity
 from bot.notify import CardRef
 from bot.store.store import Store
 from fakes.discord import FakeDiscord
+from integrations.discord.config import DiscordConfig
 from integrations.discord.platform import (
     MAX_RATELIMIT_WAIT_S,
     DiscordPlatform,

@@ -8,12 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.commands import CommandService
-from bot.config import Config, SlackConfig, parse_config
+from bot.config import Config, parse_config
 from bot.events import Event, EventKind
 from bot.models import IncidentStatus, Severity
 from bot.notify import CardRef, Delivery
 from bot.store.store import Store
 from fakes.slack import FakeSlack
+from integrations.slack.config import SlackConfig
 from integrations.slack.notifier import SlackNotifier
 
 BOT_TOKEN = "xoxb-fake-bot-token"

@@ -10,14 +10,12 @@ import asyncio
 import errno
 import socket
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from importlib import metadata
-from typing import Any
 
 import httpx
 
 from bot.errors import SourceUnavailable
+from bot.retry_after import parse_retry_after
 
 MAX_REDIRECTS = 5
 
@@ -42,18 +40,6 @@ class Validators:
 
     def __bool__(self) -> bool:
         return bool(self.etag or self.last_modified)
-
-    def to_dict(self) -> dict[str, str | None]:
-        return {"etag": self.etag, "last_modified": self.last_modified}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> Validators:
-        data = data or {}
-        etag, modified = data.get("etag"), data.get("last_modified")
-        return cls(
-            etag=etag if isinstance(etag, str) else None,
-            last_modified=modified if isinstance(modified, str) else None,
-        )
 
     def request_headers(self) -> dict[str, str]:
         headers = {}
@@ -154,6 +140,10 @@ class StatusFetcher:
         ) as response:
             status = response.status_code
             if status == 304:
+                # Finish the (empty) body so that the connection goes back to the pool:
+                # left unread, it is closed, and the next poll pays a new TCP+TLS handshake.
+                async for _ in response.aiter_bytes():
+                    break
                 return FetchResult(
                     not_modified=True,
                     body=b"",
@@ -202,22 +192,6 @@ def _raise_for_status(response: httpx.Response) -> None:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         raise SourceUnavailable("HTTP 503", retry_after_s=retry_after)
     raise SourceUnavailable(f"HTTP {status}")
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Retry-After as seconds, from either delta-seconds or an HTTP-date; None if unusable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def _connect_reason(exc: BaseException) -> str:
