@@ -1,4 +1,4 @@
-"""`python -m bench all|detection|fanout|resources|peers [--quick] [--out DIR]`."""
+"""`python -m bench all|detection|fanout|resources|peers|fusion [--quick] [--out DIR]`."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import detection, fanout, peers, report, resources
+from bench import detection, fanout, fusion, peers, report, resources
 from bench.sizes import FULL, QUICK, Sizes
 
-PARTS = ("detection", "fanout", "resources", "peers")
+PARTS = ("detection", "fanout", "resources", "peers", "fusion")
 DEFAULT_OUT = Path(__file__).resolve().parent
 
 
@@ -38,6 +38,8 @@ async def run_parts(
                 measured[name] = await fanout.run(sizes, workdir, profile, fanout_concurrency)
             elif name == "resources":
                 measured[name] = await resources.run(sizes, workdir)
+            elif name == "fusion":
+                measured[name] = fusion.run(sizes.fusion_months, days=sizes.fusion_days)
             else:
                 measured[name] = await peers.run(sizes, workdir, venv=peer_venv)
             took = time.monotonic() - started

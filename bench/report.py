@@ -10,9 +10,20 @@ from pathlib import Path
 from typing import Any
 
 from bench import peers as peers_module
+from bench.fusion_report import fusion_section
 from bench.machine import machine_info, today
 
 DETECTION_KEYS = ("platform", "interval_s", "median_s", "p95_s", "processing_p50_ms")
+FUSION_KEYS = (
+    "months",
+    "incidents",
+    "median_lead_min",
+    "median_lead_min_when_page_lags_10",
+    "misses",
+    "false_suspicions_per_provider_month",
+    "retractions",
+    "false_confirmations",
+)
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -60,6 +71,9 @@ def stable_shape(detail: dict[str, Any]) -> dict[str, Any]:
         "detection": rows,
         "fanout": (detail.get("fanout") or {}).get("json", {}),
         "resources": (detail.get("resources") or {}).get("json", {}),
+        "fusion": {k: (detail.get("fusion") or {}).get(k) for k in FUSION_KEYS}
+        if detail.get("fusion")
+        else {},
     }
 
 
@@ -86,6 +100,7 @@ def markdown(detail: dict[str, Any]) -> str:
     lines += _dated(_detection(detail.get("detection")), detail.get("detection"))
     lines += _dated(_fanout(detail.get("fanout")), detail.get("fanout"))
     lines += _dated(_resources(detail.get("resources")), detail.get("resources"))
+    lines += _dated(fusion_section(detail.get("fusion")), detail.get("fusion"))
     lines += _targets(detail)
     return "\n".join(lines) + "\n"
 
@@ -536,6 +551,31 @@ def _targets(detail: dict[str, Any]) -> list[str]:
                 "measured beside the peer)",
                 f"{cpu}",
                 cpu <= 2,
+            )
+        )
+    fus = detail.get("fusion")
+    if fus:
+        rows.append(
+            (
+                "early warning: 0 false confirmations",
+                str(fus["false_confirmations"]),
+                fus["false_confirmations"] == 0,
+            )
+        )
+        worst = max(fus["false_suspicions_by_provider_per_month"].values())
+        rows.append(
+            (
+                "early warning: ≤ 1 false suspicion per provider per month",
+                f"{worst} (worst provider)",
+                worst <= 1,
+            )
+        )
+        lead = fus["median_lead_min_when_page_lags_10"]
+        rows.append(
+            (
+                "early warning: median lead ≥ 5 min when the page lags ≥ 10 min",
+                f"{lead} min (probe-visible incidents)",
+                lead >= 5,
             )
         )
     lines = ["## Targets", "", "| target | measured | met |", "|---|---|---|"]

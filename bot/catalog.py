@@ -17,7 +17,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, ValidationError, model_validator
 
-from bot.config import SourceConfig, _describe, _Section
+from bot.config import ProbeConfig, SourceConfig, _describe, _Section
 from bot.errors import ConfigError
 
 CATALOG_FILE = Path(__file__).with_name("catalog.yaml")
@@ -43,6 +43,8 @@ class CatalogEntry(_Section):
     sources: list[CatalogSource] = []
     # What the bot cannot read and why (a page with no machine-readable source says so here).
     gaps: list[str] = []
+    # Keyless checks of the service itself, for early warning (see probe_window, fusion).
+    probes: list[ProbeConfig] = []
 
     @model_validator(mode="after")
     def _readable_or_explained(self) -> CatalogEntry:
@@ -61,6 +63,7 @@ class CatalogEntry(_Section):
             "sources": [
                 s.model_dump(exclude={"evidence", "note"}, exclude_none=True) for s in self.sources
             ],
+            "probes": [p.model_dump(exclude_none=True) for p in self.probes],
         }
 
 
@@ -117,6 +120,13 @@ def build_catalog(overrides: Any = None, origin: str = "config") -> Catalog:
 def builtin() -> Catalog:
     """The shipped catalog alone."""
     return build_catalog()
+
+
+def known_probes(provider: str) -> list[dict[str, Any]]:
+    """The shipped keyless probe targets of a provider, as config entries."""
+    if provider not in builtin():
+        return []
+    return [p.model_dump(exclude_none=True) for p in builtin()[provider].probes]
 
 
 def watched_providers(catalog: Catalog, providers: Any, origin: str) -> dict[str, Any]:

@@ -60,6 +60,13 @@ class FetchResult:
     status_code: int
     bytes_received: int
     content_type: str | None = None
+    # Only what a probe needs to tell a bot challenge apart (lower-case names).
+    headers: tuple[tuple[str, str], ...] = ()
+    truncated: bool = False
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        return next((v for k, v in self.headers if k == name), None)
 
 
 class StatusFetcher:
@@ -107,9 +114,36 @@ class StatusFetcher:
     ) -> FetchResult:
         """GET `url` within `timeout` seconds overall, reading at most `max_bytes` of body."""
         headers = validators.request_headers() if validators else {}
+        return await self._guarded(url, headers, timeout, max_bytes, validators, probe=False)
+
+    async def probe(
+        self,
+        url: str,
+        *,
+        timeout: float,  # noqa: ASYNC109 - per-probe budget, enforced with asyncio.timeout
+        max_bytes: int,
+    ) -> FetchResult:
+        """GET `url` and return whatever status came back, with at most `max_bytes` of body.
+
+        A probe wants the refusal itself (a 401 from an API means it is up): unlike `fetch`,
+        no status is an error and a long body is cut, not refused. Network faults still
+        raise SourceUnavailable.
+        """
+        return await self._guarded(url, {}, timeout, max_bytes, None, probe=True)
+
+    async def _guarded(
+        self,
+        url: str,
+        headers: dict[str, str],
+        timeout: float,  # noqa: ASYNC109
+        max_bytes: int,
+        validators: Validators | None,
+        *,
+        probe: bool,
+    ) -> FetchResult:
         try:
             async with asyncio.timeout(timeout):
-                return await self._get(url, headers, timeout, max_bytes, validators)
+                return await self._get(url, headers, timeout, max_bytes, validators, probe)
         except TimeoutError:
             raise SourceUnavailable(f"timed out after {timeout:g}s") from None
         except httpx.TimeoutException:
@@ -134,11 +168,14 @@ class StatusFetcher:
         read_timeout: float,
         max_bytes: int,
         validators: Validators | None,
+        probe: bool = False,
     ) -> FetchResult:
         async with self._client.stream(
             "GET", url, headers=headers, timeout=read_timeout
         ) as response:
             status = response.status_code
+            if probe:
+                return await _read_probe(response, max_bytes)
             if status == 304:
                 # Finish the (empty) body so that the connection goes back to the pool:
                 # left unread, it is closed, and the next poll pays a new TCP+TLS handshake.
@@ -170,6 +207,32 @@ class StatusFetcher:
                 bytes_received=response.num_bytes_downloaded,
                 content_type=response.headers.get("Content-Type"),
             )
+
+
+PROBE_HEADERS = ("server", "cf-mitigated", "retry-after")
+
+
+async def _read_probe(response: httpx.Response, max_bytes: int) -> FetchResult:
+    """Any status, the body cut at `max_bytes`: enough to read an error's JSON shape."""
+    chunks: list[bytes] = []
+    size = 0
+    truncated = False
+    async for chunk in response.aiter_bytes():
+        chunks.append(chunk[: max_bytes - size])
+        size += len(chunks[-1])
+        if size >= max_bytes:
+            truncated = True
+            break
+    return FetchResult(
+        not_modified=False,
+        body=b"".join(chunks),
+        validators=Validators(),
+        status_code=response.status_code,
+        bytes_received=response.num_bytes_downloaded,
+        content_type=response.headers.get("Content-Type"),
+        headers=tuple((h, response.headers[h]) for h in PROBE_HEADERS if h in response.headers),
+        truncated=truncated,
+    )
 
 
 def _merge(old: Validators | None, headers: httpx.Headers) -> Validators:

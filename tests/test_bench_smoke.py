@@ -36,7 +36,7 @@ async def test_quick_run_writes_results_of_the_stable_shape(tmp_path: Path) -> N
 
     written = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert written == returned
-    assert set(written) == {"machine", "date", "detection", "fanout", "resources"}
+    assert set(written) == {"machine", "date", "detection", "fanout", "resources", "fusion"}
     assert {"cores", "memory_mb", "python"} <= set(written["machine"])
     platforms = {(row["platform"], row["interval_s"]) for row in written["detection"]}
     assert platforms == {(p, i) for p in ("slack", "discord") for i, _, _ in QUICK.detection}
@@ -48,8 +48,17 @@ async def test_quick_run_writes_results_of_the_stable_shape(tmp_path: Path) -> N
     assert set(written["resources"]) == RESOURCES
     assert all(isinstance(v, float) for v in written["resources"].values())
 
+    assert set(written["fusion"]) >= {"median_lead_min", "false_confirmations", "misses"}
+    assert written["fusion"]["false_confirmations"] == 0
+
     markdown = (tmp_path / "results.md").read_text(encoding="utf-8")
-    headings = ("## Beside the peers", "## Detection latency", "## Fan-out", "## Cost at rest")
+    headings = (
+        "## Beside the peers",
+        "## Detection latency",
+        "## Fan-out",
+        "## Cost at rest",
+        "## Early warning",
+    )
     for heading in (*headings, "## Targets"):
         assert heading in markdown
     assert "measured elsewhere" in markdown
