@@ -18,7 +18,7 @@ from enum import StrEnum
 from functools import partial
 from typing import Any, TypeVar, cast
 
-from bot.errors import PayloadError
+from bot.errors import PayloadError, UndatedPayload
 from bot.models import (
     Component,
     ComponentStatus,
@@ -64,7 +64,7 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
     page_updated = reader.optional_time(page, "updated_at", "page")
     when = observed_at or page_updated or reader.newest_time
     if when is None:
-        raise PayloadError("summary has no timestamp to date it")
+        raise UndatedPayload("summary has no timestamp to date it")
     return Snapshot(
         page_name=page_name,
         page_url=page_url,
