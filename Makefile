@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test lint bench
+.PHONY: install run demo test lint bench mutation
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -30,3 +30,8 @@ lint: install
 
 bench: install
 	$(PY) -m bench all
+
+# mutmut 3 on each module with its own tests (minutes; not part of `make test`).
+# MODULES=feed make mutation runs only some; see scripts/mutation.py for the list.
+mutation: install
+	$(PY) scripts/mutation.py $(MODULES)

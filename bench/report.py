@@ -102,6 +102,10 @@ def markdown(detail: dict[str, Any]) -> str:
     lines += _dated(_resources(detail.get("resources")), detail.get("resources"))
     lines += _dated(fusion_section(detail.get("fusion")), detail.get("fusion"))
     lines += _targets(detail)
+    # Hand-written before/after notes of changes the numbers were measured for.
+    history = Path(__file__).resolve().parent / "history.md"
+    if history.exists():
+        lines += ["", history.read_text(encoding="utf-8").rstrip()]
     return "\n".join(lines) + "\n"
 
 
