@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test lint bench lock
+.PHONY: install run demo test lint bench mutation lock
 
 # Exactly the locked versions (hashes checked), then the project itself without resolving.
 $(STAMP): pyproject.toml requirements-dev.lock
@@ -34,6 +34,11 @@ lint: install
 
 bench: install
 	$(PY) -m bench all
+
+# mutmut 3 on each module with its own tests (minutes; not part of `make test`).
+# MODULES=feed make mutation runs only some; see scripts/mutation.py for the list.
+mutation: install
+	$(PY) scripts/mutation.py $(MODULES)
 
 # Re-pin after changing dependencies in pyproject.toml; commit both lock files. The runtime
 # lock (the Docker image's) has the postgres extra: one image serves SQLite and PostgreSQL.

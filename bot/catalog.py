@@ -129,8 +129,9 @@ def known_probes(provider: str) -> list[dict[str, Any]]:
     return [p.model_dump(exclude_none=True) for p in builtin()[provider].probes]
 
 
-def watched_providers(catalog: Catalog, providers: Any, origin: str) -> dict[str, Any]:
-    """`providers:` of a config with catalog entries filled in (defaults when absent)."""
+def watched_providers(catalog: Catalog, providers: Any, origin: str) -> Any:
+    """`providers:` of a config with catalog entries filled in (defaults when absent); a
+    value that is not a mapping comes back as given, for the schema to reject."""
     if providers is None:
         return {key: catalog[key].provider_fields() for key in catalog.defaults()}
     if not isinstance(providers, dict):

@@ -89,7 +89,8 @@ class CrowdBaseline:
     updated_at: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return _BASELINE.dump_python(self, mode="json")
+        data: dict[str, Any] = _BASELINE.dump_python(self, mode="json")
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CrowdBaseline:

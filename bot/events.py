@@ -55,7 +55,8 @@ class Event:
     duration_s: float | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return _EVENT_ADAPTER.dump_python(self, mode="json")
+        data: dict[str, Any] = _EVENT_ADAPTER.dump_python(self, mode="json")
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Event:

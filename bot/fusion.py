@@ -129,7 +129,8 @@ class FusionState:
     episode: Episode | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return _STATE.dump_python(self, mode="json")
+        data: dict[str, Any] = _STATE.dump_python(self, mode="json")
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FusionState:

@@ -144,6 +144,9 @@ class Snapshot:
     page_name: str
     page_url: str | None
     observed_at: datetime
+    # The page's own clock (Statuspage `page.updated_at`, a feed's build date): a copy older
+    # than the newest already seen is stale and ignored.
+    page_updated_at: datetime | None = None
     description: str = ""
     components: tuple[Component, ...] = ()
     incidents: tuple[Incident, ...] = ()

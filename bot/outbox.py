@@ -81,7 +81,7 @@ class DeliveryQueue(DeliveryLedger, Protocol):
 
 def backoff_delay(attempt: int, settings: DeliveryConfig, retry_after_s: float | None) -> float:
     """Exponential backoff with jitter; the platform's Retry-After wins when longer."""
-    exponential = min(settings.max_backoff, settings.base_backoff * 2 ** max(0, attempt - 1))
+    exponential = min(settings.max_backoff, settings.base_backoff * 2.0 ** max(0, attempt - 1))
     delay = exponential * random.uniform(0.5, 1.0)
     if retry_after_s is not None:
         delay = max(delay, retry_after_s + random.uniform(0, 0.25))

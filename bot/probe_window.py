@@ -67,7 +67,8 @@ class ProbeWindow:
     last_up_at: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return _ADAPTER.dump_python(self, mode="json")
+        data: dict[str, Any] = _ADAPTER.dump_python(self, mode="json")
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ProbeWindow:

@@ -111,7 +111,10 @@ def is_empty(sync_conn: Any) -> bool:
 def current_revision(sync_conn: Any) -> str | None:
     if not sa.inspect(sync_conn).has_table("alembic_version"):
         return None
-    return sync_conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    revision: str | None = sync_conn.execute(
+        sa.text("SELECT version_num FROM alembic_version")
+    ).scalar()
+    return revision
 
 
 Unlisten = Callable[[], Awaitable[None]]
