@@ -2,6 +2,7 @@
 
 StatusBotError
 ├── ConfigError              bad config file or environment; exit code 2
+├── SchemaError              the database's schema is missing or not this version's
 ├── SourceError              a poll failed; never evidence of an outage
 │   ├── SourceUnavailable    timeout, refused, DNS, 5xx, 429, redirect loop, too large
 │   └── PayloadError         the body is not the format we expected
@@ -27,6 +28,10 @@ class StatusBotError(Exception):
 
 class ConfigError(StatusBotError):
     """The configuration cannot be used; the message names the file and key."""
+
+
+class SchemaError(StatusBotError):
+    """The database has no schema, or another version's; `statusbot migrate` says more."""
 
 
 class SourceError(StatusBotError):
@@ -93,12 +98,17 @@ def describe_validation(origin: str, exc: Any, prefix: str = "") -> str:
 
     Never the input value (it may be a secret).
     """
-    lines = []
+    return "\n".join(line for _loc, line in validation_problems(origin, exc, prefix))
+
+
+def validation_problems(origin: str, exc: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """(key path, line) per problem, as describe_validation words them."""
+    out = []
     for error in exc.errors(include_input=False, include_url=False):
         parts = [str(part) for part in error["loc"] if not str(part).startswith("function-")]
         loc = (prefix + ".".join(parts)).rstrip(".")
-        msg = error["msg"]
+        msg = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             msg = "unknown key"
-        lines.append(f"{origin}: {loc or '(top level)'}: {msg}")
-    return "\n".join(lines)
+        out.append((loc, f"{origin}: {loc or '(top level)'}: {msg}"))
+    return out

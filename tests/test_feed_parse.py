@@ -162,7 +162,7 @@ def test_sloppy_but_complete_xml_is_read_with_a_warning() -> None:
     sloppy = RSS.replace(b"<title>Login failures", b"<title>Login &nbsp; failures")
     snapshot = parse(sloppy)
     assert len(snapshot.incidents) == 2
-    assert snapshot.warnings
+    assert snapshot.warnings == ("feed is not well-formed XML (undefined entity); read leniently",)
 
 
 # --- updates: their order, their identity, the feed's clock, dates without a year -----------
@@ -581,3 +581,77 @@ def test_only_bytes_are_parsed() -> None:
 async def test_parse_async_passes_the_poll_time() -> None:
     polled = datetime(2030, 1, 1, tzinfo=UTC)
     assert (await parse_async(XAI, polled)).observed_at == polled
+
+
+@pytest.mark.parametrize(
+    ("polled", "expected"),
+    [
+        (datetime.fromisoformat("2030-01-01T12:00:00"), datetime(2030, 1, 1, 12, 0, tzinfo=UTC)),
+        (
+            datetime.fromisoformat("2030-01-01T14:00:00+02:00"),
+            datetime(2030, 1, 1, 12, 0, tzinfo=UTC),
+        ),
+    ],
+)
+def test_poll_time_is_always_utc(polled: datetime, expected: datetime) -> None:
+    observed = parse(XAI, polled).observed_at
+    assert observed == expected
+    assert observed.tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    ("date_text", "expected"),
+    [
+        ("Tue, 22 Sep 2026 03:28:43 +0200", at("2026-09-22 01:28:43")),
+        ("Tue, 22 Sep 2026 01:28:43 -0000", at("2026-09-22 01:28:43")),  # "zone unknown"
+        ("Sep 22, 01:28 UTC", at("2026-09-22 01:28")),
+        ("Sept. 22, 2026, 01:28", at("2026-09-22 01:28")),
+        ("Smarch 22, 01:28", at("2026-09-22 09:00")),  # no such month: the item's date
+    ],
+)
+def test_timeline_dates(date_text: str, expected: datetime) -> None:
+    item = Item("E", LINK, "Tue, 22 Sep 2026 09:00:00 +0000", [(date_text, "Monitoring", "t")])
+    (incident,) = parse(history_rss(item)).incidents
+    assert incident.updates[0].at == expected
+
+
+@pytest.mark.parametrize(
+    ("word", "status"),
+    [
+        ("Resolved", IncidentStatus.RESOLVED),
+        ("status: Monitoring", IncidentStatus.MONITORING),
+        ("In progress", IncidentStatus.IN_PROGRESS),
+        ("in_progress", IncidentStatus.IN_PROGRESS),
+        ("Verifying", IncidentStatus.VERIFYING),
+        ("Postmortem", IncidentStatus.POSTMORTEM),
+        ("Completed", IncidentStatus.COMPLETED),
+        ("Scheduled", IncidentStatus.SCHEDULED),
+        ("Identified", IncidentStatus.IDENTIFIED),
+        ("Investigating", IncidentStatus.INVESTIGATING),
+    ],
+)
+def test_timeline_status_words(word: str, status: IncidentStatus) -> None:
+    (incident,) = [
+        *(snapshot := parse(history_rss(Item("E", LINK, PUB, [(FIRST[0], word, "t")])))).incidents,
+        *snapshot.maintenances,
+    ]
+    assert incident.status is status
+    assert incident.updates[0].status is status
+
+
+def test_a_repeated_undated_text_keeps_the_older_copy_id() -> None:
+    once = Item("E", LINK, PUB, [(None, "Update", "Still working.")])
+    twice = Item("E", LINK, PUB, [(None, "Update", "Still working."), *once.timeline])
+    (first,) = parse(history_rss(once)).incidents
+    (second,) = parse(history_rss(twice)).incidents
+    assert second.updates[1].id == first.updates[0].id
+    assert second.updates[0].id != first.updates[0].id
+
+
+def test_copies_of_an_item_pool_their_categories() -> None:
+    item = xai_item()
+    still_open = item.replace(b"<category>resolved</category>", b"")
+    (incident,) = parse(xai_feed(still_open, item)).incidents
+    assert incident.status is IncidentStatus.RESOLVED
+    (incident,) = parse(xai_feed(item, still_open)).incidents
+    assert incident.status is IncidentStatus.RESOLVED

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -162,3 +163,30 @@ def test_feed_without_any_date_restores_by_poll_times() -> None:
         ("restored", first + timedelta(minutes=20), 1200.0),
     ]
     assert seen[1].text == "Resolved - This incident has been resolved."
+
+
+def test_replay_dates_an_undated_feed_by_its_files(tmp_path: Path) -> None:
+    def item(text: str) -> bytes:
+        return history_rss(Item("Elevated errors on the API", LINK, None, plain=text))
+
+    payloads = [
+        item("Investigating - We are looking into elevated errors."),
+        item("Resolved - This incident has been resolved."),
+    ]
+    files = []
+    first = datetime(2026, 10, 8, 9, 0, tzinfo=UTC)
+    for n, payload in enumerate(payloads):
+        path = tmp_path / f"poll{n}.rss"
+        path.write_bytes(payload)
+        stamp = (first + timedelta(minutes=25 * n)).timestamp()
+        os.utime(path, (stamp, stamp))  # when each copy was captured
+        files.append(str(path))
+    result = bot("replay", "--format", "jsonl", *files)
+    assert result.returncode == 0, result.stderr
+    events = jsonl(result.stdout)
+    assert kinds(events) == [
+        ("degraded", "2026-10-08T09:00:00Z", None),
+        ("restored", "2026-10-08T09:25:00Z", 1500.0),
+    ]
+    assert events[1]["text"] == "Resolved - This incident has been resolved."
+    assert "dated by the file" in result.stderr

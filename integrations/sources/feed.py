@@ -24,7 +24,7 @@ from xml.sax import SAXParseException
 
 import feedparser
 
-from bot.errors import PayloadError
+from bot.errors import PayloadError, UndatedPayload
 from bot.models import Impact, Incident, IncidentStatus, IncidentUpdate, Snapshot
 from integrations.sources.skipped import OnceLog
 
@@ -121,7 +121,7 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
     clock = channel_clock or _newest(merged.values())
     when = observed_at or clock
     if when is None:
-        raise PayloadError("feed has no timestamp to date it")
+        raise UndatedPayload("feed has no timestamp to date it")
     when = _as_utc(when)
     # Messages the feed gives no time at all happened, as far as we can tell, by this poll.
     open_and_closed = [entry.to_incident(when) for entry in merged.values()]

@@ -18,7 +18,7 @@ from enum import StrEnum
 from functools import partial
 from typing import Any, TypeVar, cast
 
-from bot.errors import PayloadError
+from bot.errors import PayloadError, UndatedPayload
 from bot.models import (
     Component,
     ComponentStatus,
@@ -64,7 +64,7 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
     page_updated = reader.optional_time(page, "updated_at", "page")
     when = observed_at or page_updated or reader.newest_time
     if when is None:
-        raise PayloadError("summary has no timestamp to date it")
+        raise UndatedPayload("summary has no timestamp to date it")
     return Snapshot(
         page_name=page_name,
         page_url=page_url,
@@ -221,10 +221,8 @@ def _components(reader: _Reader, items: list[Any]) -> list[Component]:
     child_group: dict[str, str] = {}
     for i, item in enumerate(items):
         if isinstance(item, dict) and item.get("group") is True:
-            reader.element(
-                _label("component group", item, i),
-                partial(_group, reader, item, group_names, child_group),
-            )
+            label = _label("component group", item, i)
+            reader.element(label, partial(_group, reader, item, label, group_names, child_group))
     by_id: dict[str, Component] = {}
     for i, item in enumerate(items):
         if isinstance(item, dict) and item.get("group") is True:
@@ -239,11 +237,15 @@ def _components(reader: _Reader, items: list[Any]) -> list[Component]:
 
 
 def _group(
-    reader: _Reader, item: Any, group_names: dict[str, str], child_group: dict[str, str]
+    reader: _Reader,
+    item: Any,
+    where: str,
+    group_names: dict[str, str],
+    child_group: dict[str, str],
 ) -> None:
     group = cast(RawComponent, item)
-    parent_id = reader.identifier(group, "id", "group")
-    group_names[parent_id] = reader.text(group, "name", "group")
+    parent_id = reader.identifier(group, "id", where)
+    group_names[parent_id] = reader.text(group, "name", where)
     children = group.get("components")
     if isinstance(children, list):
         for child in children:
@@ -325,10 +327,10 @@ def _incident(reader: _Reader, item: Any, where: str, page_url: str | None) -> I
     component_ids: tuple[str, ...] = ()
     components_known = isinstance(raw.get("components"), list)
     if components_known:
-        links = (
-            reader.element(f"{where} {_label('component link', c, j)}", partial(_link, reader, c))
-            for j, c in enumerate(raw["components"])
-        )
+        links = []
+        for j, link in enumerate(raw["components"]):
+            link_label = f"{where} {_label('component link', link, j)}"
+            links.append(reader.element(link_label, partial(_link, reader, link, link_label)))
         component_ids = tuple(cid for cid in links if cid is not None)
     return Incident(
         id=incident_id,
@@ -343,8 +345,8 @@ def _incident(reader: _Reader, item: Any, where: str, page_url: str | None) -> I
     )
 
 
-def _link(reader: _Reader, item: Any) -> str:
-    return reader.identifier(_require_dict(item, "link"), "id", "link")
+def _link(reader: _Reader, item: Any, where: str) -> str:
+    return reader.identifier(_require_dict(item, where), "id", where)
 
 
 def _update(reader: _Reader, item: Any, where: str) -> IncidentUpdate:
