@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test lint bench
+.PHONY: install run demo test lint bench mutation
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -30,3 +30,11 @@ lint: install
 
 bench: install
 	$(PY) -m bench all
+
+# Mutation testing (mutmut 3; modules and their tests: [tool.mutmut] in pyproject.toml).
+# Slow, so not part of `make test`; prints the survivors and the killed share.
+mutation: install
+	$(PY) -m pip install --quiet -e '.[dev,mutation]'
+	rm -rf mutants
+	$(VENV)/bin/mutmut run --max-children 2 || true
+	$(PY) scripts/mutation_score.py

@@ -107,6 +107,7 @@ class Application:
                 self.store,
                 on_events=lambda _events: worker.wake(),
                 clock=self.clock,
+                display_name=config.providers[provider].name,
             )
             for provider, sid, source in config.source_ids()
         ]

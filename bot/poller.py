@@ -17,7 +17,7 @@ from bot import metrics
 from bot.config import SourceConfig
 from bot.errors import ConcurrentUpdate
 from bot.events import Event
-from bot.machine import MachineSettings, SourceState, transition
+from bot.machine import MachineSettings, SourceState, is_stale, transition
 from bot.models import FetchFailure, Snapshot
 from bot.store.store import PollCommit, Store
 from integrations.sources.http import StatusFetcher, Validators
@@ -40,6 +40,7 @@ class SourcePoller:
         store: Store,
         on_events: Callable[[Sequence[Event]], None] = lambda events: None,
         clock: Callable[[], datetime] | None = None,
+        display_name: str | None = None,
     ) -> None:
         self.provider = provider
         self.source_id = source_id
@@ -53,6 +54,8 @@ class SourcePoller:
             source_id=source_id,
             flap_window_s=source.flap_window,
             failure_threshold=source.failure_threshold,
+            tie_window_s=source.tie_window,
+            display_name=display_name,
         )
         # A 304 means "same as last time": only usable while we hold last time in memory.
         self._last_snapshot: Snapshot | None = None
@@ -90,7 +93,18 @@ class SourcePoller:
         validators = self._validators if self._last_snapshot is not None else None
         outcome = await poll_once(self.fetcher, self.source, validators, now)
         observation = outcome.observation
-        if observation is None and self._last_snapshot is not None:
+        state = await self._current_state()
+        if isinstance(observation, Snapshot) and is_stale(state, observation):
+            # An older copy (a CDN cache): as if this poll never happened.
+            metrics.STALE_SNAPSHOTS.labels(self.source_id).inc()
+            metrics.POLLS.labels(self.source_id, "stale").inc()
+            log.debug(
+                "%s served a copy older than one already seen (%s < %s); ignored",
+                self.source_id,
+                observation.page_updated_at,
+                state.page_updated_at,
+            )
+        elif observation is None and self._last_snapshot is not None:
             observation = dataclasses.replace(self._last_snapshot, observed_at=now)
             metrics.POLLS.labels(self.source_id, "not_modified").inc()
         elif isinstance(observation, Snapshot):
@@ -99,7 +113,6 @@ class SourcePoller:
             metrics.POLLS.labels(self.source_id, "ok").inc()
         if observation is None:  # 304 without a snapshot in memory: cannot happen, but be safe
             return []
-        state = await self._current_state()
         new_state, events = transition(state, observation, self.settings)
         self._schedule_backoff(new_state, observation, now)
         if self._nothing_to_record(state, new_state, events, now):

@@ -13,7 +13,11 @@ from bot.models import Severity
 # Outbox row states.
 PENDING, SENT, DEAD, DROPPED = "pending", "sent", "dead", "dropped"
 # Events that end a card's incident.
-CLOSING_KINDS = (EventKind.RESTORED.value, EventKind.MAINTENANCE_ENDED.value)
+CLOSING_KINDS = (
+    EventKind.RESTORED.value,
+    EventKind.MAINTENANCE_ENDED.value,
+    EventKind.MERGED.value,
+)
 
 
 def as_utc(value: datetime | None) -> datetime | None:
@@ -56,6 +60,8 @@ class Subscription:
             return False
         if has_card:
             return True  # a card we posted follows its incident to the end
+        if event.kind is EventKind.MERGED:
+            return False  # only closes a card this channel has
         if event.kind in (EventKind.RESTORED, EventKind.MAINTENANCE_ENDED, EventKind.REMINDER):
             # No card here: only a channel that subscribed mid-incident wants the ending.
             return self.created_at >= event.started_at and self._matches_components(event)

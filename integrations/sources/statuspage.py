@@ -68,15 +68,17 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
     when = observed_at or page_updated or reader.newest_time
     if when is None:
         raise PayloadError("summary has no timestamp to date it")
+    # Closed incidents stay: a resolution listed on the page brings its official words.
     return Snapshot(
         page_name=page_name,
         page_url=page_url,
         observed_at=_utc(when),
+        page_updated_at=_utc(page_updated) if page_updated else None,
         indicator=indicator,
         description=description,
         components=tuple(components),
-        incidents=tuple(i for i in incidents if not i.status.is_closed),
-        maintenances=tuple(m for m in maintenances if not m.status.is_closed),
+        incidents=tuple(incidents),
+        maintenances=tuple(maintenances),
         warnings=tuple(reader.warnings),
     )
 
@@ -252,8 +254,9 @@ def _components(reader: _Reader, items: list[Any]) -> list[Component]:
         by_id[cid] = Component(
             id=cid,
             name=reader.text(item, "name", where),
+            # An unknown word is passed on: the machine keeps the last known status.
             status=_enum(
-                reader, item.get("status"), where, "component status", ComponentStatus.OPERATIONAL
+                reader, item.get("status"), where, "component status", ComponentStatus.UNKNOWN
             ),
             group=group_names.get(group_id) if group_id else None,
         )
