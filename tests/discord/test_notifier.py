@@ -291,3 +291,19 @@ async def test_a_busy_channel_is_paced_by_discord_py_without_losing_a_message() 
     assert len({c.message_id for c in cards}) == 10
     assert len(fake.messages(channel_id)) == 10
     assert fake.count(CREATE) == 20  # ten cards and ten first thread lines
+
+
+async def test_merged_card_closes_with_one_line_pointing_to_the_story(
+    fake: FakeDiscord, rest_client: discord.Client, channel_id: int, guild_id: int
+) -> None:
+    notifier, book = DiscordNotifier(rest_client), CardBook()
+    card = await notifier.deliver(delivery(channel_id, guild_id, make_event(), id=1), book)
+    merged = make_event(
+        EventKind.MERGED, merged_into="inc-2", merged_into_title="Elevated errors across ChatGPT"
+    )
+    await notifier.deliver(delivery(channel_id, guild_id, merged, card, id=2), book)
+
+    [message] = fake.messages(channel_id)  # the card edited, nothing new in the channel
+    assert message["embeds"][0]["title"].endswith("Now tracked as Elevated errors across ChatGPT")
+    lines = [m["content"] for m in fake.messages(int(card.thread_id))]
+    assert lines[-1] == "➡️ Now tracked as Elevated errors across ChatGPT"

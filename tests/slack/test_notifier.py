@@ -221,3 +221,25 @@ async def test_reminder_for_a_deleted_card_posts_a_fresh_card(
     assert saved.refs == [new_ref]
     assert new_ref.message_id != ref.message_id
     assert slack.replies(CHANNEL, new_ref.message_id)[-1].text.startswith("⏳ Still ongoing")
+
+
+async def test_merged_card_closes_with_one_line_pointing_to_the_story(
+    slack: FakeSlack, notifier: SlackNotifier
+) -> None:
+    _, ref = await _post_first_card(notifier)
+    merged = make_event(
+        EventKind.MERGED,
+        at=later(5),
+        merged_into="openai:inc-2",
+        merged_into_title="Elevated errors across ChatGPT and the API",
+    )
+    await notifier.deliver(make_delivery(merged, delivery_id=5, card=ref), SavedCards())
+
+    assert len(slack.top_level(CHANNEL)) == 1  # no new card
+    card = slack.top_level(CHANNEL)[0]
+    assert "Now tracked as Elevated errors across ChatGPT and the API" in (
+        card.blocks[0]["text"]["text"]
+    )
+    reply = slack.replies(CHANNEL, card.ts)[-1]
+    assert reply.text == "➡️ Now tracked as Elevated errors across ChatGPT and the API"
+    assert not reply.reply_broadcast
