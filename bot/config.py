@@ -29,11 +29,18 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+SourceKind = Literal["statuspage", "incidentio", "rss", "gcp", "betterstack", "instatus"]
+
+
 class SourceConfig(_Section):
     """One status source of a provider."""
 
-    kind: Literal["statuspage", "rss"]
+    kind: SourceKind
     url: str = Field(pattern=r"^https?://")
+    # A second document read on every poll: the full component list of an incident.io page
+    # (its summary.json shows at most 25). Default for kind incidentio: the summary URL with
+    # components.json in place of summary.json.
+    components_url: str | None = Field(default=None, pattern=r"^https?://")
     id: str | None = None
     interval: float = Field(default=60.0, ge=1.0)
     timeout: float = Field(default=10.0, gt=0)
@@ -46,6 +53,23 @@ class SourceConfig(_Section):
     tie_window: float = Field(default=1800.0, ge=0)
     conditional_get: bool = True
     max_bytes: int = Field(default=5_000_000, ge=1024)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _components_url_for_incidentio(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or data.get("kind") != "incidentio":
+            return data
+        url = data.get("url")
+        if data.get("components_url") is not None or not isinstance(url, str):
+            return data
+        base, sep, query = url.partition("?")
+        if not base.endswith("/summary.json"):
+            raise ValueError(
+                "kind 'incidentio' reads .../summary.json with .../components.json; "
+                "give components_url for any other URL"
+            )
+        derived = base.removesuffix("/summary.json") + "/components.json" + sep + query
+        return {**data, "components_url": derived}
 
 
 class ProviderConfig(_Section):

@@ -5,6 +5,7 @@ StatusBotError
 ├── SourceError              a poll failed; never evidence of an outage
 │   ├── SourceUnavailable    timeout, refused, DNS, 5xx, 429, redirect loop, too large
 │   └── PayloadError         the body is not the format we expected
+│       └── UndatedPayload   readable, but it carries no time and the caller gave none
 ├── DeliveryError            a chat side effect failed
 │   ├── TransientDeliveryError   retry later (rate limit, 5xx, network); may carry retry_after
 │   └── PermanentDeliveryError   the channel is gone or closed to us; disable the subscription
@@ -37,6 +38,10 @@ class SourceUnavailable(SourceError):
 
 class PayloadError(SourceError):
     """The source answered with something we cannot parse."""
+
+
+class UndatedPayload(PayloadError):
+    """A readable body with no timestamp of its own (replay must date it another way)."""
 
 
 class DeliveryError(StatusBotError):

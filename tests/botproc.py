@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from tests.waiting import DEADLINE_SCALE
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -71,7 +73,7 @@ class BotProcess:
         self, predicate: Callable[[list[dict[str, Any]]], bool], timeout: float = 30.0
     ) -> list[dict[str, Any]]:
         """Wait until `predicate(events)` holds; fail with what the bot said if it never does."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout * DEADLINE_SCALE
         while time.monotonic() < deadline:
             if predicate(self.events):
                 return self.events

@@ -15,7 +15,15 @@ from hypothesis import strategies as st
 from bot.config import SourceConfig
 from bot.errors import PayloadError
 from bot.models import FetchFailure, Snapshot
-from integrations.sources import feed, parse_any, statuspage
+from integrations.sources import (
+    betterstack,
+    feed,
+    gcp,
+    incidentio,
+    instatus,
+    parse_any,
+    statuspage,
+)
 from integrations.sources.http import FetchResult, Validators
 from integrations.sources.poll import poll_once
 
@@ -29,12 +37,35 @@ XML_FIXTURES = [
         "synthetic_statuspage_history.rss",
     )
 ]
+# Real payloads of the other JSON formats, mutated the same way.
+OTHER_JSON = {
+    "gcp": [
+        json.loads(p.read_bytes())
+        for p in sorted((FIXTURES / "gcp").glob("*.json"))
+        if "capture" not in p.name  # the 116 KB capture makes each example slow, not harder
+    ],
+    "betterstack": [
+        json.loads(p.read_bytes()) for p in sorted((FIXTURES / "betterstack").glob("*"))
+    ],
+    "instatus": [json.loads(p.read_bytes()) for p in sorted((FIXTURES / "instatus").glob("*"))],
+}
+COMPONENTS_LIST = json.loads(
+    (
+        FIXTURES / "incident_io" / "CONSTRUCTED_openai_components_union_of_two_summaries.json"
+    ).read_bytes()
+)
+NEW_PARSERS = {"gcp": gcp.parse, "betterstack": betterstack.parse, "instatus": instatus.parse}
 NOW = datetime(2026, 10, 8, tzinfo=UTC)
 FUZZ = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SUMMARY_KEYS = [
     "page", "status", "components", "incidents", "scheduled_maintenances", "id", "name",
     "status", "impact", "updated_at", "created_at", "started_at", "incident_updates",
     "group", "group_id", "shortlink", "display_at", "body", "url", "indicator",
+    # Google Cloud, Better Stack, Instatus:
+    "begin", "end", "created", "modified", "when", "updates", "status_impact", "severity",
+    "affected_products", "data", "included", "attributes", "relationships", "type",
+    "aggregate_state", "published_at", "starts_at", "ends_at", "affected_resources",
+    "status_page_resource_id", "activeIncidents", "activeMaintenances", "started", "start",
 ]  # fmt: skip
 
 json_values = st.recursive(
@@ -80,10 +111,9 @@ def paths(tree: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return out
 
 
-@st.composite
-def mutated_summaries(draw: st.DrawFn) -> bytes:
-    """A real summary with a few keys deleted or values replaced by random JSON."""
-    tree = copy.deepcopy(draw(st.sampled_from(JSON_FIXTURES)))
+def mutate(draw: st.DrawFn, original: Any) -> bytes:
+    """A copy of a real payload with a few keys deleted or values replaced by random JSON."""
+    tree = copy.deepcopy(original)
     for _ in range(draw(st.integers(1, 4))):
         candidates = paths(tree)
         if not candidates:
@@ -97,6 +127,19 @@ def mutated_summaries(draw: st.DrawFn) -> bytes:
         else:
             parent[path[-1]] = draw(json_values)
     return json.dumps(tree).encode()
+
+
+@st.composite
+def mutated_summaries(draw: st.DrawFn) -> bytes:
+    """A real summary with a few keys deleted or values replaced by random JSON."""
+    return mutate(draw, draw(st.sampled_from(JSON_FIXTURES)))
+
+
+@st.composite
+def mutated_others(draw: st.DrawFn) -> tuple[str, bytes]:
+    """(format, a mutated real payload of that format)."""
+    fmt = draw(st.sampled_from(sorted(OTHER_JSON)))
+    return fmt, mutate(draw, draw(st.sampled_from(OTHER_JSON[fmt])))
 
 
 @st.composite
@@ -114,6 +157,8 @@ def test_arbitrary_bytes(raw: bytes) -> None:
     only_snapshot_or_payload_error(statuspage.parse, raw)
     only_snapshot_or_payload_error(feed.parse, raw)
     only_snapshot_or_payload_error(parse_any, raw)
+    for parse in NEW_PARSERS.values():
+        only_snapshot_or_payload_error(parse, raw)
 
 
 @FUZZ
@@ -122,6 +167,14 @@ def test_arbitrary_json(value: Any) -> None:
     raw = json.dumps(value).encode()
     only_snapshot_or_payload_error(statuspage.parse, raw)
     only_snapshot_or_payload_error(statuspage.parse, json.dumps({"page": value}).encode())
+    for parse in NEW_PARSERS.values():
+        only_snapshot_or_payload_error(parse, raw)
+        only_snapshot_or_payload_error(parse_any, raw)
+    only_snapshot_or_payload_error(gcp.parse, json.dumps([value]).encode())
+    only_snapshot_or_payload_error(betterstack.parse, json.dumps({"data": value}).encode())
+    only_snapshot_or_payload_error(
+        instatus.parse, json.dumps({"activeIncidents": [value]}).encode()
+    )
 
 
 @FUZZ
@@ -136,6 +189,27 @@ def test_mutated_real_feeds(raw: bytes) -> None:
     only_snapshot_or_payload_error(feed.parse, raw)
 
 
+@FUZZ
+@given(mutated_others())
+def test_mutated_real_payloads_of_the_other_formats(sample: tuple[str, bytes]) -> None:
+    fmt, raw = sample
+    only_snapshot_or_payload_error(NEW_PARSERS[fmt], raw)
+    only_snapshot_or_payload_error(parse_any, raw)
+
+
+@FUZZ
+@given(mutated_summaries())
+def test_incidentio_pair_with_a_mutated_summary_or_component_list(summary: bytes) -> None:
+    components = json.dumps(COMPONENTS_LIST).encode()
+    only_snapshot_or_payload_error(
+        lambda raw, at: incidentio.parse_pair(raw, components, at), summary
+    )
+    only_snapshot_or_payload_error(
+        lambda raw, at: incidentio.parse_pair(json.dumps(JSON_FIXTURES[0]).encode(), raw, at),
+        summary,
+    )
+
+
 class CannedFetcher:
     """Answers every fetch with the same body, as a page serving garbage with 200 would."""
 
@@ -147,10 +221,17 @@ class CannedFetcher:
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.one_of(st.binary(max_size=500), mutated_summaries(), mutated_feeds()))
+@given(
+    st.one_of(
+        st.binary(max_size=500),
+        mutated_summaries(),
+        mutated_feeds(),
+        mutated_others().map(lambda sample: sample[1]),
+    )
+)
 def test_poll_once_never_raises_and_never_hits_the_internal_error_path(raw: bytes) -> None:
-    for kind in ("statuspage", "rss"):
-        source = SourceConfig(kind=kind, url="https://status.example.com/x")
+    for kind in ("statuspage", "incidentio", "rss", "gcp", "betterstack", "instatus"):
+        source = SourceConfig(kind=kind, url="https://status.example.com/api/v2/summary.json")
         outcome = asyncio.run(poll_once(CannedFetcher(raw), source, None, NOW))  # type: ignore[arg-type]
         assert isinstance(outcome.observation, Snapshot | FetchFailure)
         if isinstance(outcome.observation, FetchFailure):

@@ -4,29 +4,59 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from bot.errors import PayloadError
 from bot.models import Snapshot
-from integrations.sources import feed, statuspage
+from integrations.sources import betterstack, feed, gcp, incidentio, instatus, statuspage
+from integrations.sources.jsonread import load_json
 
 Parser = Callable[[bytes, datetime | None], Snapshot]
 
-PARSERS: dict[str, Parser] = {"statuspage": statuspage.parse, "rss": feed.parse}
+PARSERS: dict[str, Parser] = {
+    "statuspage": statuspage.parse,
+    "incidentio": incidentio.parse,
+    "rss": feed.parse,
+    "gcp": gcp.parse,
+    "betterstack": betterstack.parse,
+    "instatus": instatus.parse,
+}
+FORMATS = tuple(PARSERS)
 
 
 def detect_format(raw: bytes) -> str:
-    """ "statuspage" for a JSON object, "rss" for XML; anything else is a PayloadError."""
+    """Name the format of a payload from its content; anything unknown is a PayloadError.
+
+    incident.io's summary is Statuspage-shaped and reads as "statuspage" (see
+    `incidentio.served_by_incidentio` to tell them apart).
+    """
     head = bytes(raw[:512]).lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"{"):
-        return "statuspage"
     if head.startswith(b"<") and not head[:15].lower().startswith((b"<!doctype html", b"<html")):
         return "rss"
-    raise PayloadError("neither a JSON object nor an XML feed")
+    if head.startswith(b"["):
+        return "gcp"
+    if head.startswith(b"{"):
+        return _json_format(load_json(raw))
+    raise PayloadError("neither JSON nor an XML feed")
+
+
+def _json_format(doc: Any) -> str:
+    if not isinstance(doc, dict):
+        raise PayloadError(f"expected a JSON object, got {type(doc).__name__}")
+    data = doc.get("data")
+    if isinstance(data, dict) and ("included" in doc or data.get("type") == "status_page"):
+        return "betterstack"
+    page = doc.get("page")
+    if "activeIncidents" in doc or "activeMaintenances" in doc:
+        return "instatus"
+    if isinstance(page, dict) and isinstance(page.get("status"), str) and "status" not in doc:
+        return "instatus"  # Instatus puts the page status inside `page`
+    return "statuspage"
 
 
 def parse_any(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
-    """Parse bytes of either format, for replay and tools that do not know the source kind."""
+    """Parse bytes of any known format, for replay and tools that do not know the source kind."""
     return PARSERS[detect_format(raw)](raw, observed_at)
 
 
-__all__ = ["PARSERS", "Parser", "detect_format", "parse_any"]
+__all__ = ["FORMATS", "PARSERS", "Parser", "detect_format", "parse_any"]
