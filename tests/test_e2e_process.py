@@ -15,7 +15,9 @@ from tests.conftest import fixture_bytes
 
 SUMMARY = "/api/v2/summary.json"
 # Real captures in the order the page served them: healthy in July, the incident, healthy again.
-BEFORE = fixture_bytes("openai_summary_2026-07-09_operational_no_incidents_key_keysorted.json")
+BEFORE = fixture_bytes(
+    "incident_io/openai_summary_2026-07-09_operational_no_incidents_key_keysorted.json"
+)
 OPERATIONAL = fixture_bytes("openai_summary_2026-09-24_operational.json")
 INCIDENT = fixture_bytes("openai_summary_2026-09-22_monitoring.json")
 INCIDENT_TITLE = (

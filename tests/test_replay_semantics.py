@@ -17,7 +17,11 @@ from typing import Any
 from tests.botproc import ROOT
 from tests.conftest import FIXTURES
 
-OPENAI_JULY = FIXTURES / "openai_summary_2026-07-09_operational_no_incidents_key_keysorted.json"
+OPENAI_JULY = (
+    FIXTURES
+    / "incident_io"
+    / "openai_summary_2026-07-09_operational_no_incidents_key_keysorted.json"
+)
 OPENAI_INCIDENT = FIXTURES / "openai_summary_2026-09-22_monitoring.json"
 OPENAI_OK = FIXTURES / "openai_summary_2026-09-24_operational.json"
 OPENAI_TWO = FIXTURES / "openai_summary_2026-09-29_two_incidents_degraded.json"

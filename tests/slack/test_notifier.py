@@ -237,8 +237,9 @@ async def test_merged_card_closes_with_one_line_pointing_to_the_story(
 
     assert len(slack.top_level(CHANNEL)) == 1  # no new card
     card = slack.top_level(CHANNEL)[0]
-    assert "Now tracked as Elevated errors across ChatGPT and the API" in (
-        card.blocks[0]["text"]["text"]
+    assert (
+        "Now tracked as Elevated errors across ChatGPT and the API"
+        in (card.blocks[0]["text"]["text"])
     )
     reply = slack.replies(CHANNEL, card.ts)[-1]
     assert reply.text == "➡️ Now tracked as Elevated errors across ChatGPT and the API"
