@@ -44,7 +44,14 @@ from bot.state import (
     SourceState,
 )
 
-__all__ = ["ALL_OPERATIONAL", "MachineSettings", "SourceState", "is_stale", "transition"]
+__all__ = [
+    "ALL_OPERATIONAL",
+    "MachineSettings",
+    "SourceState",
+    "is_stale",
+    "open_cards",
+    "transition",
+]
 
 TOMBSTONE_TTL = timedelta(days=7)
 # A page that serves only older copies for this long really went back: believe it.
@@ -615,3 +622,77 @@ def _component_states(
         if cid not in states:
             states[cid] = dataclasses.replace(prev, missing_since=prev.missing_since or at)
     return states
+
+
+def open_cards(state: SourceState, settings: MachineSettings) -> list[Event]:
+    """The living card of everything open now, as a channel that subscribes late should see it.
+
+    Incidents (resolved ones still waiting for their components too), component episodes and
+    maintenances in progress, oldest first; each keyed like the events that will follow it.
+    """
+    at = state.last_ok_at or state.last_at
+    if at is None:
+        return []
+    page_name = settings.display_name or state.page_name or settings.provider
+
+    def card(**fields: Any) -> Event:
+        return Event(
+            provider=settings.provider,
+            source_id=settings.source_id,
+            page_name=page_name,
+            at=at,
+            **fields,
+        )
+
+    def names(ids: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(state.components[c].name for c in ids if c in state.components)
+
+    cards = [
+        card(
+            kind=_opening_kind(inc.severity),
+            incident_key=inc.key,
+            incident_id=inc.id,
+            title=inc.title,
+            severity=inc.severity,
+            status=inc.status,
+            components=names(inc.covers),
+            text=inc.text,
+            url=inc.url or state.page_url,
+            started_at=inc.started_at,
+        )
+        for inc in state.incidents.values()
+        if inc.restored_at is None
+    ]
+    cards += [
+        card(
+            kind=_opening_kind(episode.severity),
+            incident_key=episode.key,
+            title=_episode_title(episode, episode.severity.label.replace("_", " ")),
+            severity=episode.severity,
+            components=(episode.name,),
+            component=episode.name,
+            url=state.page_url,
+            started_at=episode.started_at,
+        )
+        for episode in state.episodes.values()
+    ]
+    cards += [
+        card(
+            kind=EventKind.MAINTENANCE_STARTED,
+            incident_key=mnt.key,
+            incident_id=mnt.id,
+            title=mnt.title,
+            severity=Severity.MAINTENANCE,
+            status=mnt.status,
+            components=names(mnt.component_ids),
+            text=mnt.text,
+            url=mnt.url or state.page_url,
+            started_at=mnt.started_at,
+        )
+        for mnt in state.maintenances.values()
+    ]
+    return sorted(cards, key=lambda e: (e.started_at, e.incident_key))
+
+
+def _opening_kind(severity: Severity) -> EventKind:
+    return EventKind.OUTAGE if severity >= Severity.PARTIAL_OUTAGE else EventKind.DEGRADED

@@ -9,7 +9,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.events import Event, EventKind
-from bot.machine import ALL_OPERATIONAL, MachineSettings, SourceState, is_stale, transition
+from bot.machine import (
+    ALL_OPERATIONAL,
+    MachineSettings,
+    SourceState,
+    is_stale,
+    open_cards,
+    transition,
+)
 from bot.models import (
     Component,
     ComponentStatus,
@@ -796,3 +803,43 @@ def test_state_round_trips_through_json() -> None:
 
 def _fields(s: Snapshot) -> dict:
     return {name: getattr(s, name) for name in s.__slots__}
+
+
+def test_open_cards_show_every_open_card_as_its_events_left_it() -> None:
+    window = (maintenance(IncidentStatus.IN_PROGRESS, WORKING, components=("api",)),)
+    open_i1 = (incident("i1", components=("api",), start=1, updates=2),)
+    state = ALL_OPERATIONAL
+    events: list[Event] = []
+    for poll in (
+        snap(0, comps(chat=DEG, api=OK)),
+        snap(2, comps(chat=DEG, api=OK), (incident("i1", components=("api",), start=1),)),
+        snap(3, comps(chat=MAJOR, api=ComponentStatus.MAINTENANCE), open_i1, maintenances=window),
+        snap(4, comps(chat=MAJOR, api=ComponentStatus.MAINTENANCE), open_i1, maintenances=window),
+    ):
+        state, new = transition(state, poll, SETTINGS)
+        events += new
+    cards = open_cards(state, SETTINGS)
+    latest = {e.incident_key: e for e in events}
+    assert [c.incident_key for c in cards] == [chat_key(0), "maintenance:m1", "i1"]
+    for card in cards:
+        last = latest[card.incident_key]
+        assert (card.title, card.severity, card.components, card.started_at) == (
+            last.title,
+            last.severity,
+            last.components,
+            last.started_at,
+        )
+        assert (card.text, card.status, card.incident_id) == (
+            last.text,
+            last.status,
+            last.incident_id,
+        )
+        assert card.at == at(4)
+        assert card.page_name == "OpenAI"
+    assert [c.kind for c in cards] == [
+        EventKind.OUTAGE,
+        EventKind.MAINTENANCE_STARTED,
+        EventKind.DEGRADED,
+    ]
+    assert cards[0].component == "Chat"
+    assert open_cards(SourceState(), SETTINGS) == []

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
 import sqlalchemy as sa
 
+from bot.events import Event
 from bot.store import schema
 from bot.store.engine import StoreBase
-from bot.store.records import DROPPED, PENDING, Subscription
+from bot.store.records import DROPPED, PENDING, SENT, Subscription
 from bot.store.rows import subscription_from_row, upsert
 
 
@@ -40,6 +44,56 @@ class SubscriptionStore(StoreBase):
             await upsert(conn, table, where, values, identity)
             row = (await conn.execute(sa.select(table).where(where))).one()
         return subscription_from_row(row)
+
+    async def queue_cards(
+        self, sub: Subscription, events: Sequence[Event], now: datetime
+    ) -> list[Event]:
+        """Queue for `sub`'s channel the card of each event it wants and has no card for yet.
+
+        A channel that subscribes mid-incident gets the living card at once; later events
+        of the incident then follow it (the fan-out sees the queued row). Returns those queued.
+        """
+        cards, queued = schema.cards, schema.outbox
+        async with self.engine.begin() as conn:
+            followed = {
+                row[0]
+                for row in await conn.execute(
+                    sa.select(cards.c.incident_key)
+                    .where(cards.c.platform == sub.platform, cards.c.channel_id == sub.channel_id)
+                    .union(
+                        sa.select(queued.c.incident_key).where(
+                            queued.c.platform == sub.platform,
+                            queued.c.channel_id == sub.channel_id,
+                            queued.c.status.in_([PENDING, SENT]),
+                        )
+                    )
+                )
+            }
+            wanted = [
+                e for e in events if e.incident_key not in followed and sub.wants(e, has_card=False)
+            ]
+            if wanted:
+                await conn.execute(
+                    queued.insert(),
+                    [
+                        {
+                            "platform": sub.platform,
+                            "workspace_id": sub.workspace_id,
+                            "channel_id": sub.channel_id,
+                            "subscription_id": sub.id,
+                            "event_id": None,
+                            "incident_key": event.incident_key,
+                            "kind": event.kind.value,
+                            "payload": event.to_json(),
+                            "status": PENDING,
+                            "attempts": 0,
+                            "next_attempt_at": now,
+                            "created_at": now,
+                        }
+                        for event in wanted
+                    ],
+                )
+        return wanted
 
     async def unsubscribe(self, platform: str, channel_id: str, provider: str | None) -> int:
         table = schema.subscriptions

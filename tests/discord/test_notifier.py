@@ -307,3 +307,17 @@ async def test_merged_card_closes_with_one_line_pointing_to_the_story(
     assert message["embeds"][0]["title"].endswith("Now tracked as Elevated errors across ChatGPT")
     lines = [m["content"] for m in fake.messages(int(card.thread_id))]
     assert lines[-1] == "➡️ Now tracked as Elevated errors across ChatGPT"
+
+
+async def test_a_restoration_without_a_card_is_a_one_line_notice(
+    fake: FakeDiscord, rest_client: discord.Client, channel_id: int, guild_id: int
+) -> None:
+    notifier, book = DiscordNotifier(rest_client), CardBook()
+    restored = make_event(EventKind.RESTORED)
+    ref = await notifier.deliver(delivery(channel_id, guild_id, restored), book)
+
+    [notice] = fake.messages(channel_id)
+    assert notice["content"].startswith("✅ OpenAI restored after 47 min")
+    assert not notice.get("embeds")  # a line, not a card
+    assert fake.count(THREAD) == 0
+    assert book.saved == [ref]

@@ -244,3 +244,21 @@ async def test_merged_card_closes_with_one_line_pointing_to_the_story(
     reply = slack.replies(CHANNEL, card.ts)[-1]
     assert reply.text == "➡️ Now tracked as Elevated errors across ChatGPT and the API"
     assert not reply.reply_broadcast
+
+
+async def test_a_restoration_without_a_card_is_a_one_line_notice(
+    slack: FakeSlack, notifier: SlackNotifier
+) -> None:
+    restored = make_event(
+        EventKind.RESTORED, at=later(47), severity=Severity.OPERATIONAL, duration_s=47 * 60
+    )
+    saved = SavedCards()
+    ref = await notifier.deliver(make_delivery(restored, delivery_id=6), saved)
+
+    [notice] = slack.top_level(CHANNEL)
+    assert notice.text == (
+        "✅ OpenAI restored after 47 min (ChatGPT, Conversations): Elevated error rates in ChatGPT"
+    )
+    assert "header" not in str(notice.blocks)  # a line, not a card
+    assert slack.replies(CHANNEL, notice.ts) == []
+    assert saved.refs == [ref]
