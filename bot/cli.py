@@ -1,4 +1,4 @@
-"""`python -m bot` / `statusbot`: run, check-config, status, replay, demo, outbox."""
+"""`python -m bot` / `statusbot`: run, check-config, check-source, status, replay, demo, outbox."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import get_args
 
-from bot.config import Config, load_config
+from bot.config import Config, SourceKind, load_config
 from bot.errors import ConfigError, StatusBotError
 from bot.logs import RedactSecrets, configure_logging
 
@@ -31,6 +32,12 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check-config", help="validate a config file and exit")
     check.add_argument("file")
+
+    source = sub.add_parser("check-source", help="read a status source once and show it")
+    source.add_argument("url")
+    kinds = get_args(SourceKind)
+    source.add_argument("--kind", choices=kinds, help="the format (default: detected)")
+    source.add_argument("--components-url", help="incident.io: the full component list")
 
     status = sub.add_parser("status", help="what the bot knows now, from its store")
     status.add_argument("provider", nargs="?")
@@ -78,6 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "check-config":
         return _check_config(args.file)
+    if args.command == "check-source":
+        from bot.check_source import check_source
+
+        return await check_source(args.url, args.kind, args.components_url)
     if args.command == "replay":
         from bot.replay import replay_files
 
@@ -114,6 +125,13 @@ def _check_config(path: str) -> int:
         lines.append(
             f"  source {sid} ({provider}): {source.kind} {source.url} every {source.interval:g}s"
         )
+    entries = config.catalog.entries
+    evidence = [s.evidence for e in entries.values() for s in e.sources]
+    lines.append(
+        f"  catalog: {len(entries)} providers, {len(config.providers)} watched; sources "
+        f"{evidence.count('known-good')} known-good, {evidence.count('believed')} believed; "
+        f"{sum(not e.sources for e in entries.values())} without a machine-readable page"
+    )
     lines.append(f"  slack: {config.slack.mode + ' mode' if config.slack else 'off'}")
     lines.append(f"  discord: {'on' if config.discord else 'off'}")
     health = config.health

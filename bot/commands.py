@@ -18,12 +18,14 @@ from bot.errors import CommandError
 from bot.events import Event
 from bot.machine import MachineSettings, open_cards
 from bot.models import Severity
+from bot.names import Match, NameIndex, name_key
 from bot.render import SEVERITY_EMOJI, SEVERITY_WORDS
 from bot.status import StatusReport, provider_status
 from bot.store.records import Subscription
 from bot.store.store import Store
 
 MAX_ARGS = 300
+SHOWN_ALIASES = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,35 +55,90 @@ class CommandService:
         self.config = config
         self.store = store
         self.clock = clock or (lambda: datetime.now(UTC))
-        self._names: dict[str, str] = {}
+        # Watched providers first; then every catalog name, to say "not watched here" or to
+        # reach a watched provider by a catalog alias its config left out.
+        self._names = NameIndex()
+        self._alias_components: dict[str, tuple[str, list[str]]] = {}
         for key, provider in config.providers.items():
-            for name in (key, provider.name, *provider.aliases, *provider.alias_components):
-                self._names.setdefault(name.lower(), key)
+            self._names.add(key, key, provider.name, *provider.aliases, *provider.alias_components)
+            for alias, components in provider.alias_components.items():
+                self._alias_components.setdefault(name_key(alias), (key, components))
+        self._catalog_names = NameIndex()
+        for key, entry in config.catalog.entries.items():
+            self._catalog_names.add(key, key, entry.name, *entry.aliases, *entry.alias_components)
 
     # --- providers -----------------------------------------------------------
 
     def known_providers(self) -> str:
         parts = []
         for key, provider in self.config.providers.items():
-            aliases = ", ".join(provider.aliases)
+            aliases = ", ".join(provider.aliases[:SHOWN_ALIASES])
+            if len(provider.aliases) > SHOWN_ALIASES:
+                aliases += ", …"
             parts.append(f"{key} ({aliases})" if aliases else key)
         return "; ".join(parts)
 
     def resolve_provider(self, query: str | None) -> str:
-        name = clean_args(query).lower()
-        if not name:
+        """A watched provider's key from whatever a person typed; CommandError otherwise."""
+        text = clean_args(query)
+        if not text:
             return self.config.default_providers[0]
-        if name not in self._names:
-            shown = name if len(name) <= 40 else name[:40] + "…"
-            raise CommandError(f"I don't know '{shown}'. Known providers: {self.known_providers()}")
-        return self._names[name]
+        match = self._find(text)
+        if match is not None:
+            return match.key
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise CommandError(
+            f"I don't know '{shown}'.{self._did_you_mean(text)} "
+            f"Known providers: {self.known_providers()}"
+        )
+
+    def _find(self, text: str) -> Match | None:
+        """The watched provider `text` names; CommandError for a catalog one not watched."""
+        match = self._names.get(text) or self._catalog_names.get(text)
+        if match is None or match.key in self.config.providers:
+            return match
+        raise CommandError(self._not_watched(match.key))
+
+    def _not_watched(self, key: str) -> str:
+        entry = self.config.catalog[key]
+        page = entry.status_page or (entry.sources[0].url if entry.sources else "")
+        where = f" Its official status: {page}." if page else ""
+        if not entry.sources:
+            why = entry.gaps[0] if entry.gaps else "no machine-readable status page"
+            return f"{entry.name} cannot be watched: {why}{where}"
+        return (
+            f"{entry.name} is not watched by this bot.{where} "
+            f"Watched here: {self.known_providers()}"
+        )
+
+    def _did_you_mean(self, text: str) -> str:
+        suggestions: dict[str, Match] = {}
+        for match in self._names.suggest(text) + self._catalog_names.suggest(text):
+            suggestions.setdefault(match.key, match)
+        if not suggestions:
+            return ""
+        names = []
+        for match in list(suggestions.values())[:3]:
+            label = self._label(match.key)
+            shown = (
+                match.name if name_key(match.name) == name_key(label) else f"{match.name} ({label})"
+            )
+            if match.key not in self.config.providers:
+                shown += ", not watched here"
+            names.append(shown)
+        return " Did you mean " + " or ".join(names) + "?"
+
+    def _label(self, key: str) -> str:
+        if key in self.config.providers:
+            return self.config.providers[key].name
+        return self.config.catalog[key].name
 
     def provider_choices(self, prefix: str = "") -> list[tuple[str, str]]:
         """(label, value) pairs for autocomplete, best matches first."""
-        prefix = prefix.lower().strip()
+        prefix = name_key(prefix)
         out = []
         for key, provider in self.config.providers.items():
-            names = [key, provider.name.lower(), *provider.aliases]
+            names = [name_key(n) for n in (key, provider.name, *provider.aliases)]
             if not prefix or any(n.startswith(prefix) for n in names):
                 aliases = f" ({', '.join(provider.aliases)})" if provider.aliases else ""
                 out.append((f"{provider.name}{aliases}", key))
@@ -125,18 +182,19 @@ class CommandService:
                 severity = self._severity(value)
             elif value and name in ("remind", "reminder", "reminders"):
                 remind = self._minutes(value)
-            elif token.lower() in self._names:
-                key = self._names[token.lower()]
-                if key not in providers:
-                    providers.append(key)
-                alias = self.config.providers[key].alias_components.get(token.lower())
-                components.extend(alias or ())
+            elif (match := self._find(token)) is not None:
+                if match.key not in providers:
+                    providers.append(match.key)
+                owner, alias = self._alias_components.get(name_key(token), (None, []))
+                if owner == match.key:
+                    components.extend(alias)
             elif _is_severity(token):
                 severity = self._severity(token)
             else:
                 shown = token if len(token) <= 40 else token[:40] + "…"
                 raise CommandError(
-                    f"I don't understand '{shown}'. Usage: subscribe [provider …] "
+                    f"I don't understand '{shown}'.{self._did_you_mean(token)} "
+                    "Usage: subscribe [provider …] "
                     f'[component:"NAME"] [min:degraded|partial|major] [remind:60]. '
                     f"Providers: {self.known_providers()}"
                 )

@@ -6,7 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import (
@@ -21,6 +21,9 @@ from pydantic import (
 
 from bot.errors import ConfigError
 from bot.models import Severity
+
+if TYPE_CHECKING:
+    from bot.catalog import Catalog
 
 _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -172,8 +175,21 @@ class Config(_Section):
     delivery: DeliveryConfig = DeliveryConfig()
     logging: LoggingConfig = LoggingConfig()
     console: ConsoleConfig = ConsoleConfig()
+    # Entries added to or changed in the shipped provider catalog (bot/catalog.yaml).
+    catalog_overrides: dict[str, Any] = Field(default_factory=dict, alias="catalog")
     # Values that came from ${VAR}: treated as secrets in logs and printed output.
     _from_environment: frozenset[str] = PrivateAttr(default=frozenset())
+    _catalog: Any = PrivateAttr(default=None)
+
+    @property
+    def catalog(self) -> Catalog:
+        """Every provider the bot knows of, watched or not (for names and suggestions)."""
+        if self._catalog is None:
+            from bot.catalog import build_catalog
+
+            self._catalog = build_catalog(self.catalog_overrides)
+        catalog: Catalog = self._catalog
+        return catalog
 
     @model_validator(mode="before")
     @classmethod
@@ -216,31 +232,8 @@ class Config(_Section):
         return out
 
 
-DEFAULT_CONFIG: dict[str, Any] = {
-    "store": {"url": "sqlite+aiosqlite:///statusbot.db"},
-    "providers": {
-        "openai": {
-            "name": "OpenAI",
-            "aliases": ["chatgpt", "gpt", "sora", "codex"],
-            "sources": [
-                {"kind": "statuspage", "url": "https://status.openai.com/api/v2/summary.json"}
-            ],
-        },
-        "anthropic": {
-            "name": "Anthropic",
-            "aliases": ["claude"],
-            "sources": [
-                # status.claude.com sits behind a bot challenge; this host serves the same page.
-                {"kind": "statuspage", "url": "https://anthropic.statuspage.io/api/v2/summary.json"}
-            ],
-        },
-        "google": {
-            "name": "Google",
-            "aliases": ["gemini", "bard", "vertex"],
-            "sources": [{"kind": "rss", "url": "https://status.cloud.google.com/en/feed.atom"}],
-        },
-    },
-}
+# Without a file: the catalog's default providers (bot/catalog.yaml) and a local SQLite store.
+DEFAULT_CONFIG: dict[str, Any] = {"store": {"url": "sqlite+aiosqlite:///statusbot.db"}}
 
 
 def expand_env(
@@ -288,13 +281,16 @@ def parse_config(data: Any, origin: str, environ: Mapping[str, str] | None = Non
         expanded = expand_env(data, environ=environ, taken=taken)
     except ConfigError as exc:
         raise ConfigError(f"{origin}: {exc}") from None
-    if "providers" not in expanded:
-        expanded = {**expanded, "providers": DEFAULT_CONFIG["providers"]}
+    from bot.catalog import build_catalog, watched_providers
+
+    catalog = build_catalog(expanded.get("catalog"), origin)
+    providers = watched_providers(catalog, expanded.get("providers"), origin)
     try:
-        config = Config.model_validate(expanded)
+        config = Config.model_validate({**expanded, "providers": providers})
     except ValidationError as exc:
         raise ConfigError(_describe(origin, exc)) from None
     config._from_environment = frozenset(taken)
+    config._catalog = catalog
     return config
 
 
@@ -316,11 +312,12 @@ def load_config(path: str | Path | None, environ: Mapping[str, str] | None = Non
     return parse_config(data, str(file), environ)
 
 
-def _describe(origin: str, exc: ValidationError) -> str:
+def _describe(origin: str, exc: ValidationError, prefix: str = "") -> str:
     """One line per problem: file, key path, what was expected. Never the input value."""
     lines = []
     for error in exc.errors(include_input=False, include_url=False):
-        loc = ".".join(str(part) for part in error["loc"] if not str(part).startswith("function-"))
+        parts = [str(part) for part in error["loc"] if not str(part).startswith("function-")]
+        loc = (prefix + ".".join(parts)).rstrip(".")
         msg = error["msg"]
         if error["type"] == "extra_forbidden":
             msg = "unknown key"

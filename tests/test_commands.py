@@ -107,7 +107,7 @@ async def test_degraded_verdict(store: Store) -> None:
 
 async def test_unknown_provider_lists_the_known_ones(store: Store) -> None:
     with pytest.raises(CommandError, match="Known providers: openai \\(chatgpt, gpt\\)"):
-        await service(store).status("grok")
+        await service(store).status("altavista")
 
 
 @pytest.mark.parametrize(
@@ -142,7 +142,7 @@ def test_subscribe_arguments(
     [
         ("x" * 400, "too long"),
         ("chatgpt\u200b", "invisible or control characters"),
-        ("bard", "I don't understand 'bard'"),
+        ("altavista", "I don't understand 'altavista'"),
         ("min:apocalyptic", "unknown severity"),
         ("remind:2", "every 5 minutes"),
         ("remind:soon", "remind: takes minutes"),

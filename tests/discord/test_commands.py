@@ -179,9 +179,11 @@ async def test_autocomplete_offers_providers(
 async def test_bad_input_gets_a_clear_private_message(
     fake: FakeDiscord, platform: DiscordPlatform, store: Store, channel_id: int
 ) -> None:
-    unknown = await fake.interact("is-chatgpt-down", {"provider": "bard"}, channel_id=channel_id)
+    unknown = await fake.interact(
+        "is-chatgpt-down", {"provider": "altavista"}, channel_id=channel_id
+    )
     assert unknown.ephemeral
-    assert "I don't know 'bard'. Known providers: openai (chatgpt, gpt)" in unknown.content
+    assert "I don't know 'altavista'. Known providers: openai (chatgpt, gpt)" in unknown.content
 
     long = await fake.interact(
         "statusbot",
@@ -247,5 +249,23 @@ async def test_slow_answers_are_deferred_then_delivered(
     assert reply.ephemeral
     assert reply.embeds[0]["title"] == "✅ OpenAI is operational"
 
-    bad = await fake.interact("is-chatgpt-down", {"provider": "bard"}, channel_id=channel_id)
+    bad = await fake.interact("is-chatgpt-down", {"provider": "altavista"}, channel_id=channel_id)
     assert "Known providers" in bad.content
+
+
+async def test_is_down_understands_the_names_people_type(
+    fake: FakeDiscord, platform: DiscordPlatform, store: Store, channel_id: int
+) -> None:
+    """Catalog names reach a watched provider; a known one not watched, or a typo, is explained."""
+    await _seen_ok(store, "anthropic")
+    reply = await fake.interact(
+        "is-chatgpt-down", {"provider": "Claude Code"}, channel_id=channel_id
+    )
+    assert reply.embeds[0]["title"] == "✅ Anthropic is operational"
+
+    grok = await fake.interact("is-chatgpt-down", {"provider": "grok"}, channel_id=channel_id)
+    assert grok.ephemeral
+    assert grok.content.startswith("xAI is not watched by this bot.")
+
+    typo = await fake.interact("is-chatgpt-down", {"provider": "chatgtp"}, channel_id=channel_id)
+    assert "I don't know 'chatgtp'. Did you mean chatgpt (OpenAI)?" in typo.content

@@ -217,3 +217,18 @@ async def test_commands_still_work_after_slack_asks_for_a_reconnect(
     run = await slack.slash_command("/statusbot", "help")
     assert "/statusbot subscribe" in run.text
     assert run.envelope_id in slack.acks
+
+
+async def test_is_down_understands_the_names_people_type(
+    slack: FakeSlack, platform: SlackPlatform
+) -> None:
+    """Catalog names reach a watched provider; a known one not watched, or a typo, is explained."""
+    run = await slack.slash_command("/is-chatgpt-down", "claude code", channel_id=CHANNEL)
+    assert run.text.startswith("❔ Anthropic")
+
+    run = await slack.slash_command("/is-chatgpt-down", "gemini", channel_id=CHANNEL)
+    assert run.responses[0]["response_type"] == "ephemeral"
+    assert run.text.startswith("Google is not watched by this bot.")
+
+    run = await slack.slash_command("/is-chatgpt-down", "claud", channel_id=CHANNEL)
+    assert "I don't know 'claud'. Did you mean claude (Anthropic)?" in run.text

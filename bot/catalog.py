@@ -1,0 +1,181 @@
+"""The catalog of AI providers, as data: names people type and official sources (catalog.yaml).
+
+A config file may extend or override it (`catalog:`), and picks what to watch (`providers:`):
+a catalog key there inherits the entry, and the fields it gives replace the catalog's. Without
+`providers:`, the catalog's `default: true` entries are watched. `python -m bot.catalog` prints
+the README's provider table.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import Field, ValidationError, model_validator
+
+from bot.config import SourceConfig, _describe, _Section
+from bot.errors import ConfigError
+
+CATALOG_FILE = Path(__file__).with_name("catalog.yaml")
+TABLE_START = "<!-- provider-table:start (python -m bot.catalog) -->"
+TABLE_END = "<!-- provider-table:end -->"
+
+
+class CatalogSource(SourceConfig):
+    """A source as the catalog lists it: with how far its URL is known to work."""
+
+    evidence: Literal["known-good", "believed"]
+    note: str = ""
+
+
+class CatalogEntry(_Section):
+    """One provider: its names, its machine-readable sources, and what cannot be read."""
+
+    name: str = Field(min_length=1)
+    status_page: str | None = Field(default=None, pattern=r"^https?://")
+    default: bool = False
+    aliases: list[str] = []
+    alias_components: dict[str, list[str]] = {}
+    sources: list[CatalogSource] = []
+    # What the bot cannot read and why (a page with no machine-readable source says so here).
+    gaps: list[str] = []
+
+    @model_validator(mode="after")
+    def _readable_or_explained(self) -> CatalogEntry:
+        if not self.sources and not self.gaps:
+            raise ValueError("give sources, or say under gaps why there is none")
+        if self.default and not self.sources:
+            raise ValueError("a default provider needs a source")
+        return self
+
+    def provider_fields(self) -> dict[str, Any]:
+        """This entry as `providers.<key>` of a config (what ProviderConfig validates)."""
+        return {
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "alias_components": {k: list(v) for k, v in self.alias_components.items()},
+            "sources": [
+                s.model_dump(exclude={"evidence", "note"}, exclude_none=True) for s in self.sources
+            ],
+        }
+
+
+class Catalog:
+    """Validated catalog entries by key, in file order."""
+
+    def __init__(self, entries: Mapping[str, CatalogEntry]) -> None:
+        self.entries = dict(entries)
+
+    def defaults(self) -> list[str]:
+        return [key for key, entry in self.entries.items() if entry.default]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.entries
+
+    def __getitem__(self, key: str) -> CatalogEntry:
+        return self.entries[key]
+
+
+@cache
+def _builtin_raw() -> dict[str, Any]:
+    data = yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8")) or {}
+    providers = data.get("providers") if isinstance(data, dict) else None
+    if not isinstance(providers, dict):
+        raise ConfigError(f"{CATALOG_FILE}: expected a 'providers' mapping")
+    return providers
+
+
+def build_catalog(overrides: Any = None, origin: str = "config") -> Catalog:
+    """The shipped catalog with a config's `catalog:` entries merged over it, validated."""
+    if overrides is None:
+        overrides = {}
+    if not isinstance(overrides, dict):
+        raise ConfigError(f"{origin}: catalog: expected a mapping of provider keys")
+    raw = {key: dict(value or {}) for key, value in _builtin_raw().items()}
+    for key, fields in overrides.items():
+        if fields is not None and not isinstance(fields, dict):
+            raise ConfigError(f"{origin}: catalog.{key}: expected a mapping")
+        raw[str(key)] = {**raw.get(str(key), {}), **(fields or {})}
+    entries: dict[str, CatalogEntry] = {}
+    problems: list[str] = []
+    for key, fields in raw.items():
+        where = origin if key in overrides else str(CATALOG_FILE)
+        try:
+            entries[key] = CatalogEntry.model_validate(fields)
+        except ValidationError as exc:
+            problems.append(_describe(where, exc, prefix=f"catalog.{key}."))
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return Catalog(entries)
+
+
+@cache
+def builtin() -> Catalog:
+    """The shipped catalog alone."""
+    return build_catalog()
+
+
+def watched_providers(catalog: Catalog, providers: Any, origin: str) -> dict[str, Any]:
+    """`providers:` of a config with catalog entries filled in (defaults when absent)."""
+    if providers is None:
+        return {key: catalog[key].provider_fields() for key in catalog.defaults()}
+    if not isinstance(providers, dict):
+        return providers  # let the config schema name the problem
+    out: dict[str, Any] = {}
+    for key, given in providers.items():
+        if key not in catalog or not (given is None or isinstance(given, dict)):
+            out[key] = given
+            continue
+        entry = catalog[key]
+        fields = entry.provider_fields()
+        given = given or {}
+        if "sources" in given:
+            # Component aliases name components of the catalog's sources, not of these.
+            fields.pop("alias_components")
+        merged = {**fields, **given}
+        if not merged.get("sources"):
+            why = "; ".join(entry.gaps) or "none is listed"
+            raise ConfigError(
+                f"{origin}: providers.{key}: the catalog has no machine-readable source for "
+                f"{entry.name} ({why}); give sources"
+            )
+        out[key] = merged
+    return out
+
+
+def markdown_table(catalog: Catalog) -> str:
+    """The README's provider table."""
+    lines = [
+        "| provider | people type | official source (kind) | evidence | watched by default |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for key, entry in catalog.entries.items():
+        names = ", ".join(f"`{n}`" for n in dict.fromkeys([key, *entry.aliases]))
+        if entry.sources:
+            source = "<br>".join(f"{s.url} ({s.kind})" for s in entry.sources)
+            evidence = ", ".join(dict.fromkeys(s.evidence for s in entry.sources))
+        else:
+            source = "none machine-readable: " + " ".join(entry.gaps)
+            evidence = "—"
+        if entry.sources and entry.gaps:
+            source += "<br>not read: " + " ".join(entry.gaps)
+        default = "yes" if entry.default else "no"
+        lines.append(f"| {entry.name} | {names} | {source} | {evidence} | {default} |")
+    return "\n".join(lines)
+
+
+def readme_section(catalog: Catalog) -> str:
+    return f"{TABLE_START}\n{markdown_table(catalog)}\n{TABLE_END}"
+
+
+def main() -> int:
+    print(readme_section(builtin()))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
