@@ -843,3 +843,122 @@ def test_open_cards_show_every_open_card_as_its_events_left_it() -> None:
     ]
     assert cards[0].component == "Chat"
     assert open_cards(SourceState(), SETTINGS) == []
+
+
+def test_source_health_events_say_what_and_since_when() -> None:
+    named = MachineSettings(provider="openai", source_id="openai-2", failure_threshold=2)
+    state, _ = transition(ALL_OPERATIONAL, snap(0), named)
+    state, first = transition(state, fail(1), named)
+    assert first == []
+    assert (state.failures, state.failing_since, state.last_error) == (1, at(1), "HTTP 503")
+    state, [down] = transition(state, fail(3), named)
+    assert state.last_at == at(3)
+    assert (down.kind, down.provider, down.source_id) == (
+        EventKind.SOURCE_UNREACHABLE,
+        "openai",
+        "openai-2",
+    )
+    assert (down.title, down.page_name) == ("OpenAI status page unreachable", "OpenAI")
+    assert (down.at, down.started_at, down.severity) == (at(3), at(1), Severity.OPERATIONAL)
+    assert down.text == "Cannot reach the official status page: HTTP 503"
+    assert down.url == "https://status.openai.com"
+    assert down.incident_key == f"source:openai-2:{int(at(1).timestamp())}"
+    state, [up] = transition(state, snap(10), named)
+    assert (up.kind, up.incident_key, up.duration_s) == (
+        EventKind.SOURCE_RECOVERED,
+        down.incident_key,
+        9 * 60,
+    )
+    assert (state.failures, state.last_error, state.unreachable_since) == (0, None, None)
+
+
+def test_a_page_never_read_is_named_after_its_provider() -> None:
+    named = MachineSettings(provider="openai", source_id="openai", failure_threshold=1)
+    _, [down] = transition(SourceState(), fail(1), named)
+    assert down.page_name == "openai"
+    assert down.title == "openai status page unreachable"
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "kind"),
+    [
+        (DEG, PART, EventKind.OUTAGE),  # degraded -> partial outage is news, not an update
+        (PART, MAJOR, EventKind.UPDATE),
+        (MAJOR, DEG, EventKind.UPDATE),
+    ],
+)
+def test_an_incident_that_gets_worse_is_an_outage_once(
+    before: ComponentStatus, after: ComponentStatus, kind: EventKind
+) -> None:
+    events = run_polls(
+        snap(1, comps(chat=before), (incident(impact=Impact.NONE),)),
+        snap(2, comps(chat=after), (incident(impact=Impact.NONE),)),
+    )
+    assert [e.kind for e in events[1:]] == [kind]
+    assert events[-1].severity.label == COMPONENT_SEVERITY_LABEL[after]
+
+
+COMPONENT_SEVERITY_LABEL = {
+    DEG: "degraded",
+    PART: "partial_outage",
+    MAJOR: "major_outage",
+}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"title": "Elevated errors for all users"},
+        {"status": IncidentStatus.IDENTIFIED},
+        {"impact": Impact.MAJOR},
+    ],
+)
+def test_any_change_of_title_status_or_severity_is_an_update(change: dict) -> None:
+    first = incident(impact=Impact.MINOR, components=UNLINKED)
+    events = run_polls(
+        snap(1, comps(chat=OK), (first,)),
+        snap(2, comps(chat=OK), (dataclasses.replace(first, **change),)),
+        snap(3, comps(chat=OK), (dataclasses.replace(first, **change),)),
+    )
+    assert len(events) == 2
+    assert events[1].kind in (EventKind.UPDATE, EventKind.OUTAGE)
+
+
+def test_a_card_settling_inside_the_flap_window_joins_the_incident_posted_just_after() -> None:
+    events = run_polls(
+        snap(0, comps(chat=DEG)),
+        snap(1, comps(chat=OK)),
+        snap(2, comps(chat=OK), (incident(components=UNLINKED, start=2),)),
+        snap(3, comps(chat=OK)),
+    )
+    assert [(e.kind, e.incident_key) for e in events] == [
+        (EventKind.DEGRADED, chat_key(0)),
+        (EventKind.DEGRADED, chat_key(0)),
+        (EventKind.RESTORED, chat_key(0)),
+    ]
+    assert events[1].components == ("Chat",)
+
+
+def test_two_incidents_naming_no_components_do_not_share_the_same_trouble() -> None:
+    events = run_polls(
+        snap(
+            1,
+            comps(chat=DEG, api=OK),
+            (
+                incident("a", components=UNLINKED),
+                incident("b", components=UNLINKED, title="Support chat down"),
+            ),
+        )
+    )
+    assert [(e.incident_key, e.components) for e in events] == [("a", ("Chat",)), ("b", ())]
+
+
+def test_trouble_that_began_exactly_one_window_before_is_tied() -> None:
+    window = MachineSettings(provider="openai", source_id="openai", tie_window_s=600)
+    events = run_polls(
+        snap(0, comps(chat=DEG)),
+        snap(10, comps(chat=DEG), (incident(components=UNLINKED, start=10),)),
+        snap(11, comps(chat=DEG), (incident(components=UNLINKED, start=10, updates=2),)),
+        settings=window,
+    )
+    assert {e.incident_key for e in events} == {chat_key(0)}
