@@ -18,6 +18,8 @@ from bot.machine import (
     transition,
 )
 from bot.models import (
+    COMPONENT_SEVERITY,
+    IMPACT_SEVERITY,
     Component,
     ComponentStatus,
     FetchFailure,
@@ -962,3 +964,120 @@ def test_trouble_that_began_exactly_one_window_before_is_tied() -> None:
         settings=window,
     )
     assert {e.incident_key for e in events} == {chat_key(0)}
+
+
+@pytest.mark.parametrize(
+    ("impact", "component", "kind"),
+    [
+        (Impact.NONE, DEG, EventKind.UPDATE),
+        (Impact.NONE, PART, EventKind.OUTAGE),
+        (Impact.MAJOR, MAJOR, EventKind.UPDATE),
+    ],
+)
+def test_trouble_joining_an_open_incident_raises_its_card_once(
+    impact: Impact, component: ComponentStatus, kind: EventKind
+) -> None:
+    open_incident = (incident(components=UNLINKED, impact=impact),)
+    events = run_polls(
+        snap(1, comps(chat=OK), open_incident),
+        snap(2, comps(chat=component), open_incident),
+    )
+    joined = events[-1]
+    assert (joined.kind, joined.incident_key, joined.components) == (kind, "inc1", ("Chat",))
+    assert joined.severity == max(IMPACT_SEVERITY[impact], COMPONENT_SEVERITY[component])
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "kind"),
+    [
+        (DEG, PART, EventKind.OUTAGE),
+        (PART, MAJOR, EventKind.UPDATE),
+        (MAJOR, DEG, EventKind.UPDATE),
+    ],
+)
+def test_a_component_card_that_gets_worse_is_an_outage_once(
+    before: ComponentStatus, after: ComponentStatus, kind: EventKind
+) -> None:
+    events = run_polls(snap(0, comps(chat=before)), snap(1, comps(chat=after)))
+    assert [e.kind for e in events[1:]] == [kind]
+    assert events[-1].severity == COMPONENT_SEVERITY[after]
+
+
+def test_a_relapse_restarts_the_flap_window_and_a_rename_follows_the_card() -> None:
+    events = run_polls(
+        snap(0, comps(chat=DEG)),
+        snap(1, comps(chat=OK)),
+        snap(2, (Component("chat", "ChatGPT", MAJOR),)),
+        snap(3, (Component("chat", "ChatGPT", OK),)),
+        snap(4.5, (Component("chat", "ChatGPT", OK),)),  # 1.5 min since the relapse ended
+        snap(5, (Component("chat", "ChatGPT", OK),)),
+    )
+    assert [(e.kind, e.title) for e in events] == [
+        (EventKind.DEGRADED, "Chat: degraded"),
+        (EventKind.OUTAGE, "ChatGPT: major outage"),
+        (EventKind.RESTORED, "ChatGPT: restored"),
+    ]
+    assert events[-1].severity is Severity.OPERATIONAL
+    assert events[-1].duration_s == 3 * 60
+
+
+def test_a_resolution_keeps_the_official_closing_status() -> None:
+    closed = incident(status=IncidentStatus.POSTMORTEM, components=UNLINKED, updates=2)
+    events = run_polls(
+        snap(1, incidents=(incident(components=UNLINKED),)),
+        snap(2, incidents=(closed,)),
+        snap(3),
+    )
+    assert [(e.kind, e.status) for e in events] == [
+        (EventKind.DEGRADED, IncidentStatus.INVESTIGATING),
+        (EventKind.RESTORED, IncidentStatus.POSTMORTEM),
+    ]
+    vanished = run_polls(snap(1, incidents=(incident(components=UNLINKED),)), snap(2))
+    assert vanished[-1].status is IncidentStatus.RESOLVED
+
+
+def test_maintenance_events_carry_the_official_record() -> None:
+    linked = dataclasses.replace(
+        maintenance(IncidentStatus.IN_PROGRESS, WORKING), url="https://stspg.io/m1"
+    )
+    bare = Incident(
+        id="m2", title="Quiet work", status=IncidentStatus.IN_PROGRESS, impact=Impact.MAINTENANCE
+    )
+    events = run_polls(snap(1, maintenances=(linked, bare)), snap(2))
+    started, quiet, ended, quiet_ended = events
+    assert (started.incident_id, started.title, started.status) == (
+        "m1",
+        "Database upgrade",
+        IncidentStatus.IN_PROGRESS,
+    )
+    assert (started.url, started.duration_s, started.severity) == (
+        "https://stspg.io/m1",
+        None,
+        Severity.MAINTENANCE,
+    )
+    assert (quiet.url, quiet.text, quiet.components) == ("https://status.openai.com", None, ())
+    assert ended.url == "https://stspg.io/m1"
+    assert quiet_ended.url == "https://status.openai.com"
+
+
+def test_open_cards_name_their_source_and_link() -> None:
+    linked = dataclasses.replace(
+        incident(impact=Impact.MAJOR, components=UNLINKED), url="https://stspg.io/x"
+    )
+    window = (maintenance(IncidentStatus.IN_PROGRESS, WORKING),)
+    state = ALL_OPERATIONAL
+    for poll in (
+        snap(
+            1,
+            comps(chat=OK, api=DEG),
+            (linked, incident("b", components=("chat",))),
+            maintenances=window,
+        ),
+    ):
+        state, _ = transition(state, poll, SETTINGS)
+    cards = {c.incident_key: c for c in open_cards(state, SETTINGS)}
+    assert {(c.provider, c.source_id) for c in cards.values()} == {("openai", "openai")}
+    assert cards["inc1"].url == "https://stspg.io/x"
+    assert cards["inc1"].kind is EventKind.OUTAGE  # a partial outage opens as an outage
+    assert cards["b"].url == "https://status.openai.com"
+    assert cards["maintenance:m1"].url == "https://status.openai.com"
