@@ -6,8 +6,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY integrations ./integrations
-COPY fakes ./fakes
-RUN pip install . && useradd --create-home --uid 10001 statusbot \
+RUN pip install '.[postgres]' && useradd --create-home --uid 10001 statusbot \
     && mkdir -p /data && chown statusbot /data
 
 USER statusbot

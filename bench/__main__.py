@@ -1,4 +1,4 @@
-"""`python -m bench all|detection|fanout|resources|peers [--quick] [--out DIR]`."""
+"""`python -m bench all|detection|fanout|resources|peers|fusion [--quick] [--out DIR]`."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import detection, fanout, peers, report, resources
+from bench import detection, fanout, fusion, peers, report, resources
 from bench.sizes import FULL, QUICK, Sizes
 
-PARTS = ("detection", "fanout", "resources", "peers")
+PARTS = ("detection", "fanout", "resources", "peers", "fusion")
 DEFAULT_OUT = Path(__file__).resolve().parent
 
 
@@ -23,6 +23,7 @@ async def run_parts(
     out: Path,
     profile: bool = True,
     fanout_concurrency: int | None = None,
+    peer_venv: Path | None = None,
 ) -> dict:
     """Run the named parts one after another (they would disturb each other's timings)."""
     measured: dict[str, Any] = {}
@@ -37,8 +38,10 @@ async def run_parts(
                 measured[name] = await fanout.run(sizes, workdir, profile, fanout_concurrency)
             elif name == "resources":
                 measured[name] = await resources.run(sizes, workdir)
+            elif name == "fusion":
+                measured[name] = fusion.run(sizes.fusion_months, days=sizes.fusion_days)
             else:
-                measured[name] = peers.run()
+                measured[name] = await peers.run(sizes, workdir, venv=peer_venv)
             took = time.monotonic() - started
             print(f"bench: {name} done in {took:.0f} s", file=sys.stderr, flush=True)
     return report.write(out, measured)
@@ -53,11 +56,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--fanout-concurrency", type=int, help="delivery.concurrency for the fan-out bot"
     )
+    parser.add_argument(
+        "--peer-venv",
+        type=Path,
+        help="keep changedetection.io's venv here (reused if it has the pinned version) "
+        "instead of installing it afresh under the temp dir",
+    )
     args = parser.parse_args(argv)
     names = list(PARTS) if args.part == "all" else [args.part]
     started = time.monotonic()
     sizes = QUICK if args.quick else FULL
-    asyncio.run(run_parts(names, sizes, args.out, not args.no_profile, args.fanout_concurrency))
+    asyncio.run(
+        run_parts(
+            names, sizes, args.out, not args.no_profile, args.fanout_concurrency, args.peer_venv
+        )
+    )
     print(
         f"bench: wrote {args.out / 'results.md'} and results.json "
         f"in {time.monotonic() - started:.0f} s",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from bench.world import (
     source,
     store_url,
 )
+from fakes.discord import FakeDiscord
 from fakes.slack import FakeSlack
 
 NAN = float("nan")
@@ -75,6 +77,19 @@ class Probe:
     discord_channel: int
 
 
+def make_probes(sizes: Sizes, discord: FakeDiscord, guild_id: int) -> list[Probe]:
+    """One probe per detection source, in a fixed order (the flip phases follow it)."""
+    probes: list[Probe] = []
+    for interval, count, flips in sizes.detection:
+        for n in range(count):
+            key = f"d{int(interval)}s{n:02d}"
+            channel = discord.add_channel(guild_id, f"c{key}")
+            probes.append(
+                Probe(key, interval, flips, f"/{key}/summary.json", f"C{key.upper()}", channel)
+            )
+    return probes
+
+
 def first_slack_call(slack: FakeSlack, channel: str, after: float) -> float | None:
     for call in slack.calls:
         if call.at >= after and call.method in CHAT_METHODS and call.args.get("channel") == channel:
@@ -87,17 +102,9 @@ async def run(sizes: Sizes, workdir: Path, seed: int = 7) -> dict[str, Any]:
     page = TimedStatusPage()
     slack = fake_slack()
     discord = fake_discord()
-    probes: list[Probe] = []
     async with page, slack, discord:
-        total = sum(count for _, count, _ in sizes.detection)
-        guild_id, channel_ids = discord.add_guild("bench-detection", channels=total)
-        for interval, count, flips in sizes.detection:
-            for n in range(count):
-                key = f"d{int(interval)}s{n:02d}"
-                probes.append(
-                    Probe(key, interval, flips, f"/{key}/summary.json", f"C{key.upper()}",
-                          channel_ids[len(probes)])
-                )  # fmt: skip
+        guild_id, _ = discord.add_guild("bench-detection", channels=0)
+        probes = make_probes(sizes, discord, guild_id)
         for probe in probes:
             page.set_payload(probe.path, summary(probe.key))
         url = store_url(workdir, "detection")
@@ -130,6 +137,44 @@ async def run(sizes: Sizes, workdir: Path, seed: int = 7) -> dict[str, Any]:
         }
 
 
+Watch = Callable[["Probe", float, float], Awaitable[dict[str, float | None]]]
+
+
+@dataclass(frozen=True)
+class Flip:
+    """One flip of one probe's page and when each watcher first told its users."""
+
+    event: str
+    flipped: float
+    polled: float | None
+    seen: dict[str, float | None]
+
+
+async def flip_probe(
+    page: TimedStatusPage,
+    probe: Probe,
+    rng: random.Random,
+    watch: Watch,
+    mirrors: tuple[str, ...] = (),
+) -> list[Flip]:
+    """Flip one page `probe.flips` times (outage, then restoration), each at a random phase
+    drawn from `rng`; `mirrors` are other paths served the same bytes at the same instant
+    (a peer watching its own copy). `watch(probe, flipped, within)` waits for the first
+    notifications after a flip."""
+    flips: list[Flip] = []
+    deadline_s = 2 * probe.interval_s + 15
+    for cycle in range(probe.flips):
+        outage = summary(probe.key, f"{probe.key}-i{cycle}", ("Investigating elevated errors.",))
+        for event, body in (("outage", outage), ("restore", summary(probe.key))):
+            await asyncio.sleep(SETTLE_S + rng.uniform(0, probe.interval_s))
+            flipped = time.monotonic()
+            for path in (probe.path, *mirrors):
+                page.set_payload(path, body)
+            seen = await watch(probe, flipped, deadline_s)
+            flips.append(Flip(event, flipped, page.first_poll_after(probe.path, flipped), seen))
+    return flips
+
+
 async def _flip(
     bot: BotRun,
     page: TimedStatusPage,
@@ -138,25 +183,24 @@ async def _flip(
     probe: Probe,
     rng: random.Random,
 ) -> tuple[list[Observed], int]:
-    """Flip one page `probe.flips` times (outage, then restoration), each at a random phase."""
+    """Flip one probe's page and time the first Slack and Discord calls after each flip."""
+
+    async def watch(probe: Probe, flipped: float, within: float) -> dict[str, float | None]:
+        return await _first_calls(bot, slack, discord, probe, flipped, within)
+
     observed: list[Observed] = []
     missed = 0
-    deadline_s = 2 * probe.interval_s + 15
-    for cycle in range(probe.flips):
-        outage = summary(probe.key, f"{probe.key}-i{cycle}", ("Investigating elevated errors.",))
-        for event, body in (("outage", outage), ("restore", summary(probe.key))):
-            await asyncio.sleep(SETTLE_S + rng.uniform(0, probe.interval_s))
-            flipped = time.monotonic()
-            page.set_payload(probe.path, body)
-            seen = await _first_calls(bot, slack, discord, probe, flipped, deadline_s)
-            polled = page.first_poll_after(probe.path, flipped)
-            for platform, at in seen.items():
-                if at is None:
-                    missed += 1
-                    continue
-                observed.append(
-                    Observed(probe.key, platform, probe.interval_s, event, flipped, polled, at)
+    for flip in await flip_probe(page, probe, rng, watch):
+        for platform, at in flip.seen.items():
+            if at is None:
+                missed += 1
+                continue
+            observed.append(
+                Observed(
+                    probe.key, platform, probe.interval_s, flip.event, flip.flipped,
+                    flip.polled, at,
                 )
+            )  # fmt: skip
     return observed, missed
 
 

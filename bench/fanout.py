@@ -225,7 +225,7 @@ async def _outbox_counts(url: str) -> dict[str, int]:
     """Outbox rows by status, read from the stopped bot's store."""
     store = Store(url)
     try:
-        async with store.engine.connect() as conn:
+        async with store.db.engine.connect() as conn:
             rows = await conn.execute(
                 sa.select(schema.outbox.c.status, sa.func.count()).group_by(schema.outbox.c.status)
             )

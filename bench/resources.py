@@ -1,7 +1,8 @@
 """Cost at rest and under polling, measured on real bot processes side by side.
 
-Three bots run at once against the same fakes: one idle (three providers, Slack Socket
-Mode and the Discord gateway connected) for resident memory, and two polling 100 sources
+Three bots run at once against the same fakes: one idle (one source polled every 20 s that
+never changes, Slack Socket Mode and the Discord gateway connected) for resident memory and
+CPU at rest, and two polling 100 sources
 every 30 s, one with conditional GET and one without. CPU is utime+stime from /proc over
 a measured window after warm-up, extrapolated to an hour; bytes are response bytes
 (status line + headers as measured on the wire once, plus bodies) counted by the fake.
@@ -26,7 +27,7 @@ from fakes.statuspage import RecordedRequest
 
 # A real status page body (OpenAI's summary.json, 7 KB) so the bytes are realistic.
 BODY = (ROOT / "tests" / "fixtures" / "openai_summary_2026-09-24_operational.json").read_bytes()
-IDLE_PROVIDERS = 3
+IDLE_INTERVAL_S = 20.0
 CHANGES_PER_INTERVAL = 2  # sources whose page changes per poll interval (the rest get 304s)
 
 
@@ -41,8 +42,7 @@ async def run(sizes: Sizes, workdir: Path, seed: int = 3) -> dict[str, Any]:
         for i in sources:
             for mode in ("cg", "full"):
                 page.set_payload(f"/{mode}/{i}/summary.json", BODY)
-        for i in range(IDLE_PROVIDERS):
-            page.set_payload(f"/idle/{i}/summary.json", BODY)
+        page.set_payload("/idle/summary.json", BODY)
         wire = await _wire_sizes(page, "/cg/0/summary.json")
         bots = {
             "idle": _idle_config(workdir, page, slack, discord),
@@ -118,7 +118,7 @@ async def _window(
         "sources": sizes.poll_sources,
         "interval_s": sizes.poll_interval_s,
         "page_changes": changes,
-        "cpu_s_per_hour": {name: round(value * per_hour, 1) for name, value in cpu.items()},
+        "cpu_s_per_hour": {name: round(value * per_hour, 2) for name, value in cpu.items()},
         "rss_mb": {name: round(m["rss_mb"], 1) for name, m in memory.items()},
         "peak_rss_mb": {name: round(m["peak_rss_mb"], 1) for name, m in memory.items()},
         "anon_mb": {name: round(m["anon_mb"], 1) for name, m in memory.items()},
@@ -169,10 +169,7 @@ async def _raw_get(page: TimedStatusPage, path: str, extra: str) -> bytes:
 
 
 def _idle_config(workdir: Path, page: TimedStatusPage, slack: Any, discord: Any) -> dict[str, Any]:
-    providers = {
-        f"idle{i}": provider(f"Idle {i}", source(page.url(f"/idle/{i}/summary.json"), 60))
-        for i in range(IDLE_PROVIDERS)
-    }
+    providers = {"idle": provider("Idle", source(page.url("/idle/summary.json"), IDLE_INTERVAL_S))}
     return bot_config(store_url(workdir, "idle"), providers, slack=slack, discord=discord)
 
 

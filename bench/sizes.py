@@ -22,6 +22,9 @@ class Sizes:
     poll_interval_s: float
     poll_window_s: float
     idle_settle_s: float
+    # Fusion: simulated months, and days per month (the quick run plays a short one).
+    fusion_months: int = 6
+    fusion_days: int = 30
 
 
 FULL = Sizes(
@@ -52,4 +55,6 @@ QUICK = Sizes(
     poll_interval_s=1.0,
     poll_window_s=2.0,
     idle_settle_s=1.0,
+    fusion_months=1,
+    fusion_days=2,
 )

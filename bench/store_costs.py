@@ -50,24 +50,28 @@ async def run(workdir: Path, slack: int, discord: int, limit: int = 256) -> dict
     store = Store(url)
     try:
         started = time.perf_counter()
-        await store.commit_poll(
+        await store.polls.commit_poll(
             PollCommit("costs", "costs", SourceState(), datetime.now(UTC), [_event("costs")])
         )
         fan_out_ms = (time.perf_counter() - started) * 1000
         costs = {"pending_rows": slack + discord, "commit_poll_fan_out_ms": round(fan_out_ms, 1)}
         now = datetime.now(UTC)
-        costs["due_deliveries_ms"] = await _time(lambda: store.due_deliveries(now, limit=limit))
-        costs["outbox_depth_ms"] = await _time(store.outbox_depth)
-        deliveries = await store.due_deliveries(now, limit=REPEAT)
+        costs["due_deliveries_ms"] = await _time(
+            lambda: store.outbox.due_deliveries(now, limit=limit)
+        )
+        costs["outbox_depth_ms"] = await _time(store.outbox.outbox_depth)
+        deliveries = await store.outbox.due_deliveries(now, limit=REPEAT)
         it = iter(deliveries)
         # One claim per dispatch for up to 4 x concurrency rows; timed here for one row.
-        costs["begin_attempt_ms"] = await _time(lambda: store.begin_attempts([next(it).id], now))
+        costs["begin_attempt_ms"] = await _time(
+            lambda: store.outbox.begin_attempts([next(it).id], now)
+        )
         it = iter(deliveries)
         ref = CardRef("1700000000.000100", "1700000000.000100")
-        costs["save_card_ms"] = await _time(lambda: store.save_card(next(it), ref, now))
+        costs["save_card_ms"] = await _time(lambda: store.outbox.save_card(next(it), ref, now))
         it = iter(deliveries)
         costs["mark_delivered_ms"] = await _time(
-            lambda: store.mark_delivered(next(it), now, new_card=ref)
+            lambda: store.outbox.mark_delivered(next(it), now, new_card=ref)
         )
         costs["limit"] = limit
         return costs

@@ -105,7 +105,7 @@ async def seed_subscriptions(url: str, subs: Iterable[tuple[str, str, str, str |
         for platform, channel, provider_key, workspace in subs
     ]
     try:
-        async with store.engine.begin() as conn:
+        async with store.db.engine.begin() as conn:
             for start in range(0, len(rows), 2000):
                 await conn.execute(schema.subscriptions.insert(), rows[start : start + 2000])
     finally:

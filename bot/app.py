@@ -1,11 +1,15 @@
 """The application lifecycle: initialize → start → (run) → stop → shutdown.
 
+This is the composition root: the only core module that wires in the integrations
+(the source parsers, and Slack and Discord, imported only when configured).
+
 - initialize: open the store (migrating it), build the fetcher, command service, chat
   platforms, notifiers, pollers and the outbox worker. Nothing polls or connects yet.
-- start: connect chat platforms, start the outbox worker, schedule one job per source
-  (APScheduler, jitter, max_instances=1, coalesce), start the health server.
-- stop: stop scheduling, let the poll in flight commit, let deliveries in flight finish,
-  disconnect platforms. shutdown: close HTTP clients and the store.
+- start: connect chat platforms, start the outbox worker, start the schedule (one job
+  per source, and reminders; bot/schedule.py), start the health server.
+- stop: the schedule's stop sequence (no new polls, the polls in flight commit), then the
+  outbox (deliveries in flight finish, bounded), the health server, the platforms.
+  shutdown: close the notifiers, the HTTP client and the store.
 `async with Application(config)` runs initialize+start and stop+shutdown, even when
 start-up fails half way.
 """
@@ -22,16 +26,18 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
 from bot.commands import CommandService
 from bot.config import Config
 from bot.console import ConsoleNotifier
+from bot.fetch import StatusFetcher
 from bot.notify import ChatPlatform, Notifier
 from bot.outbox import OutboxWorker
 from bot.poller import SourcePoller
+from bot.reminders import send_due_reminders
+from bot.routing import Router
+from bot.schedule import Schedule
 from bot.store.store import Store
-from integrations.sources.http import StatusFetcher
+from integrations import sources
 
 if TYPE_CHECKING:
     from bot.health import HealthServer
@@ -56,7 +62,7 @@ class Application:
         self.pollers: list[SourcePoller] = []
         self.worker: OutboxWorker | None = None
         self.health: HealthServer | None = None  # only when `health` is configured
-        self._scheduler: AsyncIOScheduler | None = None
+        self._schedule: Schedule | None = None
         self._worker_task: asyncio.Task[None] | None = None
         self._started = False
 
@@ -81,8 +87,8 @@ class Application:
 
     async def initialize(self) -> None:
         config = self.config
-        sinks = ["console"] if config.console.enabled else []
-        self.store = Store(config.store.url, local_sinks=sinks)
+        sinks = ("console",) if config.console.enabled else ()
+        self.store = Store(config.store.url, Router(local_sinks=sinks))
         await self.store.initialize()
         self.fetcher = StatusFetcher()
         self.commands = CommandService(config, self.store, clock=self.clock)
@@ -96,16 +102,17 @@ class Application:
             platform: ChatPlatform = module.create(section, self.commands)
             self.platforms.append(platform)
             self.notifiers[platform.notifier.platform] = platform.notifier
-        self.worker = OutboxWorker(self.store, self.notifiers, config.delivery, clock=self.clock)
-        worker = self.worker
+        self.worker = OutboxWorker(
+            self.store.outbox, self.notifiers, config.delivery, clock=self.clock
+        )
         self.pollers = [
             SourcePoller(
                 provider,
                 sid,
                 source,
                 self.fetcher,
-                self.store,
-                on_events=lambda _events: worker.wake(),
+                sources.parse,
+                self.store.polls,
                 clock=self.clock,
                 display_name=config.providers[provider].name,
             )
@@ -118,33 +125,9 @@ class Application:
         for platform in self.platforms:
             await platform.start()
         self._worker_task = asyncio.create_task(self.worker.run(), name="outbox-worker")
-        self._scheduler = AsyncIOScheduler(timezone=UTC)
-        now = datetime.now(UTC)
-        for poller in self.pollers:
-            interval = poller.source.interval
-            jitter = min(interval * 0.1, 5.0)
-            self._scheduler.add_job(
-                poller.check_once,
-                "interval",
-                # APScheduler's jitter only delays: centre the gaps on the interval.
-                seconds=interval - jitter / 2,
-                jitter=jitter,
-                max_instances=1,
-                coalesce=True,
-                misfire_grace_time=max(1, int(interval)),
-                next_run_time=now,
-                id=f"poll:{poller.source_id}",
-            )
-        self._scheduler.add_job(
-            self._enqueue_reminders,
-            "interval",
-            seconds=REMINDER_CHECK_S,
-            max_instances=1,
-            coalesce=True,
-            next_run_time=now + timedelta(seconds=5),
-            id="reminders",
-        )
-        self._scheduler.start()
+        self._schedule = Schedule(self.pollers)
+        self._schedule.add_chore(self._enqueue_reminders, REMINDER_CHECK_S, 5, "reminders")
+        self._schedule.start()
         if self.config.health is not None:
             # Imported here: aiohttp costs ~20 MB, and a console-only bot never needs it.
             from bot.health import HealthServer
@@ -162,15 +145,9 @@ class Application:
 
     async def stop(self) -> None:
         """Stop in the reverse order of start; safe to call twice or after a failed start."""
-        # Let the poll in flight commit before the scheduler cancels its executor's tasks.
-        if self._scheduler is not None:
-            self._scheduler.pause()
-        for poller in self.pollers:
-            poller.stopping = True
-        await self._wait_for_polls()
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
-            self._scheduler = None
+        if self._schedule is not None:
+            await self._schedule.stop(timeout=STOP_TIMEOUT_S)
+            self._schedule = None
         if self.worker is not None:
             await self.worker.stop(timeout=STOP_TIMEOUT_S)
         if self._worker_task is not None:
@@ -199,21 +176,11 @@ class Application:
             await self.store.aclose()
             self.store = None
 
-    async def _wait_for_polls(self) -> None:
-        """A poll in flight finishes its transaction (bounded) before we close the store."""
-
-        if self.pollers:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    asyncio.gather(*(p.wait_idle() for p in self.pollers)), STOP_TIMEOUT_S
-                )
-
     async def _enqueue_reminders(self) -> None:
         assert self.store is not None
-        assert self.worker is not None
         try:
-            if await self.store.enqueue_reminders(self.clock()):
-                self.worker.wake()
+            # Queued reminders wake the outbox when they commit.
+            await send_due_reminders(self.store.reminders, self.clock())
         except Exception:
             log.exception("queueing reminders failed")
 
@@ -223,7 +190,7 @@ class Application:
         records = {}
         if self.store is not None and await self.store.ping():
             checks["store"] = True
-            records = {r.source_id: r for r in await self.store.all_sources()}
+            records = {r.source_id: r for r in await self.store.sources.all_sources()}
         now = self.clock()
         for poller in self.pollers:
             record = records.get(poller.source_id)

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, ValidationError, model_validator
 
-from bot.config import SourceConfig, _describe, _Section
+from bot.config import ProbeConfig, SourceConfig, _describe, _Section
 from bot.errors import ConfigError
 
 CATALOG_FILE = Path(__file__).with_name("catalog.yaml")
@@ -43,6 +43,8 @@ class CatalogEntry(_Section):
     sources: list[CatalogSource] = []
     # What the bot cannot read and why (a page with no machine-readable source says so here).
     gaps: list[str] = []
+    # Keyless checks of the service itself, for early warning (see probe_window, fusion).
+    probes: list[ProbeConfig] = []
 
     @model_validator(mode="after")
     def _readable_or_explained(self) -> CatalogEntry:
@@ -61,6 +63,7 @@ class CatalogEntry(_Section):
             "sources": [
                 s.model_dump(exclude={"evidence", "note"}, exclude_none=True) for s in self.sources
             ],
+            "probes": [p.model_dump(exclude_none=True) for p in self.probes],
         }
 
 
@@ -119,8 +122,16 @@ def builtin() -> Catalog:
     return build_catalog()
 
 
-def watched_providers(catalog: Catalog, providers: Any, origin: str) -> dict[str, Any]:
-    """`providers:` of a config with catalog entries filled in (defaults when absent)."""
+def known_probes(provider: str) -> list[dict[str, Any]]:
+    """The shipped keyless probe targets of a provider, as config entries."""
+    if provider not in builtin():
+        return []
+    return [p.model_dump(exclude_none=True) for p in builtin()[provider].probes]
+
+
+def watched_providers(catalog: Catalog, providers: Any, origin: str) -> Any:
+    """`providers:` of a config with catalog entries filled in (defaults when absent); a
+    value that is not a mapping comes back as given, for the schema to reject."""
     if providers is None:
         return {key: catalog[key].provider_fields() for key in catalog.defaults()}
     if not isinstance(providers, dict):

@@ -16,9 +16,9 @@ from pydantic import ValidationError
 
 from bot.config import SourceConfig
 from bot.errors import SourceError, UndatedPayload
+from bot.fetch import FetchResult, StatusFetcher
 from bot.models import ComponentStatus, Incident, Snapshot
 from integrations.sources import PARSERS, detect_format, incidentio
-from integrations.sources.http import FetchResult, StatusFetcher
 
 TIMEOUT_S = 15.0
 MAX_BYTES = 5_000_000

@@ -10,11 +10,14 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import get_args
+from typing import TYPE_CHECKING, Protocol, get_args
 
 from bot.config import Config, SourceKind, load_config
 from bot.errors import ConfigError, StatusBotError
 from bot.logs import RedactSecrets, configure_logging
+
+if TYPE_CHECKING:
+    from bot.store.records import OutboxRow
 
 EXIT_CONFIG = 2
 CONFIG_ENV = "STATUSBOT_CONFIG"
@@ -161,46 +164,62 @@ async def _status(config: Config, provider: str | None) -> int:
     return 0
 
 
+class OutboxAdmin(Protocol):
+    """What `statusbot outbox` needs from the store."""
+
+    async def outbox_rows(self, statuses: Sequence[str] | None = None) -> list[OutboxRow]: ...
+
+    async def retry_delivery(self, delivery_id: int, now: datetime) -> bool: ...
+
+    async def drop_delivery(self, delivery_id: int, now: datetime) -> bool: ...
+
+
 async def _outbox(config: Config, args: argparse.Namespace) -> int:
-    from bot.store.store import DEAD, DROPPED, PENDING, Store
+    from bot.store.store import Store
 
     store = Store(config.store.url)
     try:
         await store.initialize()
-        now = datetime.now(UTC)
-        if args.action == "list":
-            statuses = None if args.all else [PENDING, DEAD, DROPPED]
-            rows = await store.outbox_rows(statuses)
-            for row in rows:
-                print(
-                    json.dumps(
-                        {
-                            "id": row.id,
-                            "status": row.status,
-                            "platform": row.platform,
-                            "channel": row.channel_id,
-                            "kind": row.kind,
-                            "incident": row.incident_key,
-                            "attempts": row.attempts,
-                            "next_attempt_at": row.next_attempt_at.isoformat(),
-                            "last_error": row.last_error,
-                        }
-                    )
-                )
-            if not rows:
-                print("outbox: nothing pending, dead or dropped", file=sys.stderr)
-            return 0
-        if args.id is None:
-            print(f"outbox {args.action} needs a delivery id", file=sys.stderr)
-            return EXIT_CONFIG
-        act = store.retry_delivery if args.action == "retry" else store.drop_delivery
-        if await act(args.id, now):
-            print(f"delivery {args.id}: {args.action} done")
-            return 0
-        print(f"delivery {args.id}: no such row in a state that allows {args.action}")
-        return 1
+        return await _outbox_action(store.outbox, args)
     finally:
         await store.aclose()
+
+
+async def _outbox_action(queue: OutboxAdmin, args: argparse.Namespace) -> int:
+    from bot.store.records import DEAD, DROPPED, PENDING
+
+    now = datetime.now(UTC)
+    if args.action == "list":
+        statuses = None if args.all else [PENDING, DEAD, DROPPED]
+        rows = await queue.outbox_rows(statuses)
+        for row in rows:
+            print(
+                json.dumps(
+                    {
+                        "id": row.id,
+                        "status": row.status,
+                        "platform": row.platform,
+                        "channel": row.channel_id,
+                        "kind": row.kind,
+                        "incident": row.incident_key,
+                        "attempts": row.attempts,
+                        "next_attempt_at": row.next_attempt_at.isoformat(),
+                        "last_error": row.last_error,
+                    }
+                )
+            )
+        if not rows:
+            print("outbox: nothing pending, dead or dropped", file=sys.stderr)
+        return 0
+    if args.id is None:
+        print(f"outbox {args.action} needs a delivery id", file=sys.stderr)
+        return EXIT_CONFIG
+    act = queue.retry_delivery if args.action == "retry" else queue.drop_delivery
+    if await act(args.id, now):
+        print(f"delivery {args.id}: {args.action} done")
+        return 0
+    print(f"delivery {args.id}: no such row in a state that allows {args.action}")
+    return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import shlex
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from bot.config import Config
 from bot.errors import CommandError
@@ -20,12 +21,58 @@ from bot.machine import MachineSettings, open_cards
 from bot.models import Severity
 from bot.names import Match, NameIndex, name_key
 from bot.render import SEVERITY_EMOJI, SEVERITY_WORDS
+from bot.routing import Subscription
 from bot.status import StatusReport, provider_status
-from bot.store.records import Subscription
-from bot.store.store import Store
+from bot.store.records import SourceRecord
 
 MAX_ARGS = 300
 SHOWN_ALIASES = 4
+
+
+class SubscriptionBook(Protocol):
+    """The subscriptions the commands create, list and remove."""
+
+    async def subscribe(self, sub: Subscription) -> Subscription: ...
+
+    async def unsubscribe(self, platform: str, channel_id: str, provider: str | None) -> int: ...
+
+    async def channel_subscriptions(self, platform: str, channel_id: str) -> list[Subscription]: ...
+
+
+class SourceReadings(Protocol):
+    """Each source's last committed state."""
+
+    async def all_sources(self) -> list[SourceRecord]: ...
+
+
+class OpenIncidents(Protocol):
+    """The incidents not yet restored."""
+
+    async def open_incidents(self, provider: str | None = None) -> list[Event]: ...
+
+
+class LateCardBook(Protocol):
+    """Cards queued for a channel that subscribes while incidents are open."""
+
+    async def queue(
+        self, sub: Subscription, events: Sequence[Event], now: datetime
+    ) -> list[Event]: ...
+
+
+class CommandStore(Protocol):
+    """What the chat commands read and write."""
+
+    @property
+    def subscriptions(self) -> SubscriptionBook: ...
+
+    @property
+    def sources(self) -> SourceReadings: ...
+
+    @property
+    def incidents(self) -> OpenIncidents: ...
+
+    @property
+    def late_cards(self) -> LateCardBook: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +97,7 @@ class CommandService:
     """What the chat commands do, against the config and the store."""
 
     def __init__(
-        self, config: Config, store: Store, clock: Callable[[], datetime] | None = None
+        self, config: Config, store: CommandStore, clock: Callable[[], datetime] | None = None
     ) -> None:
         self.config = config
         self.store = store
@@ -148,8 +195,8 @@ class CommandService:
 
     async def status(self, query: str | None = None) -> StatusReport:
         key = self.resolve_provider(query)
-        records = {r.source_id: r for r in await self.store.all_sources()}
-        open_incidents = await self.store.open_incidents()
+        records = {r.source_id: r for r in await self.store.sources.all_sources()}
+        open_incidents = await self.store.incidents.open_incidents()
         now = self.clock()
         statuses = {
             k: provider_status(self.config, k, records, open_incidents, now)
@@ -233,7 +280,7 @@ class CommandService:
         request = self.parse_subscribe(args)
         open_now: list[tuple[Event, bool]] = []
         for key in request.providers:
-            saved = await self.store.subscribe(
+            saved = await self.store.subscriptions.subscribe(
                 Subscription(
                     platform=platform,
                     workspace_id=workspace_id,
@@ -248,7 +295,8 @@ class CommandService:
             )
             cards = await self._open_cards(key)
             queued = {
-                e.incident_key for e in await self.store.queue_cards(saved, cards, self.clock())
+                e.incident_key
+                for e in await self.store.late_cards.queue(saved, cards, self.clock())
             }
             open_now += [(e, e.incident_key in queued) for e in cards]
         names = ", ".join(self.config.providers[k].name for k in request.providers)
@@ -276,7 +324,7 @@ class CommandService:
 
     async def _open_cards(self, provider: str) -> list[Event]:
         """The living card of everything open now at the provider's sources."""
-        records = {r.source_id: r for r in await self.store.all_sources()}
+        records = {r.source_id: r for r in await self.store.sources.all_sources()}
         cards: list[Event] = []
         for key, source_id, _source in self.config.source_ids():
             record = records.get(source_id)
@@ -291,14 +339,14 @@ class CommandService:
     async def unsubscribe(self, platform: str, channel_id: str, args: str | None) -> str:
         text = clean_args(args)
         provider = self.resolve_provider(text) if text else None
-        removed = await self.store.unsubscribe(platform, channel_id, provider)
+        removed = await self.store.subscriptions.unsubscribe(platform, channel_id, provider)
         if not removed:
             return "This channel had no such subscription."
         what = self.config.providers[provider].name if provider else "everything"
         return f"Unsubscribed this channel from {what}."
 
     async def list(self, platform: str, channel_id: str) -> str:
-        subs = await self.store.channel_subscriptions(platform, channel_id)
+        subs = await self.store.subscriptions.channel_subscriptions(platform, channel_id)
         if not subs:
             return "This channel has no subscriptions. Try `/statusbot subscribe`."
         lines = ["This channel receives:"]

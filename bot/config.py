@@ -14,13 +14,16 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
-    SecretStr,
     ValidationError,
     model_validator,
 )
 
 from bot.errors import ConfigError
 from bot.models import Severity
+
+# Each platform's section lives with its platform; these modules import pydantic only.
+from integrations.discord.config import DiscordConfig
+from integrations.slack.config import SlackConfig
 
 if TYPE_CHECKING:
     from bot.catalog import Catalog
@@ -31,6 +34,8 @@ _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+
+__all__ = ["Config", "DiscordConfig", "SlackConfig", "SourceConfig", "load_config"]
 
 SourceKind = Literal["statuspage", "incidentio", "rss", "gcp", "betterstack", "instatus"]
 
@@ -75,6 +80,39 @@ class SourceConfig(_Section):
         return {**data, "components_url": derived}
 
 
+class AliveConfig(_Section):
+    """The answer that means "up": a status code and, optionally, a JSON shape.
+
+    Never a message text: providers reword messages, not their error codes.
+    """
+
+    status: list[int] = Field(min_length=1)
+    # Dotted path that must exist in the JSON body ("error", "error.status").
+    json_key: str | None = None
+    # The value expected at json_key (an error code such as PERMISSION_DENIED).
+    json_value: str | None = None
+
+    @model_validator(mode="after")
+    def _value_needs_key(self) -> AliveConfig:
+        if self.json_value is not None and self.json_key is None:
+            raise ValueError("json_value needs json_key")
+        for code in self.status:
+            if not 100 <= code <= 599:
+                raise ValueError(f"status {code} is not an HTTP status code")
+        return self
+
+
+class ProbeConfig(_Section):
+    """A keyless HTTP check of a provider's own service (not its status page)."""
+
+    name: str = Field(min_length=1, max_length=80)
+    url: str = Field(pattern=r"^https?://")
+    interval: float = Field(default=30.0, ge=1.0)
+    timeout: float = Field(default=10.0, gt=0)
+    alive: AliveConfig
+    max_bytes: int = Field(default=65_536, ge=1024)
+
+
 class ProviderConfig(_Section):
     """An AI provider users ask about by name or alias."""
 
@@ -83,57 +121,19 @@ class ProviderConfig(_Section):
     # alias -> component names it stands for ("chatgpt" -> the ChatGPT components).
     alias_components: dict[str, list[str]] = {}
     sources: list[SourceConfig] = Field(min_length=1)
+    probes: list[ProbeConfig] = []
+
+    @model_validator(mode="after")
+    def _probe_names_unique(self) -> ProviderConfig:
+        names = [p.name.lower() for p in self.probes]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"probe name {name!r} is used twice")
+        return self
 
 
 class StoreConfig(_Section):
     url: str = "sqlite+aiosqlite:///statusbot.db"
-
-
-class SlackHttpConfig(_Section):
-    host: str = "0.0.0.0"
-    port: int = Field(default=3000, ge=1, le=65535)
-    path: str = "/slack/events"
-
-
-_OPTIONAL_SECRETS = ("app_token", "signing_secret")
-
-
-class SlackConfig(_Section):
-    bot_token: SecretStr
-    mode: Literal["socket", "http"] = "socket"
-    app_token: SecretStr | None = None
-    signing_secret: SecretStr | None = None
-    http: SlackHttpConfig = SlackHttpConfig()
-    api_url: str = "https://slack.com/api/"
-    # Who may change a channel's subscriptions: anyone, or workspace admins plus allow_users.
-    managers: Literal["anyone", "admins"] = "anyone"
-    allow_users: list[str] = []
-
-    @model_validator(mode="before")
-    @classmethod
-    def _empty_secret_is_absent(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {
-                k: v for k, v in data.items() if not (k in _OPTIONAL_SECRETS and v in ("", None))
-            }
-        return data
-
-    @model_validator(mode="after")
-    def _mode_needs_its_secret(self) -> SlackConfig:
-        if not self.bot_token.get_secret_value():
-            raise ValueError("bot_token is empty")
-        if self.mode == "socket" and self.app_token is None:
-            raise ValueError("mode 'socket' needs app_token (an xapp-... token)")
-        if self.mode == "http" and self.signing_secret is None:
-            raise ValueError("mode 'http' needs signing_secret")
-        return self
-
-
-class DiscordConfig(_Section):
-    token: SecretStr
-    guild_ids: list[int] = []
-    api_base_url: str = "https://discord.com/api/v10"
-    gateway_url: str = "wss://gateway.discord.gg/"
 
 
 class HealthConfig(_Section):
@@ -151,6 +151,33 @@ class DeliveryConfig(_Section):
     claim_lease: float = Field(default=60.0, gt=0)
     # Default minutes between reminders for new subscriptions; 0 turns them off.
     reminder_minutes: int = Field(default=0, ge=0)
+
+
+class CrowdConfig(_Section):
+    """The floor of a crowd spike: distinct people and channels within a window."""
+
+    min_users: int = Field(default=3, ge=1)
+    min_channels: int = Field(default=2, ge=1)
+    window: float = Field(default=600.0, ge=60.0)
+    # Seconds between two counted clicks of one person (the rest are answered, not counted).
+    click_every: float = Field(default=30.0, ge=0)
+
+
+class ProbeRulesConfig(_Section):
+    """When a probe counts as failing or slow."""
+
+    failing_after: int = Field(default=3, ge=1)
+    # Slow: this many times the probe's rolling median latency, on most recent samples.
+    slow_factor: float = Field(default=4.0, gt=1.0)
+
+
+class EarlyWarningConfig(_Section):
+    """Signals before the official page: probes, the chat crowd, and how they combine."""
+
+    crowd: CrowdConfig = CrowdConfig()
+    probes: ProbeRulesConfig = ProbeRulesConfig()
+    # Minimum seconds between two flips of a provider between suspected and clear.
+    hold: float = Field(default=900.0, ge=0)
 
 
 class LoggingConfig(_Section):
@@ -173,6 +200,7 @@ class Config(_Section):
     discord: DiscordConfig | None = None
     health: HealthConfig | None = None
     delivery: DeliveryConfig = DeliveryConfig()
+    early_warning: EarlyWarningConfig = EarlyWarningConfig()
     logging: LoggingConfig = LoggingConfig()
     console: ConsoleConfig = ConsoleConfig()
     # Entries added to or changed in the shipped provider catalog (bot/catalog.yaml).
@@ -221,6 +249,14 @@ class Config(_Section):
                 if secret is not None:
                     values.add(secret.get_secret_value())
         return sorted(v for v in values if v)
+
+    def probe_ids(self) -> list[tuple[str, str, ProbeConfig]]:
+        """(provider key, probe id, probe) for every probe; ids are `provider:name`."""
+        return [
+            (key, f"{key}:{probe.name}", probe)
+            for key, provider in self.providers.items()
+            for probe in provider.probes
+        ]
 
     def source_ids(self) -> list[tuple[str, str, SourceConfig]]:
         """(provider key, source id, source) for every source; ids are unique."""

@@ -2,13 +2,13 @@
 
 The page walks operational → degraded → major outage → monitoring → resolved, one stage
 per `step_s` seconds; the bot polls it every second and prints to the console. No tokens,
-no internet.
+no internet. The page is the repository's fake status page (fakes/), which is not part of
+the installed package: the demo runs from a checkout (`make demo`), and says so otherwise.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -17,11 +17,16 @@ from typing import Any
 
 from bot.app import Application
 from bot.config import parse_config
+from bot.errors import StatusBotError
 from bot.logs import configure_logging
-from fakes.statuspage import FakeStatusPage
 
 SUMMARY = "/api/v2/summary.json"
-PAGE = {"id": "demo", "name": "OpenAI (simulated)", "url": "http://127.0.0.1/"}
+NEEDS_CHECKOUT = (
+    "the demo plays its outage on the fake status page in the repository's fakes/, which "
+    "is not installed with the package: run it from a checkout with `make demo`"
+)
+
+PAGE_NAME, PAGE_URL = "OpenAI (simulated)", "http://127.0.0.1/"
 COMPONENTS = ["ChatGPT", "Conversations", "Login", "Voice mode", "API", "Sora"]
 INCIDENT_ID = "01DEMOCHATGPTOUTAGE0000000"
 TITLE = 'ChatGPT: "Hmm... Something seems to have gone wrong" for many users'
@@ -59,46 +64,27 @@ STAGES: list[tuple[str, dict[str, str], str | None, str | None]] = [
 
 def stage_payload(index: int, started: datetime, step_s: float) -> bytes:
     """The summary.json the simulated page serves at a stage."""
+    from fakes.pages import Incident, SummaryPage
+
     _, statuses, status, _ = STAGES[index]
     now = started + timedelta(seconds=index * step_s)
-    components = [
-        {
-            "id": f"comp{i}",
-            "name": name,
-            "status": statuses.get(name, "operational"),
-            "position": i,
-            "updated_at": _iso(now),
-        }
-        for i, name in enumerate(COMPONENTS)
-    ]
-    body: dict[str, Any] = {
-        "page": {**PAGE, "updated_at": _iso(now)},
-        "components": components,
-        "status": {"indicator": "major" if statuses else "none", "description": "demo"},
-    }
+    page = SummaryPage(PAGE_NAME, url=PAGE_URL, id="demo", updated_at=now)
+    for name in COMPONENTS:
+        page.component(name, statuses.get(name, "operational"))
     if status is not None and status != "resolved":
-        body["incidents"] = [_incident(index, started, step_s, status)]
-    return json.dumps(body).encode()
-
-
-def _incident(index: int, started: datetime, step_s: float, status: str) -> dict[str, Any]:
-    updates = []
-    for i in range(2, index + 1):
-        _, _, st, text = STAGES[i]
-        at = _iso(started + timedelta(seconds=i * step_s))
-        updates.append({"id": f"upd{i}", "status": st, "body": text, "created_at": at})
-    return {
-        "id": INCIDENT_ID,
-        "name": TITLE,
-        "status": status,
-        "impact": "critical",
-        "created_at": _iso(started + timedelta(seconds=2 * step_s)),
-        "incident_updates": list(reversed(updates)),
-    }
-
-
-def _iso(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        incident = Incident(
+            INCIDENT_ID,
+            TITLE,
+            impact="critical",
+            started_at=started + timedelta(seconds=2 * step_s),
+            components=tuple(statuses),
+        )
+        for i in range(2, index + 1):
+            _, _, stage_status, text = STAGES[i]
+            at = started + timedelta(seconds=i * step_s)
+            incident.update(stage_status or "investigating", text or "", at, f"upd{i}")
+        page.add(incident)
+    return page.encode()
 
 
 def demo_config(url: str, db_path: Path, json_lines: bool) -> dict[str, Any]:
@@ -117,6 +103,10 @@ def demo_config(url: str, db_path: Path, json_lines: bool) -> dict[str, Any]:
 
 
 async def run_demo(step_s: float = 10.0, json_lines: bool = False) -> int:
+    try:
+        from fakes.statuspage import FakeStatusPage
+    except ModuleNotFoundError:
+        raise StatusBotError(NEEDS_CHECKOUT) from None
     configure_logging("WARNING", False)
     started = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="statusbot-demo-") as tmp:

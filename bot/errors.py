@@ -9,7 +9,11 @@ StatusBotError
 ├── DeliveryError            a chat side effect failed
 │   ├── TransientDeliveryError   retry later (rate limit, 5xx, network); may carry retry_after
 │   └── PermanentDeliveryError   the channel is gone or closed to us; disable the subscription
+├── PlatformUnavailable      a chat platform cannot be reached or is not ready at start-up
+├── ConcurrentUpdate         another process committed the same source's poll first
 └── CommandError             a chat command the user got wrong; the message is shown to them
+
+Retry-After values are read by bot.retry_after.parse_retry_after, the one parser.
 """
 
 from __future__ import annotations
@@ -68,6 +72,10 @@ class PermanentDeliveryError(DeliveryError):
         super().__init__(reason)
         self.reason = reason
         self.workspace_wide = workspace_wide
+
+
+class PlatformUnavailable(StatusBotError):
+    """Slack or Discord could not be reached, or did not get ready, at start-up."""
 
 
 class ConcurrentUpdate(StatusBotError):

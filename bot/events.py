@@ -60,7 +60,8 @@ class Event:
     merged_into_title: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return _EVENT_ADAPTER.dump_python(self, mode="json")
+        data: dict[str, Any] = _EVENT_ADAPTER.dump_python(self, mode="json")
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Event:

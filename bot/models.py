@@ -150,13 +150,10 @@ class Snapshot:
     # The page's own clock (Statuspage `page.updated_at`, a feed's build date): a copy older
     # than the newest already seen is stale and ignored.
     page_updated_at: datetime | None = None
-    indicator: str = "none"
     description: str = ""
     components: tuple[Component, ...] = ()
     incidents: tuple[Incident, ...] = ()
     maintenances: tuple[Incident, ...] = ()
-    # Feeds list closed incidents too; summary.json lists only open ones.
-    lists_resolved: bool = False
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from bot.events import Event
+
+if TYPE_CHECKING:
+    from bot.commands import CommandService
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +46,7 @@ SaveCard = Callable[[CardRef], Awaitable[None]]
 
 
 class Notifier(Protocol):
-    """A chat platform. `deliver` raises TransientDeliveryError or PermanentDeliveryError.
+    """A chat platform, as the outbox worker uses it.
 
     Contract for `deliver`:
     - no card yet: post the card (idempotently under `delivery.key`), call `save_card`
@@ -51,12 +54,20 @@ class Notifier(Protocol):
     - card exists: edit it to the event's full state, then reply in its thread;
       a `restored` reply is made visible in the channel too;
     - a `reminder` event only replies in the thread.
-    Returns the card reference (new or unchanged).
+    Returns the card reference (new or unchanged). Raises only TransientDeliveryError
+    (retried with backoff, honouring its `retry_after_s`) or PermanentDeliveryError (the
+    channel, or with `workspace_wide` its workspace, is disabled); anything else is
+    treated as a bug and retried.
     """
 
+    # The outbox rows this notifier serves (`Delivery.platform`).
     platform: ClassVar[str]
     # Seconds between two deliveries to one channel (the platform's own pacing).
     per_channel_interval_s: ClassVar[float]
+    # True: the delivery is recorded as sent before `deliver` is called, so a crash can
+    # never repeat it (for sinks that cannot be made idempotent, such as a terminal).
+    # False: recorded after `deliver` returns; a retry relies on `delivery.key`.
+    commit_first: ClassVar[bool]
 
     async def deliver(self, delivery: Delivery, save_card: SaveCard) -> CardRef: ...
 
@@ -66,9 +77,10 @@ class Notifier(Protocol):
 class ChatPlatform(Protocol):
     """A connected chat platform: its notifier plus the connection that serves commands.
 
-    Each integration package exposes `create(config, commands, store) -> ChatPlatform`.
-    Lifecycle: `start()` connects (Socket Mode, gateway or HTTP server) and returns once
-    ready; `stop()` disconnects and closes clients; `connected` feeds /readyz.
+    Each integration package (integrations.slack, integrations.discord) exposes a
+    `PlatformFactory` named `create`. Lifecycle: `start()` connects (Socket Mode, gateway
+    or HTTP server) and returns once ready; `stop()` disconnects and closes clients;
+    `connected` feeds /readyz.
     """
 
     notifier: Notifier
@@ -79,3 +91,10 @@ class ChatPlatform(Protocol):
 
     @property
     def connected(self) -> bool: ...
+
+
+class PlatformFactory(Protocol):
+    """`create(config, commands)`: builds a platform from its config section; nothing
+    connects until `start()`."""
+
+    def __call__(self, config: Any, commands: CommandService) -> ChatPlatform: ...

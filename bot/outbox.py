@@ -3,6 +3,10 @@
 Each channel's queue is served head first, so a card is always posted before it is
 edited; many channels are served in parallel. A delivery is counted as attempted before
 the platform is called, so a retry after a crash knows the outcome may be unknown.
+
+It never polls an idle queue: it hears of new rows when they commit (rows a poll queues
+while nothing else waits arrive already claimed and start at once), and otherwise sleeps
+until the next retry falls due, looking again at least every `MAX_SLEEP_S`.
 """
 
 from __future__ import annotations
@@ -12,25 +16,72 @@ import functools
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from bot import metrics
 from bot.config import DeliveryConfig
 from bot.errors import PermanentDeliveryError, TransientDeliveryError
 from bot.notify import CardRef, Delivery, Notifier
-from bot.recorder import DeliveryRecorder
-from bot.store.store import Store
+from bot.recorder import DeliveryLedger, DeliveryRecorder
 
 log = logging.getLogger(__name__)
 
-IDLE_POLL_S = 1.0
+# A row is due but cannot start yet (its channel is busy): look again this soon.
+BUSY_RETRY_S = 1.0
 DEPTH_METRIC_EVERY_S = 5.0
+
+
+class DeliveryQueue(DeliveryLedger, Protocol):
+    """What the outbox worker needs from the store."""
+
+    @property
+    def shared(self) -> bool:
+        """Other processes serve the same queue: claims need a lease."""
+        ...
+
+    async def listen(
+        self,
+        platforms: Iterable[str],
+        lease: timedelta,
+        on_queued: Callable[[Sequence[Delivery]], None],
+        max_claimed: int = ...,
+    ) -> None:
+        """Call `on_queued` after each commit that queued rows, with (up to `max_claimed`)
+        rows of `platforms` handed over already claimed."""
+        ...
+
+    async def unlisten(self) -> None: ...
+
+    async def next_due_at(self, platforms: Iterable[str]) -> datetime | None: ...
+
+    async def due_deliveries(
+        self, now: datetime, limit: int = 500, platform: str | None = None
+    ) -> list[Delivery]: ...
+
+    async def begin_attempts(
+        self, delivery_ids: Sequence[int], now: datetime, lease: timedelta = ...
+    ) -> set[int]: ...
+
+    async def mark_delivered(
+        self, delivery: Delivery, now: datetime, new_card: CardRef | None = None
+    ) -> None: ...
+
+    async def mark_failed(
+        self, delivery_id: int, error: str, retry_at: datetime | None
+    ) -> None: ...
+
+    async def disable_channel(
+        self, platform: str, channel_id: str, reason: str, workspace_id: str | None = None
+    ) -> None: ...
+
+    async def outbox_depth(self) -> int: ...
 
 
 def backoff_delay(attempt: int, settings: DeliveryConfig, retry_after_s: float | None) -> float:
     """Exponential backoff with jitter; the platform's Retry-After wins when longer."""
-    exponential = min(settings.max_backoff, settings.base_backoff * 2 ** max(0, attempt - 1))
+    exponential = min(settings.max_backoff, settings.base_backoff * 2.0 ** max(0, attempt - 1))
     delay = exponential * random.uniform(0.5, 1.0)
     if retry_after_s is not None:
         delay = max(delay, retry_after_s + random.uniform(0, 0.25))
@@ -40,9 +91,13 @@ def backoff_delay(attempt: int, settings: DeliveryConfig, retry_after_s: float |
 class OutboxWorker:
     """Serves the outbox until stopped."""
 
+    # Without a wake, look at the queue at least this often (a retry queued by
+    # `statusbot outbox retry` in another process, on SQLite where nobody tells us).
+    MAX_SLEEP_S = 60.0
+
     def __init__(
         self,
-        store: Store,
+        store: DeliveryQueue,
         notifiers: dict[str, Notifier],
         settings: DeliveryConfig,
         clock: Callable[[], datetime] | None = None,
@@ -64,26 +119,59 @@ class OutboxWorker:
         self._refill_below = settings.concurrency * 2
 
     def wake(self) -> None:
-        """New rows were committed: look now instead of at the next idle tick."""
+        """Rows changed: look at the queue now instead of when the sleep ends."""
         self._wake.set()
 
+    def _lease(self) -> timedelta:
+        # A SQLite file has one process: no other worker to keep out.
+        return timedelta(seconds=self.settings.claim_lease if self.store.shared else 0)
+
     async def run(self) -> None:
-        while not self._stopping:
-            # Cleared before looking, so a wake that comes while we look is not lost.
-            self._wake.clear()
-            if len(self._in_flight) >= self._refill_below:
-                # Plenty queued in memory: reading the queue again would only cost CPU.
-                await self._sleep(IDLE_POLL_S)
+        await self.store.listen(
+            self.notifiers, self._lease(), self._queued, max_claimed=self.settings.concurrency
+        )
+        try:
+            while not self._stopping:
+                # Cleared before looking, so a wake that comes while we look is not lost.
+                self._wake.clear()
+                if len(self._in_flight) >= self._refill_below:
+                    # Plenty in memory: a finishing delivery wakes us to read more.
+                    await self._sleep(self.MAX_SLEEP_S)
+                    continue
+                try:
+                    if await self.dispatch_once():
+                        continue
+                    delay = await self.next_wake_in()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("outbox dispatch failed; retrying shortly")
+                    delay = BUSY_RETRY_S
+                await self._sleep(delay)
+        finally:
+            await self.store.unlisten()
+
+    async def next_wake_in(self) -> float:
+        """How long an idle worker sleeps: until the earliest channel head falls due, at
+        most MAX_SLEEP_S (new rows wake it earlier)."""
+        due = await self.store.next_due_at(self.notifiers)
+        if due is None:
+            return self.MAX_SLEEP_S
+        wait = (due - self.clock()).total_seconds()
+        if wait <= 0:
+            return BUSY_RETRY_S  # due, but its channel is busy here or elsewhere
+        return min(wait, self.MAX_SLEEP_S)
+
+    def _queued(self, claimed: Sequence[Delivery]) -> None:
+        """Rows were committed; those handed over claimed start now, without a read."""
+        look = not claimed
+        for delivery in claimed:
+            if self._stopping or (delivery.platform, delivery.channel_id) in self._in_flight:
+                look = True  # the queue read serves it (after its lease, if any)
                 continue
-            try:
-                started = await self.dispatch_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox dispatch failed; retrying shortly")
-                started = 0
-            if not started:
-                await self._sleep(IDLE_POLL_S)
+            self._start(delivery)
+        if look:
+            self._wake.set()
 
     async def stop(self, timeout: float = 5.0) -> None:
         """Stop taking rows; give deliveries in flight a moment to finish."""
@@ -95,6 +183,7 @@ class OutboxWorker:
         for task in pending:
             task.cancel()
         await self._recorder.aclose()
+        await self.store.unlisten()
 
     async def dispatch_once(self) -> int:
         """Start a delivery for every channel whose queue head is due; returns how many."""
@@ -111,15 +200,13 @@ class OutboxWorker:
             for d in due
             if (d.platform, d.channel_id) not in self._in_flight and d.id not in self._finished_ids
         ]
-        lease = timedelta(seconds=self.settings.claim_lease if self.store.shared else 0)
-        claimed = await self.store.begin_attempts([d.id for d in ready], now, lease)
+        claimed = await self.store.begin_attempts([d.id for d in ready], now, self._lease())
         for delivery in ready:
             if delivery.id not in claimed:
                 continue  # another worker on the same database has it
-            channel = (delivery.platform, delivery.channel_id)
-            task = asyncio.create_task(self._deliver(delivery), name=f"deliver-{delivery.id}")
-            self._in_flight[channel] = task
-            task.add_done_callback(functools.partial(self._finished, channel, delivery.id))
+            if (delivery.platform, delivery.channel_id) in self._in_flight:
+                continue  # handed over by a commit while we were claiming
+            self._start(delivery)
             started += 1
         if time.monotonic() - self._depth_measured > DEPTH_METRIC_EVERY_S:
             self._depth_measured = time.monotonic()
@@ -137,6 +224,17 @@ class OutboxWorker:
                 if not await self.store.outbox_depth():
                     return
                 await asyncio.sleep(0.05)
+
+    async def wait_in_flight(self) -> None:
+        """Return once the deliveries started so far have finished (tests and tools)."""
+        while self._in_flight:
+            await asyncio.wait(list(self._in_flight.values()))
+
+    def _start(self, delivery: Delivery) -> None:
+        channel = (delivery.platform, delivery.channel_id)
+        task = asyncio.create_task(self._deliver(delivery), name=f"deliver-{delivery.id}")
+        self._in_flight[channel] = task
+        task.add_done_callback(functools.partial(self._finished, channel, delivery.id))
 
     def _finished(self, channel: tuple[str, str], delivery_id: int, _task: object) -> None:
         self._in_flight.pop(channel, None)
@@ -165,12 +263,12 @@ class OutboxWorker:
             saved = [delivery.card]
 
             async def save_card(ref: CardRef) -> None:
-                await self.store.save_card(delivery, ref, self.clock())
+                await self._recorder.save_card(delivery, ref)
                 saved.append(ref)
 
             started = time.monotonic()
             try:
-                if getattr(notifier, "commit_first", False):
+                if notifier.commit_first:
                     await self.store.mark_delivered(delivery, self.clock())
                     await notifier.deliver(delivery, save_card)
                 else:

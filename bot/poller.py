@@ -1,7 +1,9 @@
-"""The coordinator of one source: fetch, transition, commit, fan out.
+"""The coordinator of one source: read (the poll step), transition, commit.
 
 `check_once()` is one tick (tests call it directly); the scheduler calls it on an
 interval. One bad poll never escapes: it is logged and counted, and the next tick runs.
+After a tick, `retry_in` says how long to wait when failures call for more than the
+interval; the scheduler moves the job's next run accordingly (bot/schedule.py).
 """
 
 from __future__ import annotations
@@ -12,20 +14,28 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from bot import metrics
 from bot.config import SourceConfig
 from bot.errors import ConcurrentUpdate
 from bot.events import Event
 from bot.machine import MachineSettings, SourceState, is_stale, transition
-from bot.models import FetchFailure, Snapshot
-from bot.store.store import PollCommit, Store
-from integrations.sources.http import StatusFetcher, Validators
-from integrations.sources.poll import poll_once
+from bot.models import FetchFailure, Observation, Snapshot
+from bot.reading import Fetcher, Parse, SourceReader
+from bot.store.records import PollCommit, SourceRecord
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_S = 600.0
+
+
+class PollLog(Protocol):
+    """What a poller needs from the store."""
+
+    async def load_source(self, source_id: str) -> SourceRecord | None: ...
+
+    async def commit_poll(self, commit: PollCommit) -> list[int]: ...
 
 
 class SourcePoller:
@@ -36,16 +46,16 @@ class SourcePoller:
         provider: str,
         source_id: str,
         source: SourceConfig,
-        fetcher: StatusFetcher,
-        store: Store,
+        fetcher: Fetcher,
+        parse: Parse,
+        store: PollLog,
         on_events: Callable[[Sequence[Event]], None] = lambda events: None,
         clock: Callable[[], datetime] | None = None,
         display_name: str | None = None,
     ) -> None:
         self.provider = provider
         self.source_id = source_id
-        self.source = source
-        self.fetcher = fetcher
+        self.reader = SourceReader(source, fetcher, parse)
         self.store = store
         self.on_events = on_events
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -57,10 +67,8 @@ class SourcePoller:
             tie_window_s=source.tie_window,
             display_name=display_name,
         )
-        # A 304 means "same as last time": only usable while we hold last time in memory.
-        self._last_snapshot: Snapshot | None = None
-        self._validators: Validators | None = None
-        self._not_before: datetime | None = None
+        # Seconds to the next poll when failures call for a longer wait than the interval.
+        self.retry_in: float | None = None
         self._lock = asyncio.Lock()
         self.stopping = False
         # The state as last committed, and its version: read from the store once, then kept.
@@ -68,6 +76,10 @@ class SourcePoller:
         self._version = 0
         self._recorded_at: datetime | None = None
         self._record_every = timedelta(seconds=min(2 * source.interval, 60.0))
+
+    @property
+    def source(self) -> SourceConfig:
+        return self.reader.source
 
     async def check_once(self) -> list[Event]:
         """One tick; never raises except on cancellation."""
@@ -86,13 +98,10 @@ class SourcePoller:
                 return []
 
     async def _check(self) -> list[Event]:
-        now = self.clock()
-        if self._not_before is not None and now < self._not_before:
-            return []  # backing off after failures or a Retry-After
+        now = self.clock()  # the poll's one time: the observation carries it
         started = time.perf_counter()
-        validators = self._validators if self._last_snapshot is not None else None
-        outcome = await poll_once(self.fetcher, self.source, validators, now)
-        observation = outcome.observation
+        reading = await self.reader.read(now)
+        observation = reading.observation
         state = await self._current_state()
         if isinstance(observation, Snapshot) and is_stale(state, observation):
             # An older copy (a CDN cache): as if this poll never happened.
@@ -104,17 +113,10 @@ class SourcePoller:
                 observation.page_updated_at,
                 state.page_updated_at,
             )
-        elif observation is None and self._last_snapshot is not None:
-            observation = dataclasses.replace(self._last_snapshot, observed_at=now)
-            metrics.POLLS.labels(self.source_id, "not_modified").inc()
         elif isinstance(observation, Snapshot):
-            self._last_snapshot = observation
-            self._validators = outcome.validators
-            metrics.POLLS.labels(self.source_id, "ok").inc()
-        if observation is None:  # 304 without a snapshot in memory: cannot happen, but be safe
-            return []
+            metrics.POLLS.labels(self.source_id, "ok" if reading.changed else "not_modified").inc()
         new_state, events = transition(state, observation, self.settings)
-        self._schedule_backoff(new_state, observation, now)
+        self.retry_in = self._retry_in(new_state, observation)
         if self._nothing_to_record(state, new_state, events, now):
             self._state = new_state
             self._observe(observation, events, started)
@@ -128,7 +130,6 @@ class SourcePoller:
                     state=new_state,
                     at=now,
                     events=events,
-                    validators=self._validators.to_dict() if self._validators else None,
                     error=error,
                     expected_version=self._version,
                 )
@@ -165,10 +166,11 @@ class SourcePoller:
             self._version = record.version if record else 0
         return self._state
 
-    def _schedule_backoff(self, state: SourceState, observation: object, now: datetime) -> None:
+    def _retry_in(self, state: SourceState, observation: Observation) -> float | None:
+        """After the failure threshold, back off exponentially; a Retry-After longer than
+        that wins. None while the interval itself is long enough."""
         if not isinstance(observation, FetchFailure):
-            self._not_before = None
-            return
+            return None
         metrics.POLLS.labels(self.source_id, "failure").inc()
         delay = 0.0
         excess = state.failures - self.settings.failure_threshold
@@ -176,7 +178,7 @@ class SourcePoller:
             delay = min(MAX_BACKOFF_S, self.source.interval * 2 ** min(excess, 10))
         if observation.retry_after_s:
             delay = max(delay, min(observation.retry_after_s, MAX_BACKOFF_S))
-        self._not_before = now + timedelta(seconds=delay) if delay else None
+        return delay if delay > self.source.interval else None
 
     def _observe(self, observation: object, events: Sequence[Event], started: float) -> None:
         metrics.POLL_DURATION.labels(self.source_id).observe(time.perf_counter() - started)

@@ -112,7 +112,8 @@ class SourceState:
     last_at: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return _STATE_ADAPTER.dump_python(self, mode="json")
+        data: dict[str, Any] = _STATE_ADAPTER.dump_python(self, mode="json")
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SourceState:

@@ -86,6 +86,7 @@ class FakeDiscord:
         self.token_revoked = False
         self.gateway_down = False  # True: the gateway refuses connections (an outage)
         self._failures: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = {}
+        self._drops: Counter[str] = Counter()
         self._windows: dict[tuple[str, int], tuple[float, int]] = {}
         self._sockets: set[web.WebSocketResponse] = set()
         self._identified = asyncio.Event()
@@ -165,6 +166,11 @@ class FakeDiscord:
         else:
             body, headers = {"message": f"{status}: fake failure", "code": 0}, {}
         self._failures.setdefault(route, []).extend([(status, body, headers)] * count)
+
+    def drop_after_commit(self, route: str, count: int = 1) -> None:
+        """The next `count` successful calls of `route` take effect, then the connection drops
+        (the bot cannot tell whether Discord has the message: a crash at the worst moment)."""
+        self._drops[route] += count
 
     # --- what tests read -------------------------------------------------------
 
@@ -310,6 +316,11 @@ class FakeDiscord:
             )
         if 200 <= status < 300:
             self.counts[route] += 1
+            if self._drops[route] > 0:
+                self._drops[route] -= 1
+                if request.transport is not None:
+                    request.transport.abort()
+                raise asyncio.CancelledError  # the answer is lost on the way back
         if status == 204:
             return web.Response(status=204, headers=headers)
         return web.Response(

@@ -210,6 +210,10 @@ class FakeSlack:
     def delete_channel(self, channel: str) -> None:
         self.world.set_channel(channel, exists=False)
 
+    def delete_message(self, channel: str, ts: str) -> None:
+        """A moderator deletes a message (a card): it leaves history; its thread is closed."""
+        self.world.delete_message(channel, ts)
+
     def set_user(self, user: str, *, admin: bool = False, owner: bool = False) -> None:
         self.world.users[user] = {"is_admin": admin, "is_owner": owner}
 

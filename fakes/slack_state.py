@@ -87,6 +87,10 @@ class SlackWorld:
     def messages(self, channel: str) -> list[FakeMessage]:
         return self._messages.get(channel, [])
 
+    def delete_message(self, channel: str, ts: str) -> None:
+        self._by_ts.pop((channel, ts), None)
+        self._messages[channel] = [m for m in self.messages(channel) if m.ts != ts]
+
     def _next_ts(self) -> str:
         seq = next(self._seq)
         return f"{self._epoch + seq // 1_000_000}.{seq % 1_000_000:06d}"

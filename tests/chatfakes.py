@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot.store.records import Subscription
+from bot.routing import Subscription
 from bot.store.store import Store
 from fakes.discord import FakeDiscord
 from fakes.slack import FakeSlack
@@ -114,11 +114,11 @@ class Rig:
         await store.initialize()
         try:
             for channel in self.slack_channels:
-                await store.subscribe(
+                await store.subscriptions.subscribe(
                     Subscription("slack", channel, "openai", workspace_id="T0FAKE")
                 )
             for cid in self.discord_channels:
-                await store.subscribe(
+                await store.subscriptions.subscribe(
                     Subscription("discord", str(cid), "openai", workspace_id=str(self.guild_id))
                 )
         finally:

@@ -1,4 +1,5 @@
-"""Shared fixtures: stores on SQLite and on the real PostgreSQL server, fixture payloads."""
+"""Shared fixtures: stores on SQLite and on the real PostgreSQL server, fixture payloads; the
+network guard (tests/netguard) keeps every test and every process it starts on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import pytest
 from hypothesis import Phase, settings
 
 from bot.store.store import Store
+
+pytest_plugins = ("tests.netguard.plugin",)
 
 # Under `make mutation` (mutmut sets MUTANT_UNDER_TEST) a property only has to fail: shrinking
 # the failing example would cost minutes per mutant.

@@ -18,31 +18,22 @@ from pathlib import Path
 from typing import Any
 
 from fakes.discord import FakeDiscord
+from fakes.pages import SUMMARY_PATH, Incident, SummaryPage
 from fakes.slack import FakeSlack
 
-SUMMARY = "/api/v2/summary.json"
+SUMMARY = SUMMARY_PATH
 HEALTH_KINDS = ("source_unreachable", "source_recovered")
 
 
-def _iso(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-def summary(incident: dict[str, Any] | None, at: datetime) -> bytes:
+def summary(incident: Incident | None, at: datetime) -> bytes:
     """One summary.json: ChatGPT in the incident's state, or everything operational."""
-    component = incident["component"] if incident else "operational"
-    page = {"id": "page1", "name": "OpenAI", "url": "https://status.openai.com"}
-    body = {
-        "page": {**page, "updated_at": _iso(at)},
-        "status": {"indicator": "major" if incident else "none", "description": "x"},
-        "components": [
-            {"id": "c1", "name": "ChatGPT", "status": component, "page_id": "page1"},
-            {"id": "c2", "name": "API", "status": "operational", "page_id": "page1"},
-        ],
-        "incidents": [incident["wire"]] if incident else [],
-        "scheduled_maintenances": [],
-    }
-    return json.dumps(body).encode()
+    page = SummaryPage("OpenAI", updated_at=at).component("ChatGPT").component("API")
+    if incident is not None:
+        page.component("ChatGPT", COMPONENT[incident.impact]).add(incident)
+    return page.encode()
+
+
+COMPONENT = {"minor": "degraded_performance", "major": "major_outage"}
 
 
 def storm(updates: int, per_incident: int = 10, start: datetime | None = None) -> list[bytes]:
@@ -57,38 +48,18 @@ def storm(updates: int, per_incident: int = 10, start: datetime | None = None) -
     while len(payloads) - 1 < updates:
         number += 1
         steps = max(2, min(per_incident, updates - (len(payloads) - 1)))
-        history: list[dict[str, Any]] = []
-        started = at
+        incident = Incident(
+            f"inc{number}", f"Elevated errors in ChatGPT #{number}", started_at=at,
+            components=("ChatGPT",),
+        )  # fmt: skip
         for step in range(steps - 1):
             at += timedelta(minutes=1)
             status = "investigating" if step == 0 else ("identified", "monitoring")[step % 2]
-            component = "degraded_performance" if step < (steps - 1) // 2 else "major_outage"
-            history.insert(
-                0,
-                {
-                    "id": f"i{number}u{step}",
-                    "incident_id": f"inc{number}",
-                    "status": status,
-                    "body": f"Incident {number}, official update {step}.",
-                    "created_at": _iso(at),
-                    "display_at": _iso(at),
-                    "updated_at": _iso(at),
-                },
+            incident.impact = "minor" if step < (steps - 1) // 2 else "major"
+            incident.update(
+                status, f"Incident {number}, official update {step}.", at, f"i{number}u{step}"
             )
-            wire = {
-                "id": f"inc{number}",
-                "name": f"Elevated errors in ChatGPT #{number}",
-                "status": status,
-                "impact": "minor" if component == "degraded_performance" else "major",
-                "created_at": _iso(started),
-                "started_at": _iso(started),
-                "updated_at": _iso(at),
-                "shortlink": f"https://stspg.io/inc{number}",
-                "page_id": "page1",
-                "components": [{"id": "c1", "name": "ChatGPT", "status": component}],
-                "incident_updates": list(history),
-            }
-            payloads.append(summary({"component": component, "wire": wire}, at))
+            payloads.append(summary(incident, at))
         at += timedelta(minutes=1)
         payloads.append(summary(None, at))  # resolved: gone from the page, all operational
     return payloads

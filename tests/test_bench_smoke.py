@@ -29,11 +29,14 @@ RESOURCES = {"idle_rss_mb", "cpu_s_per_hour_100_sources", "conditional_get_bytes
 
 
 async def test_quick_run_writes_results_of_the_stable_shape(tmp_path: Path) -> None:
-    returned = await run_parts(list(PARTS), QUICK, tmp_path, profile=False)
+    # `peers` installs changedetection.io from PyPI: too slow for the suite (see
+    # tests/test_bench_peers.py for its report).
+    parts = [part for part in PARTS if part != "peers"]
+    returned = await run_parts(parts, QUICK, tmp_path, profile=False)
 
     written = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert written == returned
-    assert set(written) == {"machine", "date", "detection", "fanout", "resources"}
+    assert set(written) == {"machine", "date", "detection", "fanout", "resources", "fusion"}
     assert {"cores", "memory_mb", "python"} <= set(written["machine"])
     platforms = {(row["platform"], row["interval_s"]) for row in written["detection"]}
     assert platforms == {(p, i) for p in ("slack", "discord") for i, _, _ in QUICK.detection}
@@ -45,8 +48,18 @@ async def test_quick_run_writes_results_of_the_stable_shape(tmp_path: Path) -> N
     assert set(written["resources"]) == RESOURCES
     assert all(isinstance(v, float) for v in written["resources"].values())
 
+    assert set(written["fusion"]) >= {"median_lead_min", "false_confirmations", "misses"}
+    assert written["fusion"]["false_confirmations"] == 0
+
     markdown = (tmp_path / "results.md").read_text(encoding="utf-8")
-    for heading in ("## Detection latency", "## Fan-out", "## Cost at rest", "## Targets"):
+    headings = (
+        "## Beside the peers",
+        "## Detection latency",
+        "## Fan-out",
+        "## Cost at rest",
+        "## Early warning",
+    )
+    for heading in (*headings, "## Targets"):
         assert heading in markdown
     assert "measured elsewhere" in markdown
     assert (tmp_path / "results_detail.json").exists()

@@ -212,10 +212,10 @@ async def test_outbox_list_retry_and_drop(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'o.db'}"
     store = Store(url)
     await store.initialize()
-    await store.subscribe(sub("C-stuck"))
+    await store.subscriptions.subscribe(sub("C-stuck"))
     await commit(store, event(EventKind.OUTAGE, Severity.MAJOR_OUTAGE))
-    [row] = await store.due_deliveries(datetime.now(UTC))
-    await store.mark_failed(row.id, "HTTP 500 after 8 attempts", None)
+    [row] = await store.outbox.due_deliveries(datetime.now(UTC))
+    await store.outbox.mark_failed(row.id, "HTTP 500 after 8 attempts", None)
     await store.aclose()
     config = write_config(tmp_path / "c.yaml", {"store": {"url": url}})
 

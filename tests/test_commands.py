@@ -43,7 +43,7 @@ CONFIG = parse_config(
 async def observe(store: Store, provider: str, status: ComponentStatus, minute: float = 0) -> None:
     """Record that a provider's page showed one component in `status`."""
     settings = MachineSettings(provider=provider, source_id=provider)
-    record = await store.load_source(provider)
+    record = await store.polls.load_source(provider)
     state = record.state if record else ALL_OPERATIONAL
     at = NOW + timedelta(minutes=minute)
     snap = Snapshot(
@@ -53,16 +53,18 @@ async def observe(store: Store, provider: str, status: ComponentStatus, minute: 
         components=(Component("c1", "Chat", status),),
     )
     state, events = transition(state, snap, settings)
-    await store.commit_poll(PollCommit(provider, provider, state, at, events))
+    await store.polls.commit_poll(PollCommit(provider, provider, state, at, events))
 
 
 async def fail(store: Store, provider: str, minute: float) -> None:
     settings = MachineSettings(provider=provider, source_id=provider)
-    record = await store.load_source(provider)
+    record = await store.polls.load_source(provider)
     assert record is not None
     at = NOW + timedelta(minutes=minute)
     state, events = transition(record.state, FetchFailure(at, "HTTP 503"), settings)
-    await store.commit_poll(PollCommit(provider, provider, state, at, events, error="HTTP 503"))
+    await store.polls.commit_poll(
+        PollCommit(provider, provider, state, at, events, error="HTTP 503")
+    )
 
 
 def service(store: Store, minute: float = 0.5) -> CommandService:

@@ -6,6 +6,7 @@ import json
 import socket
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -15,10 +16,12 @@ import httpx
 import pytest
 
 from bot.config import SourceConfig
+from bot.fetch import StatusFetcher, Validators
 from bot.models import ComponentStatus, FetchFailure, Snapshot
+from bot.reading import Reading, SourceReader
+from bot.retry_after import parse_retry_after
 from fakes.statuspage import FakeStatusPage
-from integrations.sources.http import StatusFetcher, Validators, parse_retry_after
-from integrations.sources.poll import PollOutcome, poll_once
+from integrations.sources import parse
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SUMMARY = (FIXTURES / "anthropic_summary_2026-10-07_monitoring.json").read_bytes()
@@ -47,14 +50,14 @@ def source(url: str, **overrides: Any) -> SourceConfig:
     )
 
 
-async def poll(fetcher: StatusFetcher, url: str, **overrides: Any) -> PollOutcome:
-    return await poll_once(fetcher, source(url, **overrides), None, NOW)
+async def poll(fetcher: StatusFetcher, url: str, **overrides: Any) -> Reading:
+    return await SourceReader(source(url, **overrides), fetcher, parse).read(NOW)
 
 
-def failure_of(outcome: PollOutcome) -> FetchFailure:
-    assert isinstance(outcome.observation, FetchFailure), outcome.observation
-    assert outcome.observation.observed_at == NOW
-    return outcome.observation
+def failure_of(reading: Reading) -> FetchFailure:
+    assert isinstance(reading.observation, FetchFailure), reading.observation
+    assert reading.observation.observed_at == NOW
+    return reading.observation
 
 
 @pytest.mark.parametrize(
@@ -110,9 +113,15 @@ async def test_429_carries_retry_after_seconds_and_http_date(
 def test_parse_retry_after() -> None:
     now = datetime(2026, 10, 8, 12, 0, tzinfo=UTC)
     assert parse_retry_after("7") == 7.0
+    assert parse_retry_after(" 1.5 ") == 1.5  # Discord sends fractions
+    assert parse_retry_after(2.25) == 2.25
     assert parse_retry_after("Thu, 08 Oct 2026 12:01:00 GMT", now) == 60.0
     assert parse_retry_after("Thu, 08 Oct 2026 11:00:00 GMT", now) == 0.0
     assert parse_retry_after("soon") is None
+    assert parse_retry_after("-5") is None
+    assert parse_retry_after("inf") is None
+    assert parse_retry_after(float("nan")) is None
+    assert parse_retry_after("") is None
     assert parse_retry_after(None) is None
 
 
@@ -184,63 +193,64 @@ async def test_unknown_component_status_is_a_warning_not_an_outage(
 async def test_conditional_get_saves_bytes_and_sees_changes(
     fake: FakeStatusPage, fetcher: StatusFetcher
 ) -> None:
-    config = source(fake.url(PATH))
-    first = await poll_once(fetcher, config, None, NOW)
+    reader = SourceReader(source(fake.url(PATH)), fetcher, parse)
+    first = await reader.read(NOW)
     assert isinstance(first.observation, Snapshot)
     assert first.observation.observed_at == NOW  # poll time, not the page's own clock
-    assert first.validators is not None
-    assert first.validators.etag
+    assert first.changed
     assert first.bytes_received == len(SUMMARY)
 
-    second = await poll_once(fetcher, config, first.validators, NOW)
-    assert second.observation is None
-    assert second.validators == first.validators
+    later = NOW + timedelta(seconds=30)
+    second = await reader.read(later)
+    assert not second.changed
+    assert second.observation == replace(first.observation, observed_at=later)
     assert second.bytes_received == 0
     assert fake.count(PATH, status=304) == 1
-    assert fake.requests[-1].headers["If-None-Match"] == first.validators.etag
+    assert fake.requests[-1].headers["If-None-Match"]
     assert fake.requests[-1].headers["User-Agent"].startswith("statusbot/")
 
     fake.set_payload(PATH, OPERATIONAL)
-    third = await poll_once(fetcher, config, second.validators, NOW)
+    third = await reader.read(later)
     assert isinstance(third.observation, Snapshot)
+    assert third.changed
     assert third.observation.incidents == ()
-    assert third.validators != first.validators
 
 
 async def test_if_modified_since_alone_gets_a_304(
     fake: FakeStatusPage, fetcher: StatusFetcher
 ) -> None:
-    first = await poll(fetcher, fake.url(PATH))
-    assert first.validators is not None
-    only_date = Validators(last_modified=first.validators.last_modified)
-    second = await poll_once(fetcher, source(fake.url(PATH)), only_date, NOW)
-    assert second.observation is None
+    def fetch(validators: Validators | None) -> Any:
+        return fetcher.fetch(
+            fake.url(PATH), timeout=TIMEOUT, max_bytes=10**6, validators=validators
+        )
+
+    first = await fetch(None)
+    assert first.validators.last_modified
+    second = await fetch(Validators(last_modified=first.validators.last_modified))
+    assert second.not_modified
 
 
 async def test_conditional_get_off_never_sends_validators(
     fake: FakeStatusPage, fetcher: StatusFetcher
 ) -> None:
-    config = source(fake.url(PATH), conditional_get=False)
-    first = await poll_once(fetcher, config, None, NOW)
-    second = await poll_once(fetcher, config, first.validators, NOW)
+    reader = SourceReader(source(fake.url(PATH), conditional_get=False), fetcher, parse)
+    await reader.read(NOW)
+    second = await reader.read(NOW)
     assert isinstance(second.observation, Snapshot)
     assert "If-None-Match" not in fake.requests[-1].headers
 
 
-async def test_failed_parse_forgets_validators(
+async def test_after_a_body_it_cannot_read_the_next_poll_reads_the_page_in_full(
     fake: FakeStatusPage, fetcher: StatusFetcher
 ) -> None:
+    reader = SourceReader(source(fake.url(PATH)), fetcher, parse)
+    await reader.read(NOW)
     fake.set_payload(PATH, b'{"not": "a summary"}')
-    outcome = await poll_once(fetcher, source(fake.url(PATH)), Validators('"old"'), NOW)
-    assert isinstance(outcome.observation, FetchFailure)
-    assert outcome.validators is None
-
-
-def test_validators_round_trip() -> None:
-    validators = Validators(etag='"abc"', last_modified="Thu, 08 Oct 2026 12:00:00 GMT")
-    assert Validators.from_dict(validators.to_dict()) == validators
-    assert Validators.from_dict(None) == Validators()
-    assert Validators.from_dict({"etag": 3}) == Validators()
+    assert isinstance((await reader.read(NOW)).observation, FetchFailure)
+    fake.set_payload(PATH, SUMMARY)  # back to the body the first poll read
+    again = await reader.read(NOW)
+    assert isinstance(again.observation, Snapshot)  # not a 304 standing for the bad body
+    assert "If-None-Match" not in fake.requests[-1].headers
 
 
 async def test_component_filter_applies_in_poll(

@@ -11,12 +11,13 @@ import pytest
 
 from bot.config import SourceConfig
 from bot.events import EventKind
+from bot.fetch import StatusFetcher
 from bot.machine import ALL_OPERATIONAL, MachineSettings, SourceState, transition
 from bot.models import ComponentStatus, FetchFailure, Snapshot
+from bot.reading import SourceReader
 from fakes.statuspage import FakeStatusPage
-from integrations.sources.http import StatusFetcher
+from integrations.sources import parse
 from integrations.sources.incidentio import parse_pair
-from integrations.sources.poll import poll_once
 from tests.conftest import FIXTURES
 
 SUMMARY_0709 = (
@@ -74,7 +75,7 @@ async def test_source_config_derives_the_component_list_url() -> None:
 
 async def poll(fetcher: StatusFetcher, page: FakeStatusPage, kind: str, now: datetime) -> Any:
     source = SourceConfig(kind=kind, url=page.url(SUMMARY_PATH), timeout=2)
-    return (await poll_once(fetcher, source, None, now)).observation
+    return (await SourceReader(source, fetcher, parse).read(now)).observation
 
 
 async def test_a_component_missing_from_the_summary_is_not_restored(

@@ -26,7 +26,7 @@ def test_documented_example() -> None:
     snapshot = parse(raw)
     assert snapshot.page_name == "Instatus"
     assert snapshot.page_url == "https://instat.us"
-    assert snapshot.indicator == "minor"  # HASISSUES
+    assert snapshot.description == "HASISSUES"
     (incident,) = snapshot.incidents
     assert incident.title == "We're facing an issue with our API"
     assert incident.id == "cl4a8n3070721qtmzvts760c4"  # no id key: named by its URL
@@ -66,7 +66,6 @@ def test_times_as_instatus_may_send_them(text: object, expected: datetime | None
 
 def test_healthy_page_without_the_active_keys() -> None:
     snapshot = parse(UP.read_bytes(), NOW)
-    assert snapshot.indicator == "none"
     assert snapshot.incidents == ()
     assert snapshot.maintenances == ()
     with pytest.raises(UndatedPayload):

@@ -15,8 +15,11 @@ from bot.events import EventKind
 from bot.models import Severity
 from bot.notify import CardRef, Delivery, SaveCard
 from bot.outbox import OutboxWorker, backoff_delay
-from bot.store.store import DEAD, SENT, Store
+from bot.store.records import OutboxRow
+from bot.store.store import DEAD, PENDING, SENT, Store
+from tests.conftest import fresh_pg_database
 from tests.test_store import commit, event, sub
+from tests.waiting import until
 
 
 class ScriptedPlatform:
@@ -24,6 +27,7 @@ class ScriptedPlatform:
 
     platform: ClassVar[str] = "slack"
     per_channel_interval_s: ClassVar[float] = 0.0
+    commit_first: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.seen: list[tuple[str, str, str | None]] = []  # channel, kind, card
@@ -49,7 +53,7 @@ FAST = DeliveryConfig(base_backoff=0.01, max_backoff=0.05, max_attempts=3)
 @pytest.fixture
 async def parts(store: Store) -> AsyncIterator[tuple[Store, ScriptedPlatform, OutboxWorker]]:
     platform = ScriptedPlatform()
-    worker = OutboxWorker(store, {"slack": platform}, FAST, clock=lambda: datetime.now(UTC))
+    worker = OutboxWorker(store.outbox, {"slack": platform}, FAST, clock=lambda: datetime.now(UTC))
     yield store, platform, worker
     await worker.stop()
 
@@ -63,7 +67,7 @@ async def incident_story(store: Store) -> None:
 async def test_each_channel_gets_its_card_then_edits_in_order(parts) -> None:
     store, platform, worker = parts
     for channel in ("C1", "C2", "C3"):
-        await store.subscribe(sub(channel))
+        await store.subscriptions.subscribe(sub(channel))
     await incident_story(store)
     await worker.drain()
     for channel in ("C1", "C2", "C3"):
@@ -73,12 +77,12 @@ async def test_each_channel_gets_its_card_then_edits_in_order(parts) -> None:
             ("update", f"msg-{channel}"),
             ("restored", f"msg-{channel}"),
         ]
-    assert {r.status for r in await store.outbox_rows()} == {SENT}
+    assert {r.status for r in await store.outbox.outbox_rows()} == {SENT}
 
 
 async def test_a_rate_limited_delivery_waits_and_nothing_is_lost_or_doubled(parts) -> None:
     store, platform, worker = parts
-    await store.subscribe(sub("C1"))
+    await store.subscriptions.subscribe(sub("C1"))
     platform.failures["C1"] = [TransientDeliveryError("ratelimited", retry_after_s=0.2)]
     await incident_story(store)
     await worker.drain()
@@ -87,11 +91,11 @@ async def test_a_rate_limited_delivery_waits_and_nothing_is_lost_or_doubled(part
 
 async def test_repeated_failures_end_in_the_dead_letters_and_the_queue_moves_on(parts) -> None:
     store, platform, worker = parts
-    await store.subscribe(sub("C1"))
+    await store.subscriptions.subscribe(sub("C1"))
     platform.failures["C1"] = [TransientDeliveryError("HTTP 500")] * 3
     await incident_story(store)
     await worker.drain()
-    rows = await store.outbox_rows()
+    rows = await store.outbox.outbox_rows()
     assert [r.status for r in rows] == [DEAD, SENT, SENT]
     assert rows[0].attempts == 3
     assert rows[0].last_error == "HTTP 500"
@@ -99,20 +103,20 @@ async def test_repeated_failures_end_in_the_dead_letters_and_the_queue_moves_on(
 
 async def test_a_channel_that_is_gone_is_disabled_others_continue(parts) -> None:
     store, platform, worker = parts
-    await store.subscribe(sub("C-gone"))
-    await store.subscribe(sub("C-ok"))
+    await store.subscriptions.subscribe(sub("C-gone"))
+    await store.subscriptions.subscribe(sub("C-ok"))
     platform.failures["C-gone"] = [PermanentDeliveryError("channel_not_found")]
     await incident_story(store)
     await worker.drain()
     assert {ch for ch, _, _ in platform.seen} == {"C-ok"}
-    [gone] = await store.channel_subscriptions("slack", "C-gone")
+    [gone] = await store.subscriptions.channel_subscriptions("slack", "C-gone")
     assert not gone.enabled
     assert gone.disabled_reason == "channel_not_found"
 
 
 async def test_an_unexpected_notifier_bug_is_retried_not_fatal(parts) -> None:
     store, platform, worker = parts
-    await store.subscribe(sub("C1"))
+    await store.subscriptions.subscribe(sub("C1"))
     platform.failures["C1"] = [KeyError("surprise")]
     await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
     await worker.drain()
@@ -120,16 +124,16 @@ async def test_an_unexpected_notifier_bug_is_retried_not_fatal(parts) -> None:
 
 
 async def test_rows_for_a_platform_not_connected_here_wait(store: Store) -> None:
-    await store.subscribe(sub("C1", platform="discord"))
+    await store.subscriptions.subscribe(sub("C1", platform="discord"))
     await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
-    worker = OutboxWorker(store, {}, FAST)
+    worker = OutboxWorker(store.outbox, {}, FAST)
     await worker.drain(timeout=1)
-    assert await store.outbox_depth() == 1
+    assert await store.outbox.outbox_depth() == 1
 
 
 async def test_the_run_loop_delivers_when_woken(parts) -> None:
     store, platform, worker = parts
-    await store.subscribe(sub("C1"))
+    await store.subscriptions.subscribe(sub("C1"))
     task = asyncio.create_task(worker.run())
     try:
         await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
@@ -165,8 +169,8 @@ async def test_pacing_spaces_deliveries_to_one_channel(store: Store) -> None:
         return await original(delivery, save_card)
 
     platform.deliver = timed  # type: ignore[method-assign]
-    worker = OutboxWorker(store, {"slack": platform}, FAST)
-    await store.subscribe(sub("C1"))
+    worker = OutboxWorker(store.outbox, {"slack": platform}, FAST)
+    await store.subscriptions.subscribe(sub("C1"))
     await incident_story(store)
     await worker.drain()
     gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
@@ -177,13 +181,200 @@ async def test_pacing_spaces_deliveries_to_one_channel(store: Store) -> None:
 async def test_dispatch_never_restarts_a_row_that_just_finished(store: Store) -> None:
     """A row finishing while the queue is being read must not be delivered twice."""
     platform = ScriptedPlatform()
-    worker = OutboxWorker(store, {"slack": platform}, FAST)
+    worker = OutboxWorker(store.outbox, {"slack": platform}, FAST)
     for n in range(20):
-        await store.subscribe(sub(f"C{n}"))
+        await store.subscriptions.subscribe(sub(f"C{n}"))
     await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
     deadline = datetime.now(UTC) + timedelta(seconds=10)
-    while await store.outbox_depth() and datetime.now(UTC) < deadline:
+    while await store.outbox.outbox_depth() and datetime.now(UTC) < deadline:
         await worker.dispatch_once()
         await asyncio.sleep(0)
     await worker.drain()
     assert sorted(ch for ch, _, _ in platform.seen) == sorted(f"C{n}" for n in range(20))
+
+
+class ScriptedDiscord(ScriptedPlatform):
+    platform: ClassVar[str] = "discord"
+
+
+class Counting:
+    """A DeliveryQueue that counts the calls the worker makes to it."""
+
+    def __init__(self, queue: object) -> None:
+        self._queue = queue
+        self.calls: dict[str, int] = {}
+
+    def __getattr__(self, name: str) -> object:
+        attr = getattr(self._queue, name)
+        if not callable(attr):
+            return attr
+
+        def counted(*args: object, **kwargs: object) -> object:
+            self.calls[name] = self.calls.get(name, 0) + 1
+            return attr(*args, **kwargs)
+
+        return counted
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def test_with_slack_and_discord_connected_both_get_their_rows(store: Store) -> None:
+    slack, discord = ScriptedPlatform(), ScriptedDiscord()
+    worker = OutboxWorker(store.outbox, {"slack": slack, "discord": discord}, FAST)
+    await store.subscriptions.subscribe(sub("C1"))
+    await store.subscriptions.subscribe(sub("9001", platform="discord", workspace_id="G1"))
+    await incident_story(store)
+    await worker.drain()
+    story = ["degraded", "update", "restored"]
+    assert [k for _, k, _ in slack.seen] == story
+    assert [k for _, k, _ in discord.seen] == story
+
+
+async def test_the_run_loop_serves_both_platforms_from_a_poll_without_reading_the_queue(
+    store: Store,
+) -> None:
+    slack, discord = ScriptedPlatform(), ScriptedDiscord()
+    queue = Counting(store.outbox)
+    worker = OutboxWorker(queue, {"slack": slack, "discord": discord}, FAST)  # type: ignore[arg-type]
+    await store.subscriptions.subscribe(sub("C1"))
+    await store.subscriptions.subscribe(sub("9001", platform="discord", workspace_id="G1"))
+    reads_before_call: list[int] = []
+    for platform in (slack, discord):
+        original = platform.deliver
+
+        async def deliver(delivery: Delivery, save_card: SaveCard, original=original) -> CardRef:
+            reads_before_call.append(
+                queue.calls.get("due_deliveries", 0) + queue.calls.get("begin_attempts", 0)
+            )
+            return await original(delivery, save_card)
+
+        platform.deliver = deliver  # type: ignore[method-assign]
+    task = asyncio.create_task(worker.run())
+    try:
+        await until(lambda: queue.calls.get("next_due_at"), "the worker to go idle")
+        queue.calls.clear()
+        await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
+        await until(lambda: slack.seen and discord.seen, "both cards")
+        # Handed over by the commit, already claimed: no read of the queue before the call.
+        assert reads_before_call == [0, 0]
+    finally:
+        await worker.stop()
+        task.cancel()
+    rows = await store.outbox.outbox_rows()
+    assert [(r.platform, r.status, r.attempts) for r in rows] == [
+        ("slack", SENT, 1),
+        ("discord", SENT, 1),
+    ]
+
+
+async def test_failed_attempts_are_recorded_with_reason_retry_time_and_retry_after(
+    store: Store,
+) -> None:
+    clock = Clock()
+    platform = ScriptedPlatform()
+    attempts: list[int] = []
+    original = platform.deliver
+
+    async def deliver(delivery: Delivery, save_card: SaveCard) -> CardRef:
+        attempts.append(delivery.attempt)
+        return await original(delivery, save_card)
+
+    platform.deliver = deliver  # type: ignore[method-assign]
+    settings = DeliveryConfig(base_backoff=1, max_backoff=300, max_attempts=3)
+    worker = OutboxWorker(store.outbox, {"slack": platform}, settings, clock=clock)
+    await store.subscriptions.subscribe(sub("C1"))
+    await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
+    platform.failures["C1"] = [
+        TransientDeliveryError("slack: rate limited", retry_after_s=30),
+        TransientDeliveryError("slack: HTTP 500"),
+        TransientDeliveryError("slack: HTTP 503"),
+    ]
+
+    async def attempt() -> OutboxRow:
+        assert await worker.dispatch_once() == 1
+        await worker.wait_in_flight()
+        [row] = await store.outbox.outbox_rows()
+        return row
+
+    first = await attempt()
+    assert (first.status, first.attempts, first.last_error) == (PENDING, 1, "slack: rate limited")
+    wait = (first.next_attempt_at - clock.now).total_seconds()
+    assert 30 <= wait <= 30.25  # the platform's Retry-After, not our 1 s backoff
+    assert 29 < await worker.next_wake_in() <= 30.25  # an idle worker sleeps until then
+    assert await worker.dispatch_once() == 0  # not before
+
+    clock.now = first.next_attempt_at
+    second = await attempt()
+    assert (second.status, second.attempts, second.last_error) == (PENDING, 2, "slack: HTTP 500")
+    wait = (second.next_attempt_at - clock.now).total_seconds()
+    assert 1 <= wait <= 2  # base 1 s doubled once, jittered down by at most half
+
+    clock.now = second.next_attempt_at
+    third = await attempt()
+    assert (third.status, third.attempts, third.last_error) == (DEAD, 3, "slack: HTTP 503")
+    assert attempts == [1, 2, 3]  # each try knows whether an earlier one may have landed
+    assert platform.seen == []
+    assert await worker.next_wake_in() == worker.MAX_SLEEP_S  # nothing left to wait for
+
+
+async def test_a_replica_hears_rows_another_process_queued() -> None:
+    async with fresh_pg_database() as url:
+        queuing, serving = Store(url), Store(url)
+        await queuing.initialize()
+        await serving.initialize()
+        platform = ScriptedPlatform()
+        worker = OutboxWorker(serving.outbox, {"slack": platform}, FAST)
+        worker.MAX_SLEEP_S = 3600  # only a notification can wake it in time
+        task = asyncio.create_task(worker.run())
+        try:
+            await until(lambda: serving.outbox.listening, "the worker to listen")
+            await queuing.subscriptions.subscribe(sub("C1"))
+            await commit(queuing, event(EventKind.DEGRADED, Severity.DEGRADED))
+            await until(lambda: platform.seen, "the other replica's row")
+        finally:
+            await worker.stop()
+            task.cancel()
+            await queuing.aclose()
+            await serving.aclose()
+
+
+async def test_on_a_shared_database_a_claimed_row_is_leased_to_one_worker() -> None:
+    class Held(ScriptedPlatform):
+        def __init__(self) -> None:
+            super().__init__()
+            self.release = asyncio.Event()
+
+        async def deliver(self, delivery: Delivery, save_card: SaveCard) -> CardRef:
+            await self.release.wait()
+            return await super().deliver(delivery, save_card)
+
+    async with fresh_pg_database() as url:
+        first, second = Store(url), Store(url)
+        await first.initialize()
+        await second.initialize()
+        settings = DeliveryConfig(claim_lease=60)
+        held, other = Held(), ScriptedPlatform()
+        worker_a = OutboxWorker(first.outbox, {"slack": held}, settings)
+        worker_b = OutboxWorker(second.outbox, {"slack": other}, settings)
+        try:
+            await first.subscriptions.subscribe(sub("C1"))
+            await commit(first, event(EventKind.DEGRADED, Severity.DEGRADED))
+            assert await worker_a.dispatch_once() == 1
+            assert await worker_b.dispatch_once() == 0  # leased to the first worker
+            assert 55 < await worker_b.next_wake_in() <= 60  # it sleeps until the lease ends
+            held.release.set()
+            await worker_a.wait_in_flight()
+            assert [k for _, k, _ in held.seen] == ["degraded"]
+            assert await worker_b.dispatch_once() == 0
+            assert other.seen == []
+        finally:
+            await worker_a.stop()
+            await worker_b.stop()
+            await first.aclose()
+            await second.aclose()

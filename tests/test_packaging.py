@@ -37,6 +37,65 @@ def test_dependencies_have_lower_bounds_and_the_console_script() -> None:
     assert project["scripts"]["statusbot"] == "bot.cli:main"
 
 
+def test_the_installed_package_leaves_out_the_fakes_and_needs_none_of_them() -> None:
+    from setuptools import find_packages
+
+    setup = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    packages = find_packages(str(ROOT), include=setup["setuptools"]["packages"]["find"]["include"])
+    assert "bot" in packages
+    assert "integrations.sources" in packages
+    assert not [p for p in packages if p.split(".")[0] in ("fakes", "tests", "bench")]
+    for folder in ("bot", "integrations"):
+        for module in (ROOT / folder).rglob("*.py"):
+            text = module.read_text(encoding="utf-8")
+            # Only the demo uses the fakes, inside its functions (it runs from a checkout).
+            pattern = (
+                r"^(from|import) (fakes|tests|bench)\b"
+                if module.name == "demo.py"
+                else (r"^\s*(from|import) (fakes|tests|bench)\b")
+            )
+            assert not re.search(pattern, text, re.M), module
+
+
+def test_the_demo_from_an_installed_package_says_it_needs_a_checkout() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; sys.modules['fakes'] = None; from bot.cli import main; "
+        "sys.exit(main(['demo', '--step', '1']))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 1
+    assert "make demo" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_postgres_driver_is_an_extra_that_the_dev_install_includes() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert not [r for r in project["dependencies"] if r.startswith("asyncpg")]
+    extras = project["optional-dependencies"]
+    assert any(r.startswith("asyncpg>=") for r in extras["postgres"])
+    assert any(r.startswith("asyncpg>=") for r in extras["dev"])
+
+
+def test_importing_the_config_loads_no_chat_library() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, bot.config; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'slack_sdk', 'slack_bolt', "
+        "'discord', 'aiohttp'}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
+
+
 def test_core_has_no_chat_platform_imports() -> None:
     for module in (ROOT / "bot").rglob("*.py"):
         text = module.read_text(encoding="utf-8")

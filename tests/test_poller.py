@@ -11,10 +11,11 @@ from prometheus_client import REGISTRY
 
 from bot.config import parse_config
 from bot.events import EventKind
+from bot.fetch import StatusFetcher
 from bot.poller import SourcePoller
 from bot.store.store import Store
 from fakes.statuspage import FakeStatusPage
-from integrations.sources.http import StatusFetcher
+from integrations.sources import parse
 from tests.conftest import fixture_bytes
 
 SUMMARY = "/api/v2/summary.json"
@@ -58,7 +59,7 @@ async def rig(tmp_path: Path) -> AsyncIterator[tuple[SourcePoller, FakeStatusPag
         clock = Clock()
         try:
             yield (
-                SourcePoller(provider, sid, source, fetcher, store, clock=clock),
+                SourcePoller(provider, sid, source, fetcher, parse, store.polls, clock=clock),
                 page,
                 store,
                 clock,
@@ -68,7 +69,7 @@ async def rig(tmp_path: Path) -> AsyncIterator[tuple[SourcePoller, FakeStatusPag
 
 
 async def last_recorded(store: Store) -> datetime | None:
-    record = await store.load_source("openai")
+    record = await store.polls.load_source("openai")
     assert record is not None
     return record.last_attempt_at
 
@@ -94,7 +95,7 @@ async def test_a_change_is_recorded_at_once(rig) -> None:
     events = await poller.check_once()
     assert [e.kind for e in events] == [EventKind.DEGRADED]
     assert await last_recorded(store) == T0 + timedelta(seconds=30)
-    assert [e.kind for e in await store.recent_events()] == [EventKind.DEGRADED]
+    assert [e.kind for e in await store.events.recent_events()] == [EventKind.DEGRADED]
 
 
 async def test_a_failed_poll_is_recorded_at_once(rig) -> None:
@@ -103,7 +104,7 @@ async def test_a_failed_poll_is_recorded_at_once(rig) -> None:
     page.set_fault(SUMMARY, "status", code=500)
     clock.now = T0 + timedelta(seconds=30)
     await poller.check_once()
-    record = await store.load_source("openai")
+    record = await store.polls.load_source("openai")
     assert record is not None
     assert record.state.failures == 1
     assert record.last_error == "HTTP 500"
@@ -121,7 +122,7 @@ async def test_a_stale_copy_is_ignored_and_counted(rig) -> None:
     assert await poller.check_once() == []
     after = REGISTRY.get_sample_value("statusbot_stale_snapshots_total", {"source": "openai"})
     assert (after or 0) - (before or 0) == 1
-    record = await store.load_source("openai")
+    record = await store.polls.load_source("openai")
     assert record is not None
     assert record.state.open_incidents()  # not resolved by the copy
     page.set_payload(SUMMARY, LATER)

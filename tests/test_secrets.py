@@ -22,7 +22,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.store.records import Subscription
+from bot.routing import Subscription
 from bot.store.store import Store
 from fakes.discord import FakeDiscord
 from fakes.slack import FakeSlack, sign_request
@@ -124,9 +124,13 @@ async def subscribe(db: Path, discord: FakeDiscord) -> list[int]:
     guild, channels = next(iter(discord.guilds.items()))
     try:
         for channel in SLACK_CHANNELS:
-            await store.subscribe(Subscription("slack", channel, "openai", workspace_id="T0FAKE"))
+            await store.subscriptions.subscribe(
+                Subscription("slack", channel, "openai", workspace_id="T0FAKE")
+            )
         for cid in channels:
-            await store.subscribe(Subscription("discord", str(cid), "openai", str(guild)))
+            await store.subscriptions.subscribe(
+                Subscription("discord", str(cid), "openai", str(guild))
+            )
     finally:
         await store.aclose()
     return list(channels)

@@ -12,11 +12,12 @@ import pytest
 from bot.commands import CommandService
 from bot.config import parse_config
 from bot.events import EventKind
+from bot.fetch import StatusFetcher
 from bot.poller import SourcePoller
 from bot.status import Verdict
 from bot.store.store import Store
 from fakes.statuspage import FakeStatusPage
-from integrations.sources.http import StatusFetcher
+from integrations.sources import parse
 from tests.conftest import fixture_bytes
 
 SUMMARY = "/api/v2/summary.json"
@@ -84,10 +85,10 @@ async def test_hostile_source_is_source_health_not_an_outage(
     config = make_config(url, store.url)
     provider, sid, source = config.source_ids()[0]
     async with StatusFetcher() as fetcher:
-        poller = SourcePoller(provider, sid, source, fetcher, store)
+        poller = SourcePoller(provider, sid, source, fetcher, parse, store.polls)
         assert await poller.check_once() == []  # the silent baseline
         if hostile.url:
-            poller.source = source.model_copy(update={"url": hostile.url})
+            poller.reader.source = source.model_copy(update={"url": hostile.url})
         elif hostile.body is not None:
             page.set_payload(SUMMARY, hostile.body, hostile.content_type)
         else:
@@ -99,6 +100,6 @@ async def test_hostile_source_is_source_health_not_an_outage(
         report = await CommandService(config, store).status("openai")
         assert report.provider.verdict is Verdict.UNKNOWN
         assert "Cannot reach the official status page since" in report.text()
-        assert await store.open_incidents() == []
+        assert await store.incidents.open_incidents() == []
     finally:
         await store.aclose()

@@ -14,18 +14,19 @@ from hypothesis import strategies as st
 
 from bot.config import SourceConfig
 from bot.errors import PayloadError
+from bot.fetch import FetchResult, Validators
 from bot.models import FetchFailure, Snapshot
+from bot.reading import SourceReader
 from integrations.sources import (
     betterstack,
     feed,
     gcp,
     incidentio,
     instatus,
+    parse,
     parse_any,
     statuspage,
 )
-from integrations.sources.http import FetchResult, Validators
-from integrations.sources.poll import poll_once
 
 FIXTURES = Path(__file__).parent / "fixtures"
 JSON_FIXTURES = [json.loads(p.read_bytes()) for p in sorted(FIXTURES.glob("*_summary_*.json"))]
@@ -157,8 +158,8 @@ def test_arbitrary_bytes(raw: bytes) -> None:
     only_snapshot_or_payload_error(statuspage.parse, raw)
     only_snapshot_or_payload_error(feed.parse, raw)
     only_snapshot_or_payload_error(parse_any, raw)
-    for parse in NEW_PARSERS.values():
-        only_snapshot_or_payload_error(parse, raw)
+    for parser in NEW_PARSERS.values():
+        only_snapshot_or_payload_error(parser, raw)
 
 
 @FUZZ
@@ -167,8 +168,8 @@ def test_arbitrary_json(value: Any) -> None:
     raw = json.dumps(value).encode()
     only_snapshot_or_payload_error(statuspage.parse, raw)
     only_snapshot_or_payload_error(statuspage.parse, json.dumps({"page": value}).encode())
-    for parse in NEW_PARSERS.values():
-        only_snapshot_or_payload_error(parse, raw)
+    for parser in NEW_PARSERS.values():
+        only_snapshot_or_payload_error(parser, raw)
         only_snapshot_or_payload_error(parse_any, raw)
     only_snapshot_or_payload_error(gcp.parse, json.dumps([value]).encode())
     only_snapshot_or_payload_error(betterstack.parse, json.dumps({"data": value}).encode())
@@ -229,13 +230,13 @@ class CannedFetcher:
         mutated_others().map(lambda sample: sample[1]),
     )
 )
-def test_poll_once_never_raises_and_never_hits_the_internal_error_path(raw: bytes) -> None:
+def test_the_poll_step_never_raises_and_never_hits_the_internal_error_path(raw: bytes) -> None:
     for kind in ("statuspage", "incidentio", "rss", "gcp", "betterstack", "instatus"):
         source = SourceConfig(kind=kind, url="https://status.example.com/api/v2/summary.json")
-        outcome = asyncio.run(poll_once(CannedFetcher(raw), source, None, NOW))  # type: ignore[arg-type]
-        assert isinstance(outcome.observation, Snapshot | FetchFailure)
-        if isinstance(outcome.observation, FetchFailure):
-            assert outcome.observation.reason != "could not parse the response"
-            assert outcome.validators is None
+        reader = SourceReader(source, CannedFetcher(raw), parse)
+        reading = asyncio.run(reader.read(NOW))
+        assert isinstance(reading.observation, Snapshot | FetchFailure)
+        if isinstance(reading.observation, FetchFailure):
+            assert reading.observation.reason != "could not parse the response"
         else:
-            assert outcome.observation.observed_at == NOW
+            assert reading.observation.observed_at == NOW

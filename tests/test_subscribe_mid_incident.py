@@ -53,10 +53,10 @@ def errors(updates: int = 1) -> Incident:
 
 
 async def poll(store: Store, snap: Snapshot) -> list:
-    record = await store.load_source("openai")
+    record = await store.polls.load_source("openai")
     state = record.state if record else SourceState()
     state, events = transition(state, snap, SETTINGS)
-    await store.commit_poll(PollCommit("openai", "openai", state, snap.observed_at, events))
+    await store.polls.commit_poll(PollCommit("openai", "openai", state, snap.observed_at, events))
     return events
 
 
@@ -73,21 +73,21 @@ async def test_subscribing_on_the_day_it_is_down_brings_the_card_at_once(store: 
         "Open now: 🟠 OpenAI: Elevated errors across ChatGPT (partial outage)"
         " — its card follows here."
     )
-    [card] = await store.due_deliveries(NOW + timedelta(minutes=5))
+    [card] = await store.outbox.due_deliveries(NOW + timedelta(minutes=5))
     assert card.channel_id == "C1"
     assert card.card is None  # a new card is posted
     assert card.event.kind is EventKind.OUTAGE
     assert card.event.components == ("ChatGPT",)
-    await store.mark_delivered(card, NOW + timedelta(minutes=5), new_card=CardRef("ts-1"))
+    await store.outbox.mark_delivered(card, NOW + timedelta(minutes=5), new_card=CardRef("ts-1"))
 
     # The next official update edits that card; the restoration closes it.
     await poll(store, page(10, ComponentStatus.PARTIAL_OUTAGE, errors(updates=2)))
-    [update] = await store.due_deliveries(NOW + timedelta(minutes=10))
+    [update] = await store.outbox.due_deliveries(NOW + timedelta(minutes=10))
     assert (update.event.kind, update.card) == (EventKind.UPDATE, CardRef("ts-1"))
     assert update.event.incident_key == card.event.incident_key
-    await store.mark_delivered(update, NOW + timedelta(minutes=10))
+    await store.outbox.mark_delivered(update, NOW + timedelta(minutes=10))
     await poll(store, page(20, ComponentStatus.OPERATIONAL))
-    [restored] = await store.due_deliveries(NOW + timedelta(minutes=20))
+    [restored] = await store.outbox.due_deliveries(NOW + timedelta(minutes=20))
     assert (restored.event.kind, restored.card) == (EventKind.RESTORED, CardRef("ts-1"))
 
 
@@ -95,14 +95,14 @@ async def test_subscribing_twice_does_not_queue_a_second_card(store: Store) -> N
     await poll(store, page(0, ComponentStatus.PARTIAL_OUTAGE, errors()))
     await service(store, 5).subscribe("slack", "T1", "C1", "chatgpt")
     await service(store, 6).subscribe("slack", "T1", "C1", "chatgpt min:degraded")
-    assert len(await store.due_deliveries(NOW + timedelta(minutes=6))) == 1
+    assert len(await store.outbox.due_deliveries(NOW + timedelta(minutes=6))) == 1
 
 
 async def test_the_reply_names_what_its_filters_leave_out(store: Store) -> None:
     await poll(store, page(0, ComponentStatus.PARTIAL_OUTAGE, errors()))
     reply = await service(store, 5).subscribe("slack", "T1", "C1", "chatgpt min:major")
     assert reply.splitlines()[1].endswith("— outside this channel's filters.")
-    assert await store.due_deliveries(NOW + timedelta(minutes=5)) == []
+    assert await store.outbox.due_deliveries(NOW + timedelta(minutes=5)) == []
 
 
 async def test_a_quiet_page_says_so(store: Store) -> None:

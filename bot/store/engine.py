@@ -1,20 +1,28 @@
-"""The engine and the schema's version: the only places SQLite and PostgreSQL differ."""
+"""The database: one engine, the schema's version, and the only places SQLite and
+PostgreSQL differ."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from bot.events import Event
+from bot.errors import ConfigError
 from bot.store import schema
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration; a test checks it against Alembic's own idea of head.
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -30,7 +38,14 @@ def make_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    try:
+        return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    except ModuleNotFoundError as exc:
+        # asyncpg is the `postgres` extra: say how to get it instead of a traceback.
+        raise ConfigError(
+            f"store.url: the database driver {exc.name!r} is not installed "
+            "(for PostgreSQL: pip install 'statusbot[postgres]')"
+        ) from None
 
 
 def upgrade_schema(sync_conn: Any) -> None:
@@ -47,7 +62,7 @@ def upgrade_schema(sync_conn: Any) -> None:
 def create_fresh_schema(sync_conn: Any) -> None:
     """An empty database gets the head schema and Alembic's stamp, without loading Alembic.
 
-    This is what revision 0001 does on an empty database (see its docstring).
+    This is what the migrations do on an empty database (see 0001's docstring).
     """
     schema.metadata.create_all(sync_conn)
     version = sa.Table(
@@ -66,13 +81,73 @@ def is_empty(sync_conn: Any) -> bool:
 def current_revision(sync_conn: Any) -> str | None:
     if not sa.inspect(sync_conn).has_table("alembic_version"):
         return None
-    return sync_conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    revision: str | None = sync_conn.execute(
+        sa.text("SELECT version_num FROM alembic_version")
+    ).scalar()
+    return revision
 
 
-class StoreBase:
-    """What every part of the store shares: one engine, and the sinks that get every event."""
+Unlisten = Callable[[], Awaitable[None]]
 
-    engine: AsyncEngine
-    local_sinks: tuple[str, ...]
-    # Parsed events by event id: one incident fans out to many rows sharing one event.
-    _event_cache: dict[int, Event]
+
+class Database:
+    """One engine every repository shares; `shared` when several processes may use it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        # A SQLite file belongs to one process; a server database may be shared by several.
+        self.shared = not url.startswith("sqlite")
+        # Signs this process's notifications, so that it does not answer its own.
+        self.token = uuid.uuid4().hex
+
+    async def notify(self, conn: AsyncConnection, channel: str) -> None:
+        """Tell other processes sharing the database, when `conn`'s transaction commits."""
+        if self.shared:
+            await conn.execute(sa.select(sa.func.pg_notify(channel, self.token)))
+
+    async def listen(self, channel: str, callback: Callable[[], None]) -> Unlisten | None:
+        """Call `callback` on every `notify` to `channel` by another process (PostgreSQL
+        LISTEN on a connection held for it). None on SQLite: one process, nobody to hear."""
+        if not self.shared:
+            return None
+
+        def heard(_conn: object, _pid: int, _channel: str, payload: str) -> None:
+            if payload != self.token:
+                callback()
+
+        conn = await self.engine.connect()
+        try:
+            raw = await conn.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None
+            await driver.add_listener(channel, heard)
+        except BaseException:
+            await asyncio.shield(conn.close())  # cancelled half way: leave nothing open
+            raise
+
+        async def unlisten() -> None:
+            with contextlib.suppress(Exception):  # the connection may already be gone
+                await driver.remove_listener(channel, heard)
+            await conn.close()
+
+        return unlisten
+
+    async def initialize(self) -> None:
+        """Create or migrate the schema to the newest version."""
+        async with self.engine.begin() as conn:
+            if await conn.run_sync(is_empty):
+                await conn.run_sync(create_fresh_schema)
+            elif await conn.run_sync(current_revision) != HEAD_REVISION:
+                await conn.run_sync(upgrade_schema)
+
+    async def aclose(self) -> None:
+        await self.engine.dispose()
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001 - readiness reports, never raises
+            return False

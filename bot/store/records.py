@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from bot.events import Event, EventKind
 from bot.machine import SourceState
-from bot.models import Severity
 
 # Outbox row states.
 PENDING, SENT, DEAD, DROPPED = "pending", "sent", "dead", "dropped"
@@ -29,10 +28,11 @@ def as_utc(value: datetime | None) -> datetime | None:
 
 @dataclass(frozen=True, slots=True)
 class SourceRecord:
+    """A source's committed machine state and when it was last polled."""
+
     source_id: str
     provider: str
     state: SourceState
-    validators: dict[str, Any] | None = None
     last_attempt_at: datetime | None = None
     last_ok_at: datetime | None = None
     last_error: str | None = None
@@ -40,42 +40,23 @@ class SourceRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class Subscription:
-    platform: str
-    channel_id: str
+class PollCommit:
+    """What one poll changes."""
+
+    source_id: str
     provider: str
-    workspace_id: str | None = None
-    components: tuple[str, ...] = ()
-    min_severity: Severity = Severity.DEGRADED
-    reminder_minutes: int = 0
-    enabled: bool = True
-    disabled_reason: str | None = None
-    created_by: str | None = None
-    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    id: int | None = None
-
-    def wants(self, event: Event, has_card: bool) -> bool:
-        """Whether this channel should see the event."""
-        if not self.enabled or event.provider != self.provider or event.kind.is_source_health:
-            return False
-        if has_card:
-            return True  # a card we posted follows its incident to the end
-        if event.kind is EventKind.MERGED:
-            return False  # only closes a card this channel has
-        if event.kind in (EventKind.RESTORED, EventKind.MAINTENANCE_ENDED, EventKind.REMINDER):
-            # No card here: only a channel that subscribed mid-incident wants the ending.
-            return self.created_at >= event.started_at and self._matches_components(event)
-        return event.severity >= self.min_severity and self._matches_components(event)
-
-    def _matches_components(self, event: Event) -> bool:
-        if not self.components:
-            return True
-        haystack = [c.lower() for c in event.components] + [event.title.lower()]
-        return any(f.lower() in text for f in self.components for text in haystack)
+    state: SourceState
+    at: datetime
+    events: Sequence[Event] = ()
+    error: str | None = None
+    # The version the state was loaded at; None skips the check (tools and tests).
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class OutboxRow:
+    """One queued delivery as an operator sees it (`statusbot outbox list`)."""
+
     id: int
     platform: str
     channel_id: str

@@ -11,7 +11,8 @@ from bot.events import Event
 from bot.machine import SourceState
 from bot.models import Severity
 from bot.notify import CardRef, Delivery
-from bot.store.records import OutboxRow, SourceRecord, Subscription, as_utc
+from bot.routing import Subscription
+from bot.store.records import OutboxRow, SourceRecord, as_utc
 
 
 async def upsert(
@@ -32,7 +33,6 @@ def source_from_row(row: Any) -> SourceRecord:
         source_id=row.source_id,
         provider=row.provider,
         state=SourceState.from_json(row.state),
-        validators=row.validators,
         last_attempt_at=as_utc(row.last_attempt_at),
         last_ok_at=as_utc(row.last_ok_at),
         last_error=row.last_error,

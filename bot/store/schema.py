@@ -14,7 +14,6 @@ sources = sa.Table(
     sa.Column("source_id", sa.String(200), primary_key=True),
     sa.Column("provider", sa.String(100), nullable=False),
     sa.Column("state", sa.JSON, nullable=False),
-    sa.Column("validators", sa.JSON, nullable=True),
     sa.Column("last_attempt_at", UTC_TIME, nullable=True),
     sa.Column("last_ok_at", UTC_TIME, nullable=True),
     sa.Column("last_error", sa.Text, nullable=True),
@@ -23,6 +22,7 @@ sources = sa.Table(
     sa.Column("version", sa.Integer, nullable=False, server_default="0"),
 )
 
+# Each event is stored once; incidents and outbox rows refer to it.
 events = sa.Table(
     "events",
     metadata,
@@ -50,7 +50,7 @@ incidents = sa.Table(
     sa.Column("started_at", UTC_TIME, nullable=False),
     sa.Column("ended_at", UTC_TIME, nullable=True),
     sa.Column("updated_at", UTC_TIME, nullable=False),
-    sa.Column("latest_event", sa.JSON, nullable=False),
+    sa.Column("latest_event_id", sa.Integer, sa.ForeignKey("events.id"), nullable=False),
 )
 
 subscriptions = sa.Table(
@@ -79,10 +79,10 @@ outbox = sa.Table(
     sa.Column("workspace_id", sa.String(100), nullable=True),
     sa.Column("channel_id", sa.String(100), nullable=False),
     sa.Column("subscription_id", sa.Integer, nullable=True),
-    sa.Column("event_id", sa.Integer, nullable=True),
+    sa.Column("event_id", sa.Integer, sa.ForeignKey("events.id"), nullable=False),
+    # Copied from the event for the queue's own queries (cards, listings), not a payload.
     sa.Column("incident_key", sa.String(300), nullable=False),
     sa.Column("kind", sa.String(40), nullable=False),
-    sa.Column("payload", sa.JSON, nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("next_attempt_at", UTC_TIME, nullable=False),

@@ -1,29 +1,24 @@
-"""One SQL store for SQLite and PostgreSQL; dialects differ only at the engine's edge.
+"""One SQL store for SQLite and PostgreSQL: small repositories sharing one database.
 
-A poll's new state, its events, the incidents they touch and the outbox rows they fan out
-to are written in one transaction: a crash loses all of it or none of it. The store is
-composed of parts: polls, subscriptions and deliveries.
+Each consumer takes the repository it needs (and declares it as a small Protocol):
+the poller `polls`, the outbox worker `outbox`, commands `subscriptions`, `sources` and
+`incidents`, the reminder job `reminders`. A poll's new state, its events, the incidents
+they touch and the outbox rows they fan out to are written in one transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-import sqlalchemy as sa
-
-from bot.store.deliveries import DeliveryStore
-from bot.store.engine import (
-    HEAD_REVISION,
-    MIGRATIONS,
-    create_fresh_schema,
-    current_revision,
-    is_empty,
-    make_engine,
-    upgrade_schema,
-)
-from bot.store.polls import PollCommit, PollStore
-from bot.store.records import CLOSING_KINDS, DEAD, DROPPED, PENDING, SENT
-from bot.store.subscriptions import SubscriptionStore
+from bot.routing import Router
+from bot.store.engine import HEAD_REVISION, MIGRATIONS, Database
+from bot.store.eventlog import EventLog
+from bot.store.incidents import IncidentRepository
+from bot.store.latecards import LateCardRepository
+from bot.store.outbox import OutboxRepository
+from bot.store.polls import PollRepository
+from bot.store.records import CLOSING_KINDS, DEAD, DROPPED, PENDING, SENT, PollCommit
+from bot.store.reminders import ReminderRepository
+from bot.store.sources import SourceRepository
+from bot.store.subscriptions import SubscriptionRepository
 
 __all__ = [
     "CLOSING_KINDS",
@@ -38,33 +33,30 @@ __all__ = [
 ]
 
 
-class Store(PollStore, SubscriptionStore, DeliveryStore):
-    """The bot's only persistence; every method is one short transaction."""
+class Store:
+    """The bot's only persistence; every repository method is one short transaction."""
 
-    def __init__(self, url: str, local_sinks: Sequence[str] = ()) -> None:
-        self.url = url
-        self.engine = make_engine(url)
-        # A SQLite file belongs to one process; a server database may be shared by several.
-        self.shared = not url.startswith("sqlite")
-        # Sinks such as the console that receive every event, subscription or not.
-        self.local_sinks = tuple(local_sinks)
-        self._event_cache = {}
+    def __init__(self, url: str, router: Router | None = None) -> None:
+        self.db = Database(url)
+        self.events = EventLog(self.db)
+        self.sources = SourceRepository(self.db)
+        self.incidents = IncidentRepository(self.db)
+        self.subscriptions = SubscriptionRepository(self.db)
+        self.outbox = OutboxRepository(self.db, self.events, self.subscriptions, router or Router())
+        self.polls = PollRepository(self.db, self.sources, self.events, self.incidents, self.outbox)
+        self.reminders = ReminderRepository(self.db, self.events, self.outbox)
+        self.late_cards = LateCardRepository(self.db, self.events, self.incidents, self.outbox)
+
+    @property
+    def url(self) -> str:
+        return self.db.url
 
     async def initialize(self) -> None:
         """Create or migrate the schema to the newest version."""
-        async with self.engine.begin() as conn:
-            if await conn.run_sync(is_empty):
-                await conn.run_sync(create_fresh_schema)
-            elif await conn.run_sync(current_revision) != HEAD_REVISION:
-                await conn.run_sync(upgrade_schema)
+        await self.db.initialize()
 
     async def aclose(self) -> None:
-        await self.engine.dispose()
+        await self.db.aclose()
 
     async def ping(self) -> bool:
-        try:
-            async with self.engine.connect() as conn:
-                await conn.execute(sa.text("SELECT 1"))
-            return True
-        except Exception:  # noqa: BLE001 - readiness reports, never raises
-            return False
+        return await self.db.ping()

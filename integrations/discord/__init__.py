@@ -1,24 +1,22 @@
-"""Discord: slash commands and living incident cards (https://discord.com/developers/docs)."""
+"""Discord: slash commands and living incident cards (https://discord.com/developers/docs).
+
+Importing this package (or its `config`) loads no Discord library: `create` does.
+"""
 
 from __future__ import annotations
 
-import warnings
+from typing import TYPE_CHECKING
 
-# discord.py imports the stdlib `audioop` (voice) which warns on Python 3.11-3.12; we use no
-# voice, and the test suite turns warnings into errors, so import it once here, quietly.
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
-    import discord  # noqa: F401
+if TYPE_CHECKING:
+    from bot.commands import CommandService
+    from integrations.discord.config import DiscordConfig
+    from integrations.discord.platform import DiscordPlatform
 
-from bot.commands import CommandService
-from bot.config import DiscordConfig
-from integrations.discord.notifier import DiscordNotifier
-from integrations.discord.platform import DiscordPlatform
+__all__ = ["create"]
 
 
 def create(config: DiscordConfig, commands: CommandService) -> DiscordPlatform:
     """The Discord ChatPlatform the app starts, stops and hands to the outbox."""
+    from integrations.discord.platform import DiscordPlatform
+
     return DiscordPlatform(config, commands)
-
-
-__all__ = ["DiscordNotifier", "DiscordPlatform", "create"]

@@ -20,6 +20,7 @@ from bot.errors import PermanentDeliveryError, TransientDeliveryError
 from bot.events import EventKind
 from bot.notify import CardRef, Delivery, SaveCard
 from bot.render import thread_text
+from bot.retry_after import parse_retry_after
 from integrations.discord.embeds import EmbedLimits, card_embed, cut, restoration_notice
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class DiscordNotifier:
 
     platform: ClassVar[str] = "discord"
     per_channel_interval_s: ClassVar[float] = 0.0  # discord.py paces per bucket itself
+    commit_first: ClassVar[bool] = False  # posts are idempotent by nonce
     THREAD_ARCHIVE_MINUTES: ClassVar[Literal[10080]] = (
         10080  # a week: long incidents keep their thread
     )
@@ -52,7 +54,9 @@ class DiscordNotifier:
             async with asyncio.timeout(self.REQUEST_TIMEOUT_S):
                 return await self._deliver(delivery, save_card)
         except discord.RateLimited as exc:
-            raise TransientDeliveryError("discord rate limit", exc.retry_after) from None
+            raise TransientDeliveryError(
+                "discord rate limit", parse_retry_after(exc.retry_after)
+            ) from None
         except (discord.Forbidden, discord.NotFound) as exc:
             reason = f"discord {exc.status} (code {exc.code}): {exc.text or 'no access'}"
             log.warning(
@@ -178,15 +182,8 @@ def _classify(exc: discord.HTTPException) -> TransientDeliveryError | PermanentD
         return PermanentDeliveryError("discord token rejected (401)", workspace_wide=True)
     if exc.status == 429:
         retry_after = exc.response.headers.get("Retry-After") if exc.response else None
-        return TransientDeliveryError("discord rate limit", _seconds(retry_after))
+        return TransientDeliveryError("discord rate limit", parse_retry_after(retry_after))
     if exc.status >= 500:
         return TransientDeliveryError(f"discord {exc.status}")
     # Other 4xx mean we sent something Discord refuses; retrying spends attempts, not channels.
     return TransientDeliveryError(f"discord {exc.status} (code {exc.code}): {exc.text}")
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None

@@ -18,9 +18,9 @@ import yarl
 from discord import app_commands
 
 from bot.commands import CommandService
-from bot.config import DiscordConfig
-from bot.errors import ConfigError
+from bot.errors import ConfigError, PlatformUnavailable
 from integrations.discord.commands import install_commands
+from integrations.discord.config import DiscordConfig
 from integrations.discord.notifier import DiscordNotifier
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ class DiscordPlatform:
             raise ConfigError("discord.token: Discord rejected the bot token") from None
         except (aiohttp.ClientError, OSError) as exc:
             await self.client.close()  # do not leak the HTTP session
-            raise ConnectionError(
+            raise PlatformUnavailable(
                 f"cannot reach Discord at {self.config.api_base_url} ({type(exc).__name__})"
             ) from None
         self._task = asyncio.create_task(
@@ -126,7 +126,7 @@ class DiscordPlatform:
             await self.stop()
             if isinstance(failure, discord.LoginFailure | discord.PrivilegedIntentsRequired):
                 raise ConfigError(f"discord: {failure}") from None
-            raise ConnectionError(f"discord gateway not ready after {self.READY_TIMEOUT_S}s")
+            raise PlatformUnavailable(f"discord gateway not ready after {self.READY_TIMEOUT_S}s")
         log.info("discord connected as %s", self.client.user)
 
     async def stop(self) -> None:

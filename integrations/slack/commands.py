@@ -18,9 +18,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands import CommandService, clean_args
-from bot.config import SlackConfig
 from bot.errors import CommandError
 from integrations.slack.blocks import plain_blocks, report_blocks
+from integrations.slack.config import SlackConfig
 from integrations.slack.errors import api_error_code
 
 log = logging.getLogger(__name__)

@@ -12,6 +12,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+from bot.retry_after import parse_retry_after
 
 # The whole workspace is lost to us: disable every channel in it.
 WORKSPACE_GONE = frozenset(
@@ -60,16 +61,14 @@ def _retry_after(exc: SlackApiError) -> float | None:
     headers = getattr(exc.response, "headers", None) or {}
     for name, value in headers.items():
         if name.lower() == "retry-after":
-            raw = value[0] if isinstance(value, list | tuple) else value
-            try:
-                return float(raw)
-            except (TypeError, ValueError):
-                return None
+            # slack-sdk hands back each header's values as a list.
+            raw = value[0] if isinstance(value, list | tuple) and value else value
+            return parse_retry_after(raw if isinstance(raw, str) else None)
     return None
 
 
 def delivery_error(exc: BaseException) -> DeliveryError:
-    """Translate a slack-sdk or network exception; unknown API errors count as transient."""
+    """Translate a slack-sdk or network exception; anything unknown counts as transient."""
     if isinstance(exc, SlackApiError):
         code = api_error_code(exc)
         status = getattr(exc.response, "status_code", 0) or 0
@@ -86,4 +85,4 @@ def delivery_error(exc: BaseException) -> DeliveryError:
         return TransientDeliveryError(f"slack: client error ({type(exc).__name__})")
     if isinstance(exc, NETWORK_ERRORS):
         return TransientDeliveryError(f"slack: network error ({type(exc).__name__})")
-    raise TypeError(f"not a Slack delivery failure: {type(exc).__name__}") from exc
+    return TransientDeliveryError(f"slack: unexpected failure ({type(exc).__name__})")

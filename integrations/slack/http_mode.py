@@ -17,7 +17,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.config import SlackHttpConfig
+from integrations.slack.config import SlackHttpConfig
 
 log = logging.getLogger(__name__)
 

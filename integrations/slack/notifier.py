@@ -34,6 +34,7 @@ class SlackNotifier:
 
     platform: ClassVar[str] = "slack"
     per_channel_interval_s: ClassVar[float] = 1.0
+    commit_first: ClassVar[bool] = False  # posts are idempotent by metadata lookup
     METADATA_EVENT_TYPE: ClassVar[str] = "statusbot_delivery"
     HISTORY_LOOKUP_LIMIT: ClassVar[int] = 50
     REPLY_LOOKUP_LIMIT: ClassVar[int] = 200

@@ -19,9 +19,9 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands import CommandService
-from bot.config import SlackConfig
-from bot.errors import ConfigError
+from bot.errors import ConfigError, PlatformUnavailable
 from integrations.slack.commands import SlackCommands
+from integrations.slack.config import SlackConfig
 from integrations.slack.errors import WORKSPACE_GONE, api_error_code
 from integrations.slack.http_mode import SlackHttpServer
 from integrations.slack.notifier import SlackNotifier
@@ -98,7 +98,7 @@ class SlackPlatform:
         except TimeoutError:
             await self._socket.close_async()
             self._socket = None
-            raise ConnectionError("slack: Socket Mode did not connect in time") from None
+            raise PlatformUnavailable("slack: Socket Mode did not connect in time") from None
         log.info("slack Socket Mode connected")
 
     async def _check_token(self, key: str, call: Awaitable[T]) -> T:

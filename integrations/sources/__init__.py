@@ -1,7 +1,13 @@
-"""Status sources: one module per wire format, each with a pure `parse(raw) -> Snapshot`."""
+"""Status sources: one module per wire format, each with a pure `parse(raw) -> Snapshot`.
+
+Sources only parse. Fetching, 304s, filtering and the poll's time are the core's poll
+step (bot/reading.py); this package imports nothing from `bot/` but the domain
+vocabulary (bot.models, bot.errors).
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -22,6 +28,24 @@ PARSERS: dict[str, Parser] = {
     "instatus": instatus.parse,
 }
 FORMATS = tuple(PARSERS)
+# Formats whose parser blocks long enough to stall the event loop (feedparser).
+BLOCKING = frozenset({"rss"})
+
+
+async def parse(
+    kind: str, raw: bytes, observed_at: datetime, components: bytes | None = None
+) -> Snapshot:
+    """Parse the body of a `kind` source (in a worker thread when its parser blocks).
+
+    `components` is a second document some sources are read with (incident.io's
+    components.json, the full component list).
+    """
+    if components is not None:
+        return incidentio.parse_pair(raw, components, observed_at)
+    parser = PARSERS[kind]
+    if kind in BLOCKING:
+        return await asyncio.to_thread(parser, raw, observed_at)
+    return parser(raw, observed_at)
 
 
 def detect_format(raw: bytes) -> str:
@@ -59,4 +83,4 @@ def parse_any(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
     return PARSERS[detect_format(raw)](raw, observed_at)
 
 
-__all__ = ["FORMATS", "PARSERS", "Parser", "detect_format", "parse_any"]
+__all__ = ["BLOCKING", "FORMATS", "PARSERS", "Parser", "detect_format", "parse", "parse_any"]

@@ -51,12 +51,6 @@ _RANK = {
     Impact.MAJOR: 3,
     Impact.CRITICAL: 4,
 }
-_INDICATOR = {
-    "operational": "none",
-    "degraded": "minor",
-    "downtime": "major",
-    "maintenance": "maintenance",
-}
 _HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)*[A-Za-z0-9-]{1,63}$")
 
 
@@ -100,12 +94,10 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
         page_name=page_name,
         page_url=page_url,
         observed_at=when,
-        indicator=_INDICATOR.get(aggregate or "operational", "none"),
         description=aggregate or "",
         components=tuple(components),
         incidents=tuple(incidents),
         maintenances=tuple(maintenances),
-        lists_resolved=True,
         warnings=tuple(reader.warnings),
     )
 

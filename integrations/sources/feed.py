@@ -118,12 +118,10 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
         page_name=_clean_text(str(feed.get("title") or "")) or "status feed",
         page_url=str(feed.get("link")) if feed.get("link") else None,
         observed_at=when.astimezone(UTC),
-        indicator=_indicator(incidents, maintenances),
         description=_clean_text(str(feed.get("subtitle") or "")),
         components=(),
         incidents=incidents,
         maintenances=maintenances,
-        lists_resolved=True,
         warnings=warnings,
     )
 
@@ -384,15 +382,3 @@ def _newest(entries: Any) -> datetime | None:
 def _clean_text(markup: str) -> str:
     text = html.unescape(re.sub(r"<[^>]*>", " ", markup))
     return re.sub(r"\s+", " ", text).strip()
-
-
-def _indicator(incidents: tuple[Incident, ...], maintenances: tuple[Incident, ...]) -> str:
-    open_impacts = {i.impact for i in incidents if not i.status.is_closed}
-    for impact, indicator in ((Impact.CRITICAL, "critical"), (Impact.MAJOR, "major")):
-        if impact in open_impacts:
-            return indicator
-    if open_impacts:
-        return "minor"
-    if any(not m.status.is_closed for m in maintenances):
-        return "maintenance"
-    return "none"

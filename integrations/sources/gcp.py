@@ -97,10 +97,8 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
         page_name=PAGE_NAME,
         page_url=PAGE_URL,
         observed_at=reader.date_snapshot(observed_at),
-        indicator=_indicator(incidents),
         components=components,
         incidents=tuple(incidents),
-        lists_resolved=True,
         warnings=tuple(reader.warnings),
     )
 
@@ -180,11 +178,3 @@ def _product(reader: Reader, raw: dict[str, Any], where: str) -> _Product:
     pid = reader.ident(raw, "id", where)
     name = reader.text(raw, "current_title", where) or reader.text(raw, "title", where) or pid
     return _Product(pid, name)
-
-
-def _indicator(incidents: list[Incident]) -> str:
-    open_ones = [i for i in incidents if not i.status.is_closed]
-    if not open_ones:
-        return "none"
-    worst = max((i.impact for i in open_ones), key=_RANK.__getitem__)
-    return {Impact.CRITICAL: "critical", Impact.MAJOR: "major"}.get(worst, "minor")

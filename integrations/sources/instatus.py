@@ -19,7 +19,6 @@ from bot.errors import PayloadError
 from bot.models import Impact, Incident, IncidentStatus, Snapshot
 from integrations.sources.jsonread import Reader, load_json, parse_iso, to_utc
 
-_INDICATOR = {"UP": "none", "HASISSUES": "minor", "UNDERMAINTENANCE": "maintenance"}
 _IMPACT = {
     "OPERATIONAL": Impact.MINOR,  # an open incident is at least a degradation
     "UNDERMAINTENANCE": Impact.MINOR,
@@ -60,9 +59,6 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
     page_name = _text(reader, page, "name", "page") or "status page"
     page_url = _url(_text(reader, page, "url", "page"))
     status = _text(reader, page, "status", "page")
-    indicator = "none"
-    if status is not None:
-        indicator = reader.enum(status, _INDICATOR, "page", "status", "none")
     page_updated = _time(reader, page, ("updatedAt", "updated_at"), "page")
     incidents = [
         _incident(reader, item, f"activeIncidents[{i}]", page_url, maintenance=False)
@@ -76,7 +72,6 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
         page_name=page_name,
         page_url=page_url,
         observed_at=reader.date_snapshot(observed_at, page_updated),
-        indicator=indicator,
         description=status or "",
         incidents=tuple(i for i in incidents if i is not None and not i.status.is_closed),
         maintenances=tuple(m for m in maintenances if m is not None and not m.status.is_closed),

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
-from dataclasses import replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar, cast
@@ -35,8 +33,6 @@ from integrations.sources.statuspage_types import (
 
 log = logging.getLogger(__name__)
 
-INDICATORS = frozenset({"none", "minor", "major", "critical", "maintenance"})
-
 
 def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
     """Turn summary.json bytes into a Snapshot; `observed_at=None` dates it from the payload."""
@@ -47,13 +43,9 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
     page_url = reader.optional_text(page, "url", "page")
 
     status = summary.get("status")
-    indicator, description = "none", ""
+    description = ""
     if isinstance(status, dict):
-        indicator = reader.text(status, "indicator", "status") or "none"
         description = reader.optional_text(status, "description", "status") or ""
-    if indicator not in INDICATORS:
-        reader.warn(f"unknown page indicator {indicator!r}; treated as 'none'")
-        indicator = "none"
 
     components = _components(reader, _list(summary, "components"))
     incidents = [
@@ -74,56 +66,11 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
         page_url=page_url,
         observed_at=_utc(when),
         page_updated_at=_utc(page_updated) if page_updated else None,
-        indicator=indicator,
         description=description,
         components=tuple(components),
         incidents=tuple(incidents),
         maintenances=tuple(maintenances),
         warnings=tuple(reader.warnings),
-    )
-
-
-def filter_components(
-    snapshot: Snapshot, include: Iterable[str] = (), exclude: Iterable[str] = ()
-) -> Snapshot:
-    """Keep components named (or id'd) in `include` (all if empty), minus `exclude`.
-
-    Case-insensitive on name or id. Incidents tied to components keep only the kept ids;
-    an incident left with none of them is dropped. Incidents with unknown components stay.
-    """
-    wanted = {key.casefold() for key in include}
-    unwanted = {key.casefold() for key in exclude}
-    if not wanted and not unwanted:
-        return snapshot
-
-    def keep(component: Component) -> bool:
-        keys = {component.id.casefold(), component.name.casefold()}
-        return (not wanted or bool(keys & wanted)) and not keys & unwanted
-
-    kept = tuple(c for c in snapshot.components if keep(c))
-    kept_ids = {c.id for c in kept}
-    dropped_ids = {c.id for c in snapshot.components} - kept_ids
-
-    def narrowed(incidents: tuple[Incident, ...]) -> tuple[Incident, ...]:
-        out = []
-        for incident in incidents:
-            if not incident.components_known or not incident.component_ids:
-                out.append(incident)
-                continue
-            ids = tuple(
-                cid
-                for cid in incident.component_ids
-                if cid in kept_ids or (cid not in dropped_ids and not wanted)
-            )
-            if ids:
-                out.append(replace(incident, component_ids=ids))
-        return tuple(out)
-
-    return replace(
-        snapshot,
-        components=kept,
-        incidents=narrowed(snapshot.incidents),
-        maintenances=narrowed(snapshot.maintenances),
     )
 
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import discord
 import pytest
 
 from bot.commands import CommandService
-from bot.config import DiscordConfig, parse_config
+from bot.config import parse_config
 from bot.events import Event, EventKind
 from bot.models import IncidentStatus, Severity
 from bot.notify import CardRef
 from bot.store.store import Store
 from fakes.discord import FakeDiscord
+from integrations.discord.config import DiscordConfig
 from integrations.discord.platform import (
     MAX_RATELIMIT_WAIT_S,
     DiscordPlatform,
@@ -65,16 +65,6 @@ async def rest_client(fake: FakeDiscord) -> AsyncIterator[discord.Client]:
         yield client
     finally:
         await client.close()
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = Store(f"sqlite+aiosqlite:///{tmp_path / 'discord.db'}")
-    await store.initialize()
-    try:
-        yield store
-    finally:
-        await store.aclose()
 
 
 def bot_config(status_url: str = "http://127.0.0.1:9/api/v2/summary.json") -> Any:

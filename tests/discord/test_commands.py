@@ -49,7 +49,7 @@ async def test_manager_subscribes_and_list_shows_it(
         app_permissions=BOT_OK,
     )
     assert "Subscribed this channel to OpenAI" in reply.content
-    [sub] = await store.channel_subscriptions("discord", str(channel_id))
+    [sub] = await store.subscriptions.channel_subscriptions("discord", str(channel_id))
     assert sub.provider == "openai"
     assert sub.components == ("Login",)
     assert sub.min_severity.label == "major_outage"
@@ -73,7 +73,7 @@ async def test_member_without_manage_channels_is_refused(
     )
     assert reply.ephemeral
     assert "Manage Channels" in reply.content
-    assert await store.channel_subscriptions("discord", str(channel_id)) == []
+    assert await store.subscriptions.channel_subscriptions("discord", str(channel_id)) == []
 
 
 async def test_missing_bot_permission_is_named(
@@ -90,7 +90,7 @@ async def test_missing_bot_permission_is_named(
     assert reply.ephemeral
     assert "Create Public Threads" in reply.content
     assert "Send Messages," not in reply.content
-    assert await store.channel_subscriptions("discord", str(channel_id)) == []
+    assert await store.subscriptions.channel_subscriptions("discord", str(channel_id)) == []
 
 
 async def test_threads_and_forums_cannot_be_subscribed(
@@ -103,7 +103,7 @@ async def test_threads_and_forums_cannot_be_subscribed(
         permissions=MANAGE_CHANNELS, app_permissions=BOT_OK,
     )  # fmt: skip
     assert "text or announcement channel" in reply.content
-    assert await store.channel_subscriptions("discord", str(forum)) == []
+    assert await store.subscriptions.channel_subscriptions("discord", str(forum)) == []
 
 
 async def test_unsubscribe_removes_the_subscription(
@@ -125,7 +125,7 @@ async def test_unsubscribe_removes_the_subscription(
         permissions=MANAGE_CHANNELS,
     )
     assert "Unsubscribed this channel from Anthropic" in reply.content
-    subs = await store.channel_subscriptions("discord", str(channel_id))
+    subs = await store.subscriptions.channel_subscriptions("discord", str(channel_id))
     assert [s.provider for s in subs] == ["openai"]
 
 
@@ -214,7 +214,7 @@ async def test_bad_input_gets_a_clear_private_message(
         permissions=MANAGE_CHANNELS,
         app_permissions=BOT_OK,
     )
-    [subscribed] = await store.channel_subscriptions("discord", str(channel_id))
+    [subscribed] = await store.subscriptions.channel_subscriptions("discord", str(channel_id))
     assert subscribed.components == ("Chat Completions",)
     assert all("Traceback" not in r.content for r in (unknown, long, odd, spaced))
 
@@ -231,7 +231,9 @@ async def _seen_ok(store: Store, source_id: str, unreachable: bool = False) -> N
         last_error="connection refused" if unreachable else None,
     )
     provider = "anthropic" if source_id == "anthropic" else "openai"
-    await store.commit_poll(PollCommit(source_id=source_id, provider=provider, state=state, at=now))
+    await store.polls.commit_poll(
+        PollCommit(source_id=source_id, provider=provider, state=state, at=now)
+    )
 
 
 async def test_slow_answers_are_deferred_then_delivered(

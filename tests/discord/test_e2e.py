@@ -21,6 +21,8 @@ import yaml
 from bot.models import Severity
 from bot.render import SEVERITY_COLOUR
 from fakes.discord import FakeDiscord
+from fakes.pages import SUMMARY_PATH as SUMMARY
+from fakes.pages import Incident, SummaryPage
 from fakes.statuspage import FakeStatusPage
 from tests.botproc import bot_writing_log
 from tests.discord.conftest import TOKEN
@@ -29,51 +31,22 @@ from tests.waiting import until
 
 pytestmark = pytest.mark.slow
 
-SUMMARY = "/api/v2/summary.json"
 TITLE = "Elevated error rates for ChatGPT"
 STARTED = datetime.now(UTC) - timedelta(minutes=47)
 CARD_DUMP = os.environ.get("STATUSBOT_DISCORD_CARD_DUMP")  # where to write the final card JSON
 
 
-def _iso(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
 def summary(component: str, impact: str = "none", updates: list[tuple[str, str]] = ()) -> bytes:
     """A Statuspage summary.json; `updates` (status, body), oldest first, open one incident."""
-    now = _iso(datetime.now(UTC))
-    incidents: list[dict[str, Any]] = []
+    page = SummaryPage("OpenAI").component("ChatGPT", component).component("API")
     if updates:
-        incidents.append(
-            {
-                "id": "inc1",
-                "name": TITLE,
-                "status": updates[-1][0],
-                "impact": impact,
-                "created_at": _iso(STARTED),
-                "updated_at": now,
-                "started_at": _iso(STARTED),
-                "shortlink": "https://stspg.io/inc1",
-                "page_id": "page1",
-                "components": [{"id": "c1", "name": "ChatGPT", "status": component}],
-                "incident_updates": [
-                    {"id": f"u{i}", "incident_id": "inc1", "status": status, "body": body,
-                     "created_at": now, "display_at": now, "updated_at": now}
-                    for i, (status, body) in reversed(list(enumerate(updates)))
-                ],
-            }
-        )  # fmt: skip
-    body = {
-        "page": {"id": "page1", "name": "OpenAI", "url": "https://status.openai.com"},
-        "status": {"indicator": impact, "description": "x"},
-        "components": [
-            {"id": "c1", "name": "ChatGPT", "status": component, "page_id": "page1"},
-            {"id": "c2", "name": "API", "status": "operational", "page_id": "page1"},
-        ],
-        "incidents": incidents,
-        "scheduled_maintenances": [],
-    }
-    return json.dumps(body).encode()
+        incident = Incident(
+            "inc1", TITLE, impact=impact, started_at=STARTED, components=("ChatGPT",)
+        )
+        for status, body in updates:
+            incident.update(status, body, datetime.now(UTC))
+        page.add(incident)
+    return page.encode()
 
 
 @pytest.fixture

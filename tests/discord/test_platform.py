@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot.commands import CommandService
-from bot.config import DiscordConfig
-from bot.errors import ConfigError
+from bot.errors import ConfigError, PlatformUnavailable
 from fakes.discord import FakeDiscord
 from integrations.discord import create
+from integrations.discord.config import DiscordConfig
 from integrations.discord.platform import DiscordPlatform
 from tests.waiting import until
 
@@ -33,7 +33,7 @@ async def test_unreachable_discord_fails_start_cleanly(service: CommandService) 
         token="t", api_base_url="http://127.0.0.1:9/api/v10", gateway_url="ws://127.0.0.1:9/"
     )
     platform = create(config, service)
-    with pytest.raises(ConnectionError, match="cannot reach Discord at http://127.0.0.1:9"):
+    with pytest.raises(PlatformUnavailable, match="cannot reach Discord at http://127.0.0.1:9"):
         await platform.start()
     assert not platform.connected
 

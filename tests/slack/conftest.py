@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.commands import CommandService
-from bot.config import Config, SlackConfig, parse_config
+from bot.config import Config, parse_config
 from bot.events import Event, EventKind
 from bot.models import IncidentStatus, Severity
 from bot.notify import CardRef, Delivery
 from bot.store.store import Store
 from fakes.slack import FakeSlack
+from integrations.slack.config import SlackConfig
 from integrations.slack.notifier import SlackNotifier
 
 BOT_TOKEN = "xoxb-fake-bot-token"
@@ -55,14 +55,6 @@ def bot_config(store_url: str, **slack: object) -> Config:
         "slack": {"bot_token": BOT_TOKEN, "app_token": APP_TOKEN, **slack},
     }
     return parse_config(data, "test")
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = Store(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
-    await store.initialize()
-    yield store
-    await store.aclose()
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from bot.errors import ConfigError
 from bot.machine import SourceState
 from bot.store.store import PollCommit, Store
 from fakes.slack import FakeSlack
-from integrations.slack import SlackPlatform, create
+from integrations.slack import create
+from integrations.slack.platform import SlackPlatform
 from tests.slack.conftest import slack_config
 from tests.waiting import until
 
@@ -42,7 +43,7 @@ async def test_subscribe_stores_the_channel_and_list_shows_it(
     assert run.acked_at - run.sent_at < 3.0
     assert run.responses[0]["response_type"] == "ephemeral"
     assert "Subscribed this channel to OpenAI" in run.text
-    subs = await store.channel_subscriptions("slack", CHANNEL)
+    subs = await store.subscriptions.channel_subscriptions("slack", CHANNEL)
     assert [(s.provider, s.workspace_id) for s in subs] == [("openai", "T0FAKE")]
 
     listed = await slack.slash_command("/statusbot", "list", channel_id=CHANNEL)
@@ -56,7 +57,7 @@ async def test_unsubscribe_removes_it(
     run = await slack.slash_command("/statusbot", "unsubscribe claude", channel_id=CHANNEL)
 
     assert "Unsubscribed this channel from Anthropic" in run.text
-    assert await store.channel_subscriptions("slack", CHANNEL) == []
+    assert await store.subscriptions.channel_subscriptions("slack", CHANNEL) == []
 
 
 async def test_private_channel_not_joined_says_invite_me(
@@ -66,7 +67,7 @@ async def test_private_channel_not_joined_says_invite_me(
     run = await slack.slash_command("/statusbot", "subscribe", channel_id="G0SECRET")
 
     assert "Invite me first: `/invite @statusbot`" in run.text
-    assert await store.channel_subscriptions("slack", "G0SECRET") == []
+    assert await store.subscriptions.channel_subscriptions("slack", "G0SECRET") == []
 
 
 async def test_subscribing_a_direct_message_points_to_channels(
@@ -75,7 +76,7 @@ async def test_subscribing_a_direct_message_points_to_channels(
     run = await slack.slash_command("/statusbot", "subscribe", channel_id="D0DIRECT")
 
     assert "Alerts go to channels" in run.text
-    assert await store.channel_subscriptions("slack", "D0DIRECT") == []
+    assert await store.subscriptions.channel_subscriptions("slack", "D0DIRECT") == []
 
 
 async def test_public_channel_not_joined_says_invite_me(
@@ -85,7 +86,7 @@ async def test_public_channel_not_joined_says_invite_me(
     run = await slack.slash_command("/statusbot", "subscribe", channel_id="C0OTHER")
 
     assert "Invite me first" in run.text
-    assert await store.channel_subscriptions("slack", "C0OTHER") == []
+    assert await store.subscriptions.channel_subscriptions("slack", "C0OTHER") == []
 
 
 async def test_admins_only_refuses_a_regular_member(
@@ -98,13 +99,15 @@ async def test_admins_only_refuses_a_regular_member(
     try:
         refused = await slack.slash_command("/statusbot", "subscribe", user_id="U0USER")
         assert "Only workspace admins and owners" in refused.text
-        assert await store.channel_subscriptions("slack", CHANNEL) == []
+        assert await store.subscriptions.channel_subscriptions("slack", CHANNEL) == []
 
         friend = await slack.slash_command("/statusbot", "subscribe gpt", user_id="U0FRIEND")
         assert "Subscribed" in friend.text
         admin = await slack.slash_command("/statusbot", "subscribe claude", user_id="U0ADMIN")
         assert "Subscribed" in admin.text
-        providers = [s.provider for s in await store.channel_subscriptions("slack", CHANNEL)]
+        providers = [
+            s.provider for s in await store.subscriptions.channel_subscriptions("slack", CHANNEL)
+        ]
         assert providers == ["anthropic", "openai"]
         listed = await slack.slash_command("/statusbot", "list", user_id="U0USER")
         assert "Anthropic" in listed.text
@@ -120,7 +123,7 @@ async def test_is_down_when_source_unreachable_says_so(
     state = SourceState(
         last_ok_at=now - timedelta(minutes=12), unreachable_since=since, last_error="timeout"
     )
-    await store.commit_poll(
+    await store.polls.commit_poll(
         PollCommit(source_id="openai", provider="openai", state=state, at=now, error="timeout")
     )
     run = await slack.slash_command("/is-chatgpt-down", "chatgpt", channel_id=CHANNEL)
@@ -156,7 +159,7 @@ async def test_thousand_character_argument_is_refused_clearly(
 
     assert "That is too long (1000 characters; at most 300)." in run.text
     assert "Traceback" not in run.text
-    assert await store.all_subscriptions() == []
+    assert await store.subscriptions.all_subscriptions() == []
 
 
 async def test_odd_unicode_and_unknown_words_get_clear_answers(
@@ -179,7 +182,7 @@ async def test_slack_failure_mid_command_gets_an_apology_and_no_secret_in_logs(
     assert (
         run.text == "Sorry, something went wrong on my side while handling that. Please try again."
     )
-    assert await store.all_subscriptions() == []
+    assert await store.subscriptions.all_subscriptions() == []
     assert "slack command /statusbot failed: SlackApiError" in caplog.text
     assert slack.bot_token not in caplog.text
     assert slack.app_token not in caplog.text

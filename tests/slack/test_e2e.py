@@ -8,16 +8,16 @@ A channel deleted mid-incident gets its subscription disabled; the others keep t
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
+from fakes.pages import SUMMARY_PATH as SUMMARY
+from fakes.pages import Incident, SummaryPage
 from fakes.slack import FakeSlack
 from fakes.statuspage import FakeStatusPage
 from tests.botproc import bot_writing_log
@@ -26,58 +26,19 @@ from tests.waiting import until
 
 pytestmark = pytest.mark.slow
 
-SUMMARY = "/api/v2/summary.json"
 ALERTS, DOOMED = "C0ALERTS", "C0DOOMED"
 INCIDENT_TITLE = "Elevated error rates for ChatGPT"
 
 
-def _iso(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
 def summary(component_status: str, updates: list[tuple[str, str]] = ()) -> bytes:
     """A Statuspage summary.json; `updates` (status, body) oldest first open one incident."""
-    now = datetime.now(UTC)
-    page = {"id": "page1", "name": "OpenAI", "url": "https://status.openai.com"}
-    incidents: list[dict[str, Any]] = []
+    page = SummaryPage("OpenAI").component("ChatGPT", component_status).component("API")
     if updates:
-        incidents.append(
-            {
-                "id": "inc1",
-                "name": INCIDENT_TITLE,
-                "status": updates[-1][0],
-                "impact": "major",
-                "created_at": _iso(STARTED),
-                "updated_at": _iso(now),
-                "started_at": _iso(STARTED),
-                "shortlink": "https://stspg.io/inc1",
-                "page_id": "page1",
-                "components": [{"id": "c1", "name": "ChatGPT", "status": component_status}],
-                "incident_updates": [
-                    {
-                        "id": f"u{i}",
-                        "incident_id": "inc1",
-                        "status": status,
-                        "body": body,
-                        "created_at": _iso(now),
-                        "display_at": _iso(now),
-                        "updated_at": _iso(now),
-                    }
-                    for i, (status, body) in reversed(list(enumerate(updates)))
-                ],
-            }
-        )
-    body = {
-        "page": page,
-        "status": {"indicator": "major" if updates else "none", "description": "x"},
-        "components": [
-            {"id": "c1", "name": "ChatGPT", "status": component_status, "page_id": "page1"},
-            {"id": "c2", "name": "API", "status": "operational", "page_id": "page1"},
-        ],
-        "incidents": incidents,
-        "scheduled_maintenances": [],
-    }
-    return json.dumps(body).encode()
+        incident = Incident("inc1", INCIDENT_TITLE, started_at=STARTED, components=("ChatGPT",))
+        for status, body in updates:
+            incident.update(status, body, datetime.now(UTC))
+        page.add(incident)
+    return page.encode()
 
 
 STARTED = datetime.now(UTC)

@@ -13,8 +13,9 @@ from bot.commands import CommandService
 from bot.config import Config
 from bot.store.store import Store
 from fakes.slack import FakeSlack, sign_request
-from integrations.slack import SlackPlatform, create
+from integrations.slack import create
 from integrations.slack.http_mode import ReplayGuard
+from integrations.slack.platform import SlackPlatform
 from tests.slack.conftest import SIGNING_SECRET, slack_config
 
 PATH = "/slack/events"
@@ -66,9 +67,9 @@ async def test_signed_request_is_handled(
     assert await _post(http_platform, body, sign_request(SIGNING_SECRET, body)) == 200
     await run.wait_response()
     assert "Subscribed this channel to Anthropic" in run.text
-    assert [s.provider for s in await store.channel_subscriptions("slack", "C0HTTP")] == [
-        "anthropic"
-    ]
+    assert [
+        s.provider for s in await store.subscriptions.channel_subscriptions("slack", "C0HTTP")
+    ] == ["anthropic"]
 
 
 async def test_bad_signature_is_401(slack: FakeSlack, http_platform: SlackPlatform) -> None:

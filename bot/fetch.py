@@ -10,14 +10,12 @@ import asyncio
 import errno
 import socket
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from importlib import metadata
-from typing import Any
 
 import httpx
 
 from bot.errors import SourceUnavailable
+from bot.retry_after import parse_retry_after
 
 MAX_REDIRECTS = 5
 
@@ -43,18 +41,6 @@ class Validators:
     def __bool__(self) -> bool:
         return bool(self.etag or self.last_modified)
 
-    def to_dict(self) -> dict[str, str | None]:
-        return {"etag": self.etag, "last_modified": self.last_modified}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> Validators:
-        data = data or {}
-        etag, modified = data.get("etag"), data.get("last_modified")
-        return cls(
-            etag=etag if isinstance(etag, str) else None,
-            last_modified=modified if isinstance(modified, str) else None,
-        )
-
     def request_headers(self) -> dict[str, str]:
         headers = {}
         if self.etag:
@@ -74,6 +60,13 @@ class FetchResult:
     status_code: int
     bytes_received: int
     content_type: str | None = None
+    # Only what a probe needs to tell a bot challenge apart (lower-case names).
+    headers: tuple[tuple[str, str], ...] = ()
+    truncated: bool = False
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        return next((v for k, v in self.headers if k == name), None)
 
 
 class StatusFetcher:
@@ -121,9 +114,36 @@ class StatusFetcher:
     ) -> FetchResult:
         """GET `url` within `timeout` seconds overall, reading at most `max_bytes` of body."""
         headers = validators.request_headers() if validators else {}
+        return await self._guarded(url, headers, timeout, max_bytes, validators, probe=False)
+
+    async def probe(
+        self,
+        url: str,
+        *,
+        timeout: float,  # noqa: ASYNC109 - per-probe budget, enforced with asyncio.timeout
+        max_bytes: int,
+    ) -> FetchResult:
+        """GET `url` and return whatever status came back, with at most `max_bytes` of body.
+
+        A probe wants the refusal itself (a 401 from an API means it is up): unlike `fetch`,
+        no status is an error and a long body is cut, not refused. Network faults still
+        raise SourceUnavailable.
+        """
+        return await self._guarded(url, {}, timeout, max_bytes, None, probe=True)
+
+    async def _guarded(
+        self,
+        url: str,
+        headers: dict[str, str],
+        timeout: float,  # noqa: ASYNC109
+        max_bytes: int,
+        validators: Validators | None,
+        *,
+        probe: bool,
+    ) -> FetchResult:
         try:
             async with asyncio.timeout(timeout):
-                return await self._get(url, headers, timeout, max_bytes, validators)
+                return await self._get(url, headers, timeout, max_bytes, validators, probe)
         except TimeoutError:
             raise SourceUnavailable(f"timed out after {timeout:g}s") from None
         except httpx.TimeoutException:
@@ -148,12 +168,19 @@ class StatusFetcher:
         read_timeout: float,
         max_bytes: int,
         validators: Validators | None,
+        probe: bool = False,
     ) -> FetchResult:
         async with self._client.stream(
             "GET", url, headers=headers, timeout=read_timeout
         ) as response:
             status = response.status_code
+            if probe:
+                return await _read_probe(response, max_bytes)
             if status == 304:
+                # Finish the (empty) body so that the connection goes back to the pool:
+                # left unread, it is closed, and the next poll pays a new TCP+TLS handshake.
+                async for _ in response.aiter_bytes():
+                    break
                 return FetchResult(
                     not_modified=True,
                     body=b"",
@@ -182,6 +209,32 @@ class StatusFetcher:
             )
 
 
+PROBE_HEADERS = ("server", "cf-mitigated", "retry-after")
+
+
+async def _read_probe(response: httpx.Response, max_bytes: int) -> FetchResult:
+    """Any status, the body cut at `max_bytes`: enough to read an error's JSON shape."""
+    chunks: list[bytes] = []
+    size = 0
+    truncated = False
+    async for chunk in response.aiter_bytes():
+        chunks.append(chunk[: max_bytes - size])
+        size += len(chunks[-1])
+        if size >= max_bytes:
+            truncated = True
+            break
+    return FetchResult(
+        not_modified=False,
+        body=b"".join(chunks),
+        validators=Validators(),
+        status_code=response.status_code,
+        bytes_received=response.num_bytes_downloaded,
+        content_type=response.headers.get("Content-Type"),
+        headers=tuple((h, response.headers[h]) for h in PROBE_HEADERS if h in response.headers),
+        truncated=truncated,
+    )
+
+
 def _merge(old: Validators | None, headers: httpx.Headers) -> Validators:
     """Fresh validators from the response, falling back to the ones we sent (304s may omit them)."""
     old = old or Validators()
@@ -202,22 +255,6 @@ def _raise_for_status(response: httpx.Response) -> None:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         raise SourceUnavailable("HTTP 503", retry_after_s=retry_after)
     raise SourceUnavailable(f"HTTP {status}")
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Retry-After as seconds, from either delta-seconds or an HTTP-date; None if unusable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def _connect_reason(exc: BaseException) -> str:

@@ -1,0 +1,102 @@
+"""The bot's clockwork: APScheduler 3 jobs, one per source, plus periodic chores.
+
+Each source is an interval job (jitter centred on the interval, `max_instances=1`,
+coalescing). A failing source backs off by moving its job's next run, never by ticks that
+wake up only to return.
+
+Stop (`stop()`), in this order:
+1. pause the scheduler: no job starts from now on;
+2. close every poller, so a poll already handed to the executor does nothing;
+3. wait (bounded) for the polls in flight to commit their transaction;
+4. shut the scheduler down; nothing is left running in its executor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.poller import SourcePoller
+
+log = logging.getLogger(__name__)
+
+
+class Schedule:
+    """Runs the pollers and chores on an AsyncIOScheduler (started inside the loop)."""
+
+    def __init__(self, pollers: Sequence[SourcePoller]) -> None:
+        self.pollers = list(pollers)
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._chores: list[tuple[Callable[[], Awaitable[None]], float, float, str]] = []
+
+    def add_chore(
+        self, func: Callable[[], Awaitable[None]], every_s: float, first_in_s: float, name: str
+    ) -> None:
+        """Run `func` every `every_s` seconds, the first time `first_in_s` after start."""
+        self._chores.append((func, every_s, first_in_s, name))
+
+    def start(self) -> None:
+        now = datetime.now(UTC)
+        for poller in self.pollers:
+            interval = poller.source.interval
+            jitter = min(interval * 0.1, 5.0)
+            self._scheduler.add_job(
+                self._poll,
+                "interval",
+                args=[poller],
+                # APScheduler's jitter only delays: centre the gaps on the interval.
+                seconds=interval - jitter / 2,
+                jitter=jitter,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=max(1, int(interval)),
+                next_run_time=now,
+                id=_job_id(poller),
+            )
+        for func, every_s, first_in_s, name in self._chores:
+            self._scheduler.add_job(
+                func,
+                "interval",
+                seconds=every_s,
+                max_instances=1,
+                coalesce=True,
+                next_run_time=now + timedelta(seconds=first_in_s),
+                id=name,
+            )
+        self._scheduler.start()
+
+    async def _poll(self, poller: SourcePoller) -> None:
+        await poller.check_once()
+        if poller.retry_in is not None and self._scheduler.running:
+            # Back off: the job's next run moves; the interval resumes from that run.
+            later = datetime.now(UTC) + timedelta(seconds=poller.retry_in)
+            with contextlib.suppress(LookupError):  # the job is gone: we are stopping
+                self._scheduler.modify_job(_job_id(poller), next_run_time=later)
+
+    def next_poll_at(self, poller: SourcePoller) -> datetime | None:
+        """When the scheduler will next poll this source (None when not scheduled)."""
+        job = self._scheduler.get_job(_job_id(poller))
+        return job.next_run_time if job is not None else None
+
+    async def stop(self, timeout: float) -> None:
+        """The stop sequence in the module docstring; safe to call twice."""
+        if self._scheduler.running:
+            self._scheduler.pause()
+        for poller in self.pollers:
+            poller.stopping = True
+        if self.pollers:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    asyncio.gather(*(p.wait_idle() for p in self.pollers)), timeout
+                )
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+
+def _job_id(poller: SourcePoller) -> str:
+    return f"poll:{poller.source_id}"
