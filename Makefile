@@ -31,10 +31,7 @@ lint: install
 bench: install
 	$(PY) -m bench all
 
-# Mutation testing (mutmut 3; modules and their tests: [tool.mutmut] in pyproject.toml).
-# Slow, so not part of `make test`; prints the survivors and the killed share.
+# mutmut 3 on each module with its own tests (minutes; not part of `make test`).
+# MODULES=feed make mutation runs only some; see scripts/mutation.py for the list.
 mutation: install
-	$(PY) -m pip install --quiet -e '.[dev,mutation]'
-	rm -rf mutants
-	$(VENV)/bin/mutmut run --max-children 2 || true
-	$(PY) scripts/mutation_score.py
+	$(PY) scripts/mutation.py $(MODULES)

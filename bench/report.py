@@ -546,17 +546,6 @@ def _targets(detail: dict[str, Any]) -> list[str]:
         rows.append(("idle bot ≤ 2 CPU-s/hour (one source at 20 s)", f"{at_rest}", at_rest <= 2))
         saved = res["conditional_get_bytes_saved_pct"]
         rows.append(("≥ 90 % bytes saved by conditional GET", f"{saved} %", saved >= 90))
-    rest = (detail.get("peers") or {}).get("at_rest")
-    if rest:
-        cpu = rest["cpu_s_per_hour"]["ours"]
-        rows.append(
-            (
-                f"idle bot ≤ 2 CPU-s/hour (one source at {rest['interval_s']:g} s, "
-                "measured beside the peer)",
-                f"{cpu}",
-                cpu <= 2,
-            )
-        )
     fus = detail.get("fusion")
     if fus:
         rows.append(

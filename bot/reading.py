@@ -107,7 +107,8 @@ class SourceReader:
             failure = FetchFailure(now, "could not parse the response")
             return Reading(failure, bytes_received=received)
         if snapshot.warnings:
-            log.warning(
+            # DEBUG: the parsers log each skipped element once, the first time they see it.
+            log.debug(
                 "source %s: %d payload warning(s)", source.id or source.kind, len(snapshot.warnings)
             )
         self._last, self._validators = snapshot, result.validators

@@ -27,7 +27,7 @@ from fakes.slack import FakeSlack
 from fakes.statuspage import FakeStatusPage
 from tests.botproc import BotProcess, write_config
 from tests.storm import SUMMARY, pending, source_version
-from tests.waiting import until
+from tests.waiting import DEADLINE_SCALE, until
 
 SLACK_BOT_TOKEN = "xoxb-crash-bot-token-5f1c"
 SLACK_APP_TOKEN = "xapp-crash-app-token-9d2e"
@@ -183,6 +183,11 @@ class Crasher:
         self._fired = asyncio.Event()
         self._wrap_fakes()
 
+    @property
+    def _post_wait(self) -> float:
+        # A restarted bot needs longer to post again on a loaded machine: scale like deadlines.
+        return self.spacing * 3 * DEADLINE_SCALE
+
     def _wrap_fakes(self) -> None:
         """Kill inside the fakes' handlers, after the message is stored, before the reply."""
         slack_handle = self.rig.slack.world.handle
@@ -233,12 +238,12 @@ class Crasher:
             mode = self.rng.choice(self.MODES)
             if mode == "after_post":
                 before = self.rig.posts()
-                await _wait_or(lambda b=before: self.rig.posts() > b, stop, self.spacing * 3)
+                await _wait_or(lambda b=before: self.rig.posts() > b, stop, self._post_wait)
             elif mode == "inside_post":
                 self._fired.clear()
                 self._armed = True
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._fired.wait(), self.spacing * 3)
+                    await asyncio.wait_for(self._fired.wait(), self._post_wait)
                 self._armed = False
                 mode = mode if self._fired.is_set() else "inside_post (timed out)"
             await self.rig.kill_bot()

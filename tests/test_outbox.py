@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
@@ -48,6 +49,14 @@ class ScriptedPlatform:
 
 
 FAST = DeliveryConfig(base_backoff=0.01, max_backoff=0.05, max_attempts=3)
+
+
+async def cancelled(task: asyncio.Task[None]) -> None:
+    """Cancel the run loop and wait for it, so it returns its connection before the store
+    closes (an abandoned task's pooled connection would be garbage-collected)."""
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 @pytest.fixture
@@ -145,7 +154,7 @@ async def test_the_run_loop_delivers_when_woken(parts) -> None:
         assert [k for _, k, _ in platform.seen] == ["degraded"]
     finally:
         await worker.stop()
-        task.cancel()
+        await cancelled(task)
 
 
 def test_backoff_grows_and_honours_retry_after() -> None:
@@ -265,7 +274,7 @@ async def test_the_run_loop_serves_both_platforms_from_a_poll_without_reading_th
         assert reads_before_call == [0, 0]
     finally:
         await worker.stop()
-        task.cancel()
+        await cancelled(task)
     rows = await store.outbox.outbox_rows()
     assert [(r.platform, r.status, r.attempts) for r in rows] == [
         ("slack", SENT, 1),
@@ -339,7 +348,7 @@ async def test_a_replica_hears_rows_another_process_queued() -> None:
             await until(lambda: platform.seen, "the other replica's row")
         finally:
             await worker.stop()
-            task.cancel()
+            await cancelled(task)
             await queuing.aclose()
             await serving.aclose()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -240,3 +240,110 @@ def test_the_poll_step_never_raises_and_never_hits_the_internal_error_path(raw: 
             assert reading.observation.reason != "could not parse the response"
         else:
             assert reading.observation.observed_at == NOW
+
+
+# --- properties the parsers keep on top of being total ------------------------------------
+
+ELEMENT_FIXTURES = [
+    json.loads((FIXTURES / name).read_bytes())
+    for name in (
+        "anthropic_summary_2026-10-07_monitoring.json",
+        "cloudflare_summary_2026-09-03_trimmed_groups_active_incidents_scheduled_maintenance.json",
+        "openai_summary_2026-09-22_monitoring.json",
+    )
+]
+
+
+def element_ids(snapshot: Snapshot, section: str) -> set[str]:
+    if section == "components":
+        return {c.id for c in snapshot.components}
+    return {i.id for i in snapshot.incidents}
+
+
+@st.composite
+def one_broken_element(draw: st.DrawFn) -> tuple[bytes, bytes, str, int]:
+    """A real summary, and a copy where garbage hit one component or one incident only."""
+    tree = copy.deepcopy(draw(st.sampled_from(ELEMENT_FIXTURES)))
+    clean = json.dumps(tree).encode()
+    section = draw(st.sampled_from(["components", "incidents"]))
+    index = draw(st.integers(0, len(tree[section]) - 1))
+    if draw(st.booleans()):
+        tree[section][index] = draw(json_values)
+    else:
+        element = tree[section][index]
+        for _ in range(draw(st.integers(1, 4))):
+            path = draw(st.sampled_from(paths(element)))
+            parent = element
+            for key in path[:-1]:
+                parent = parent[key]
+            if draw(st.booleans()) and isinstance(parent, dict):
+                del parent[path[-1]]
+            else:
+                parent[path[-1]] = draw(json_values)
+    return clean, json.dumps(tree).encode(), section, index
+
+
+@FUZZ
+@given(one_broken_element())
+def test_a_broken_element_costs_only_itself(case: tuple[bytes, bytes, str, int]) -> None:
+    clean, broken, section, index = case
+    before = statuspage.parse(clean)
+    after = statuspage.parse(broken)  # never a PayloadError: the page itself is fine
+    hit = json.loads(clean)[section][index].get("id")
+    assert element_ids(before, section) - {hit} <= element_ids(after, section)
+    other = "incidents" if section == "components" else "components"
+    if section == "incidents" or json.loads(clean)[section][index].get("group") is not True:
+        assert element_ids(after, other) == element_ids(before, other)
+
+
+WORDS = ["Investigating", "Identified", "Update", "Monitoring", "Resolved"]
+timelines = st.lists(
+    st.tuples(
+        st.integers(0, 23 * 60),  # minute of the day
+        st.sampled_from(WORDS),
+        st.text(alphabet="abcdefgh .,", min_size=1, max_size=20),
+    ),
+    min_size=1,
+    max_size=6,
+    unique_by=lambda update: update[0],
+)
+
+
+def history_with(updates: list[tuple[int, str, str]]) -> bytes:
+    from tests.feedcraft import Item, history_rss
+
+    timeline = [(f"Oct 7, {m // 60:02d}:{m % 60:02d} UTC", word, text) for m, word, text in updates]
+    item = Item("Elevated errors", "https://status.example.com/incidents/x", None, timeline)
+    return history_rss(item, pub_date="Wed, 07 Oct 2026 23:59:00 +0000")
+
+
+@FUZZ
+@given(timelines, st.randoms(use_true_random=False))
+def test_feed_timeline_order_never_changes_what_is_read(
+    updates: list[tuple[int, str, str]], shuffler: Any
+) -> None:
+    listed = sorted(updates, reverse=True)  # newest first, as feeds are supposed to list them
+    shuffled = list(updates)
+    shuffler.shuffle(shuffled)
+    (expected,) = feed.parse(history_with(listed)).incidents
+    (incident,) = feed.parse(history_with(shuffled)).incidents
+    assert incident == expected
+    times = [u.at for u in incident.updates]
+    assert times == sorted(times, reverse=True)
+    assert len({u.id for u in incident.updates}) == len(incident.updates)
+
+
+@FUZZ
+@given(st.integers(0, 90 * 366 * 24 * 60), st.integers(-3 * 24 * 60, 3 * 24 * 60))
+def test_a_date_without_a_year_lands_next_to_the_item_date(item_minute: int, minutes: int) -> None:
+    from tests.feedcraft import Item, history_rss
+
+    item = datetime(2001, 1, 1, tzinfo=UTC) + timedelta(minutes=item_minute)
+    moment = item + timedelta(minutes=minutes)
+    text = f"{moment:%b} {moment.day}, {moment:%H:%M} UTC"
+    pub = f"{item:%a, %d %b %Y %H:%M:%S} +0000"
+    raw = history_rss(
+        Item("E", "https://status.example.com/incidents/x", pub, [(text, "Investigating", "t")])
+    )
+    (incident,) = feed.parse(raw).incidents
+    assert incident.updates[0].at == moment

@@ -10,23 +10,26 @@ from __future__ import annotations
 
 import asyncio
 import calendar
+import hashlib
 import html
 import io
 import logging
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from xml.sax import SAXParseException
 
 import feedparser
 
-from bot.errors import PayloadError
+from bot.errors import PayloadError, UndatedPayload
 from bot.models import Impact, Incident, IncidentStatus, IncidentUpdate, Snapshot
+from integrations.sources.skipped import OnceLog
 
 log = logging.getLogger(__name__)
+report = OnceLog(log)
 
 _STATUS_WORDS: dict[str, IncidentStatus] = {
     "resolved": IncidentStatus.RESOLVED,
@@ -80,7 +83,10 @@ async def parse_async(raw: bytes, observed_at: datetime | None = None) -> Snapsh
 
 
 def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
-    """Turn RSS/Atom bytes into a Snapshot listing open and resolved incidents."""
+    """Turn RSS/Atom bytes into a Snapshot listing open and resolved incidents.
+
+    `observed_at` is the poll time; without it the snapshot is dated by the feed's own clock.
+    """
     if not isinstance(raw, bytes | bytearray | memoryview):
         raise PayloadError("expected bytes")
     try:
@@ -91,33 +97,41 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
         raise PayloadError("feed could not be parsed") from None
     if not parsed.get("version") or not isinstance(parsed.get("entries"), list):
         raise PayloadError("not an RSS or Atom feed")
-    warnings = _xml_warnings(parsed)
-
     feed = parsed.get("feed") or {}
+    page_name = _clean_text(str(feed.get("title") or "")) or "status feed"
+    warnings = _xml_warnings(parsed, page_name)
+
+    # The channel's lastBuildDate (Atom: updated), else its pubDate.
+    channel_clock = _struct_time(_plain_get(feed, "updated_parsed")) or _struct_time(
+        _plain_get(feed, "published_parsed")
+    )
     merged: dict[str, _Entry] = {}
-    for raw_entry in parsed["entries"]:
-        entry = _read_entry(raw_entry)
+    for number, raw_entry in enumerate(parsed["entries"], start=1):
+        entry = _read_entry(raw_entry, channel_clock or observed_at)
         if entry is None:
+            skipped = f"entry #{number} skipped: no id, link or title"
+            report.warn(page_name, skipped)
+            warnings = (*warnings, skipped)
             continue
         if entry.key in merged:
             merged[entry.key].absorb(entry)
         else:
             merged[entry.key] = entry
 
-    open_and_closed = [entry.to_incident() for entry in merged.values()]
+    clock = channel_clock or _newest(merged.values())
+    when = observed_at or clock
+    if when is None:
+        raise UndatedPayload("feed has no timestamp to date it")
+    when = _as_utc(when)
+    # Messages the feed gives no time at all happened, as far as we can tell, by this poll.
+    open_and_closed = [entry.to_incident(when) for entry in merged.values()]
     incidents = tuple(i for i in open_and_closed if i.impact is not Impact.MAINTENANCE)
     maintenances = tuple(i for i in open_and_closed if i.impact is Impact.MAINTENANCE)
-    when = (
-        observed_at or _struct_time(_plain_get(feed, "updated_parsed")) or _newest(merged.values())
-    )
-    if when is None:
-        raise PayloadError("feed has no timestamp to date it")
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
     return Snapshot(
-        page_name=_clean_text(str(feed.get("title") or "")) or "status feed",
+        page_name=page_name,
         page_url=str(feed.get("link")) if feed.get("link") else None,
-        observed_at=when.astimezone(UTC),
+        observed_at=when,
+        page_updated_at=_as_utc(clock) if clock else None,
         description=_clean_text(str(feed.get("subtitle") or "")),
         components=(),
         incidents=incidents,
@@ -126,7 +140,7 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
     )
 
 
-def _xml_warnings(parsed: Any) -> tuple[str, ...]:
+def _xml_warnings(parsed: Any, page_name: str) -> tuple[str, ...]:
     """Reject a feed that ends early; tolerate (but report) other sloppy XML.
 
     A truncated feed read leniently lists fewer incidents, which would look like resolutions.
@@ -137,8 +151,27 @@ def _xml_warnings(parsed: Any) -> tuple[str, ...]:
     message = problem.getMessage()
     if message in _TRUNCATION_MESSAGES:
         raise PayloadError("feed ends early (truncated XML)")
-    log.warning("feed is not well-formed XML: %s", message)
+    report.warn(page_name, f"feed is not well-formed XML ({message}); read leniently")
     return (f"feed is not well-formed XML ({message}); read leniently",)
+
+
+@dataclass(frozen=True, slots=True)
+class _Message:
+    """One timeline update as the feed shows it; `at` only when the feed dates this message."""
+
+    at: datetime | None
+    fallback: datetime | None  # the entry's own date, for a message that has none
+    status: IncidentStatus | None  # None for an "Update" label: keeps the previous status
+    body: str
+
+    def when(self, clock: datetime) -> datetime:
+        return self.at or self.fallback or clock
+
+    @property
+    def identity(self) -> str:
+        """Its time and text: a new message with the same status word is still new."""
+        stamp = self.at.isoformat() if self.at else ""
+        return hashlib.sha256(f"{stamp}\n{self.body}".encode()).hexdigest()[:16]
 
 
 @dataclass
@@ -150,7 +183,7 @@ class _Entry:
     title: str
     url: str | None
     published: datetime | None
-    updates: list[tuple[datetime, IncidentStatus | None, str]]  # newest first
+    updates: list[_Message]  # in feed order, whatever that is
     hints: list[str]  # categories, title prefixes, "Severity:" text
     component_names: list[str] = field(default_factory=list)
 
@@ -166,36 +199,38 @@ class _Entry:
 
     @property
     def newest_time(self) -> datetime | None:
-        times = [at for at, _, _ in self.updates] + ([self.published] if self.published else [])
-        return max(times, default=None)
+        times = [t for m in self.updates for t in (m.at, m.fallback) if t is not None]
+        return max([*times, *([self.published] if self.published else [])], default=None)
 
-    def to_incident(self) -> Incident:
-        status = self._status()
+    def to_incident(self, clock: datetime) -> Incident:
+        # Newest first by their own times; ties keep the feed's order (feeds list newest first).
+        ordered = sorted(self.updates, key=lambda m: m.when(clock), reverse=True)
+        status = self._status(ordered)
         impact = Impact.MAINTENANCE if status in _MAINTENANCE_STATUSES else self._impact()
-        updates = _numbered_updates(self.incident_id, self.updates, status)
+        updates = _identified_updates(self.incident_id, ordered, status, clock)
         title = self.title
         if self.component_names:
             title = f"{title} — {', '.join(self.component_names)}"
-        started = self.published or (updates[-1].at if updates else None)
+        times = [u.at for u in updates] + ([self.published] if self.published else [])
         return Incident(
             id=self.incident_id,
             title=title,
             status=status,
             impact=impact,
-            started_at=started,
+            started_at=min(times, default=None),
             url=self.url,
             updates=tuple(updates),
             components_known=False,
         )
 
-    def _status(self) -> IncidentStatus:
+    def _status(self, ordered: list[_Message]) -> IncidentStatus:
         hinted = [s for s in (_status_word(h) for h in self.hints) if s is not None]
         closed = [s for s in hinted if s.is_closed]
         if closed:
             return closed[0]
-        for _, status, _ in self.updates:
-            if status is not None:
-                return status
+        for message in ordered:
+            if message.status is not None:
+                return message.status
         return hinted[0] if hinted else IncidentStatus.INVESTIGATING
 
     def _impact(self) -> Impact:
@@ -212,7 +247,7 @@ class _Entry:
         return impact
 
 
-def _read_entry(entry: Any) -> _Entry | None:
+def _read_entry(entry: Any, default_reference: datetime | None) -> _Entry | None:
     if not isinstance(entry, dict):
         return None
     raw_title = _clean_text(str(entry.get("title") or ""))
@@ -232,18 +267,16 @@ def _read_entry(entry: Any) -> _Entry | None:
     guid = str(entry.get("id") or "") or link or raw_title
     if not guid:
         return None
-    published = _struct_time(entry.get("published_parsed")) or _struct_time(
-        _plain_get(entry, "updated_parsed")
-    )
+    updated = _struct_time(_plain_get(entry, "updated_parsed"))
+    published = _struct_time(entry.get("published_parsed")) or updated
     markup = _entry_html(entry)
     hints.extend(_SEVERITY_TEXT.findall(markup))
-    reference = _struct_time(_plain_get(entry, "updated_parsed")) or published
-    updates = _updates(markup, reference)
+    reference = updated or published
+    updates = _updates(markup, reference, default_reference)
     if not updates:
+        # The whole entry is one message, dated by the entry itself.
         text = _clean_text(markup)
-        at = reference or published
-        if at is not None:
-            updates = [(at, _first_status_word(text), text)]
+        updates = [_Message(reference, None, _first_status_word(text), text)]
     return _Entry(
         key=guid,
         incident_id=_incident_id(guid),
@@ -264,45 +297,43 @@ def _entry_html(entry: dict[str, Any]) -> str:
 
 
 def _updates(
-    markup: str, reference: datetime | None
-) -> list[tuple[datetime, IncidentStatus | None, str]]:
-    """Timeline updates found in the entry's HTML, newest first as the feeds list them."""
-    out: list[tuple[datetime, IncidentStatus | None, str]] = []
+    markup: str, reference: datetime | None, default_reference: datetime | None
+) -> list[_Message]:
+    """Timeline updates found in the entry's HTML, in the order the feed lists them."""
+    out: list[_Message] = []
     for pattern in (_STATUSPAGE_UPDATE, _HEADED_UPDATE):
         for match in pattern.finditer(markup):
             date_text = _clean_text(match.group("date"))
-            at = _update_time(date_text, reference) or reference
-            if at is None:
-                continue
+            at = _update_time(date_text, reference or default_reference)
             status = _status_word(_clean_text(match.group("status")))
-            out.append((at, status, _clean_text(match.group("body"))))
+            out.append(_Message(at, reference, status, _clean_text(match.group("body"))))
         if out:
             break
     return out
 
 
-def _numbered_updates(
-    incident_id: str,
-    updates: list[tuple[datetime, IncidentStatus | None, str]],
-    status: IncidentStatus,
+def _identified_updates(
+    incident_id: str, ordered: list[_Message], status: IncidentStatus, clock: datetime
 ) -> list[IncidentUpdate]:
-    """Ids count from the oldest update so they stay stable as new ones are prepended."""
-    out = []
+    """Updates newest first, each id made of its time and text (stable as new ones arrive)."""
     # An "Update" label keeps the status of the next known one (older), else the incident's.
-    resolved: list[IncidentStatus] = []
-    carry = None
-    for _, update_status, _ in reversed(updates):
-        carry = update_status or carry
-        resolved.append(carry or status)
-    resolved.reverse()
-    total = len(updates)
-    for index, ((at, _, body), update_status) in enumerate(zip(updates, resolved, strict=True)):
-        out.append(
-            IncidentUpdate(
-                id=f"{incident_id}/{total - index}", status=update_status, body=body, at=at
-            )
+    statuses: list[IncidentStatus] = []
+    ids: list[str] = []
+    carry: IncidentStatus | None = None
+    repeats: dict[str, int] = {}
+    for message in reversed(ordered):
+        carry = message.status or carry
+        statuses.append(carry or status)
+        # The same undated text twice is two messages; count from the oldest so ids stay put.
+        repeats[message.identity] = repeats.get(message.identity, 0) + 1
+        count = repeats[message.identity]
+        ids.append(f"{incident_id}/{message.identity}" + (f"-{count}" if count > 1 else ""))
+    return [
+        IncidentUpdate(id=uid, status=update_status, body=message.body, at=message.when(clock))
+        for message, update_status, uid in zip(
+            ordered, reversed(statuses), reversed(ids), strict=True
         )
-    return out
+    ]
 
 
 def _status_word(text: str) -> IncidentStatus | None:
@@ -336,29 +367,39 @@ def _update_time(text: str, reference: datetime | None) -> datetime | None:
 
 
 def _short_date(text: str, reference: datetime | None) -> datetime | None:
-    """Statuspage's "Oct 7, 21:44 UTC": no year, so take the entry's and step back if needed."""
+    """Statuspage's "Oct 7, 21:44 UTC": no year, so take the one nearest the entry's date."""
     match = _SHORT_DATE.search(text)
-    if match is None or reference is None:
+    if match is None:
         return None
     try:
         month = time.strptime(match.group("mon").title(), "%b").tm_mon
-        year = int(match.group("year") or reference.year)
-        moment = datetime(
-            year,
-            month,
-            int(match.group("day")),
-            int(match.group("hour")),
-            int(match.group("minute")),
-            tzinfo=UTC,
-        )
     except ValueError:
         return None
-    if not match.group("year") and moment > reference + timedelta(days=2):
+    if match.group("year"):
+        years = [int(match.group("year"))]
+    elif reference is not None:
+        # "Dec 31, 23:30" in an entry of Jan 1 is last year; "Jan 1, 00:15" of Dec 31, next.
+        years = [reference.year - 1, reference.year, reference.year + 1]
+    else:
+        return None
+    candidates = []
+    for year in years:
         try:
-            moment = moment.replace(year=year - 1)
-        except ValueError:
-            return None
-    return moment
+            candidates.append(
+                datetime(
+                    year,
+                    month,
+                    int(match.group("day")),
+                    int(match.group("hour")),
+                    int(match.group("minute")),
+                    tzinfo=UTC,
+                )
+            )
+        except ValueError:  # Feb 29 of a common year, day 31 of a short month, hour 25...
+            continue
+    if reference is None:
+        return candidates[0] if candidates else None
+    return min(candidates, key=lambda moment: abs(moment - reference), default=None)
 
 
 def _plain_get(mapping: Any, key: str) -> Any:
@@ -373,6 +414,10 @@ def _struct_time(value: Any) -> datetime | None:
         return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
     except (ValueError, OverflowError, OSError):
         return None
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _newest(entries: Any) -> datetime | None:

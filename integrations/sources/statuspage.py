@@ -2,18 +2,23 @@
 
 API: https://developer.statuspage.io/ (public page endpoints under /api/v2/).
 Pure and total: any bytes give a Snapshot or a PayloadError, never another exception,
-because these bytes come from the outside world.
+because these bytes come from the outside world. A broken element (an update without a time,
+a component without a status, a malformed incident) is skipped, not the page: partial garbage
+costs only itself.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import partial
 from typing import Any, TypeVar, cast
 
-from bot.errors import PayloadError
+from bot.errors import PayloadError, UndatedPayload
 from bot.models import (
     Component,
     ComponentStatus,
@@ -23,6 +28,7 @@ from bot.models import (
     IncidentUpdate,
     Snapshot,
 )
+from integrations.sources.skipped import OnceLog
 from integrations.sources.statuspage_types import (
     RawComponent,
     RawIncident,
@@ -32,6 +38,7 @@ from integrations.sources.statuspage_types import (
 )
 
 log = logging.getLogger(__name__)
+report = OnceLog(log)
 
 
 def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
@@ -40,26 +47,24 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
     reader = _Reader()
     page = cast(RawPage, _require_dict(summary.get("page"), "page"))
     page_name = reader.text(page, "name", "page") or "status page"
+    reader.page = page_name
     page_url = reader.optional_text(page, "url", "page")
 
     status = summary.get("status")
     description = ""
     if isinstance(status, dict):
-        description = reader.optional_text(status, "description", "status") or ""
+        # The page's own summary line is a hint, not evidence: garbage there costs nothing.
+        description = reader.lenient_text(status, "description", "status") or ""
 
     components = _components(reader, _list(summary, "components"))
-    incidents = [
-        _incident(reader, item, f"incidents[{i}]", page_url)
-        for i, item in enumerate(_list(summary, "incidents"))
-    ]
-    maintenances = [
-        _incident(reader, item, f"scheduled_maintenances[{i}]", page_url)
-        for i, item in enumerate(_list(summary, "scheduled_maintenances"))
-    ]
+    incidents = _incidents(reader, _list(summary, "incidents"), "incident", page_url)
+    maintenances = _incidents(
+        reader, _list(summary, "scheduled_maintenances"), "maintenance", page_url
+    )
     page_updated = reader.optional_time(page, "updated_at", "page")
     when = observed_at or page_updated or reader.newest_time
     if when is None:
-        raise PayloadError("summary has no timestamp to date it")
+        raise UndatedPayload("summary has no timestamp to date it")
     # Closed incidents stay: a resolution listed on the page brings its official words.
     return Snapshot(
         page_name=page_name,
@@ -128,16 +133,48 @@ def parse_timestamp(text: str) -> datetime:
     return _utc(moment)
 
 
+T = TypeVar("T")
+E = TypeVar("E", bound=StrEnum)
+
+
 class _Reader:
     """Typed reads from untrusted dicts; collects warnings and the newest timestamp seen."""
 
     def __init__(self) -> None:
+        self.page = "status page"
         self.warnings: list[str] = []
         self.newest_time: datetime | None = None
 
     def warn(self, message: str) -> None:
-        log.warning("statuspage payload: %s", message)
+        """Keep the warning with this snapshot; log it only the first time it is seen."""
+        report.warn(self.page, message)
         self.warnings.append(message)
+
+    def element(self, label: str, read: Callable[[], T]) -> T | None:
+        """`read()`, or None with a warning when the element is broken (the page is not)."""
+        newest = self.newest_time
+        try:
+            return read()
+        except PayloadError as exc:
+            self.newest_time = newest  # a skipped element does not date the page
+            self.warn(f"{label} skipped: {exc.reason.removeprefix(f'{label}: ')}")
+            return None
+
+    def lenient_text(self, obj: Any, key: str, where: str) -> str | None:
+        """An optional string; anything else is ignored with a warning."""
+        value = obj.get(key)
+        if value is None or isinstance(value, str):
+            return value
+        self.warn(f"{where}.{key} ignored: expected a string")
+        return None
+
+    def lenient_time(self, obj: Any, key: str, where: str) -> datetime | None:
+        """An optional timestamp; a garbled one is ignored with a warning."""
+        try:
+            return self.optional_time(obj, key, where)
+        except PayloadError as exc:
+            self.warn(f"{where}: {key} ignored: {exc.reason.removeprefix(f'{where}.{key}: ')}")
+            return None
 
     def optional_text(self, obj: Any, key: str, where: str) -> str | None:
         value = obj.get(key)
@@ -172,45 +209,68 @@ class _Reader:
         return moment
 
 
+def _label(kind: str, item: Any, index: int) -> str:
+    """Name an element by its id when it has one (stable across polls), else by position."""
+    ident = item.get("id") if isinstance(item, dict) else None
+    if isinstance(ident, str | int) and not isinstance(ident, bool) and str(ident):
+        return f"{kind} {str(ident)[:40]!r}"
+    return f"{kind} #{index + 1}"
+
+
 def _components(reader: _Reader, items: list[Any]) -> list[Component]:
-    raws = [
-        cast(RawComponent, _require_dict(item, f"components[{i}]")) for i, item in enumerate(items)
-    ]
     group_names: dict[str, str] = {}
     child_group: dict[str, str] = {}
-    for i, item in enumerate(raws):
-        if item.get("group") is True:
-            parent_id = reader.identifier(item, "id", f"components[{i}]")
-            group_names[parent_id] = reader.text(item, "name", f"components[{i}]")
-            children = item.get("components")
-            if isinstance(children, list):
-                for child in children:
-                    if isinstance(child, str):
-                        child_group[child] = parent_id
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and item.get("group") is True:
+            label = _label("component group", item, i)
+            reader.element(label, partial(_group, reader, item, label, group_names, child_group))
     by_id: dict[str, Component] = {}
-    for i, item in enumerate(raws):
-        where = f"components[{i}]"
-        if item.get("group") is True:
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and item.get("group") is True:
             continue
-        cid = reader.identifier(item, "id", where)
-        reader.optional_time(item, "updated_at", where)
-        raw_group_id = item.get("group_id")
-        group_id: str | None = (
-            raw_group_id if isinstance(raw_group_id, str) else child_group.get(cid)
-        )
-        by_id[cid] = Component(
-            id=cid,
-            name=reader.text(item, "name", where),
-            # An unknown word is passed on: the machine keeps the last known status.
-            status=_enum(
-                reader, item.get("status"), where, "component status", ComponentStatus.UNKNOWN
-            ),
-            group=group_names.get(group_id) if group_id else None,
-        )
+        label = _label("component", item, i)
+        component = reader.element(label, partial(_component, reader, item, label, child_group))
+        if component is not None:
+            by_id[component.id] = replace(
+                component, group=group_names.get(component.group) if component.group else None
+            )
     return list(by_id.values())
 
 
-E = TypeVar("E", bound=StrEnum)
+def _group(
+    reader: _Reader,
+    item: Any,
+    where: str,
+    group_names: dict[str, str],
+    child_group: dict[str, str],
+) -> None:
+    group = cast(RawComponent, item)
+    parent_id = reader.identifier(group, "id", where)
+    group_names[parent_id] = reader.text(group, "name", where)
+    children = group.get("components")
+    if isinstance(children, list):
+        for child in children:
+            if isinstance(child, str):
+                child_group[child] = parent_id
+
+
+def _component(reader: _Reader, item: Any, where: str, child_group: dict[str, str]) -> Component:
+    """A component; `group` holds its group's id until the caller names it."""
+    raw = cast(RawComponent, _require_dict(item, where))
+    cid = reader.identifier(raw, "id", where)
+    name = reader.text(raw, "name", where)
+    if raw.get("status") is None:
+        raise PayloadError("no status")
+    reader.lenient_time(raw, "updated_at", where)
+    raw_group_id = raw.get("group_id")
+    group_id = raw_group_id if isinstance(raw_group_id, str) else child_group.get(cid)
+    return Component(
+        id=cid,
+        name=name,
+        # An unknown word is passed on: the machine keeps the last known status.
+        status=_enum(reader, raw.get("status"), where, "component status", ComponentStatus.UNKNOWN),
+        group=group_id,
+    )
 
 
 def _enum(reader: _Reader, value: Any, where: str, what: str, fallback: E) -> E:
@@ -225,30 +285,57 @@ def _enum(reader: _Reader, value: Any, where: str, what: str, fallback: E) -> E:
         return fallback
 
 
+def _incidents(
+    reader: _Reader, items: list[Any], kind: str, page_url: str | None
+) -> list[Incident]:
+    out = []
+    for i, item in enumerate(items):
+        label = _label(kind, item, i)
+        incident = reader.element(label, partial(_incident, reader, item, label, page_url))
+        if incident is not None:
+            out.append(incident)
+    return out
+
+
 def _incident(reader: _Reader, item: Any, where: str, page_url: str | None) -> Incident:
     raw = cast(RawIncident, _require_dict(item, where))
     incident_id = reader.identifier(raw, "id", where)
-    created = reader.optional_time(raw, "created_at", where)
-    started = reader.optional_time(raw, "started_at", where) or created
-    reader.optional_time(raw, "updated_at", where)
-    updates = [
-        _update(reader, u, f"{where}.incident_updates[{j}]")
-        for j, u in enumerate(_list(raw, "incident_updates"))
-    ]
+    created = reader.lenient_time(raw, "created_at", where)
+    started = reader.lenient_time(raw, "started_at", where) or created
+    reader.lenient_time(raw, "updated_at", where)
+    raw_updates = raw.get("incident_updates")
+    if raw_updates is not None and not isinstance(raw_updates, list):
+        reader.warn(f"{where}: incident_updates is not a list; read as none")
+        raw_updates = None
+    updates = []
+    for j, item_update in enumerate(raw_updates or []):
+        label = f"{where} {_label('update', item_update, j)}"
+        update = reader.element(label, partial(_update, reader, item_update, label))
+        if update is not None:
+            updates.append(update)
     updates.sort(key=lambda u: u.at, reverse=True)  # stable: ties keep wire order
+    if started is None and updates:
+        started = updates[-1].at
+    if raw.get("status") is None:
+        if not updates:
+            raise PayloadError("no status")
+        status = updates[0].status  # the latest official update says where it stands
+    else:
+        status = _enum(
+            reader, raw.get("status"), where, "incident status", IncidentStatus.INVESTIGATING
+        )
     component_ids: tuple[str, ...] = ()
     components_known = isinstance(raw.get("components"), list)
     if components_known:
-        component_ids = tuple(
-            reader.identifier(_require_dict(c, f"{where}.components"), "id", f"{where}.components")
-            for c in raw["components"]
-        )
+        links = []
+        for j, link in enumerate(raw["components"]):
+            link_label = f"{where} {_label('component link', link, j)}"
+            links.append(reader.element(link_label, partial(_link, reader, link, link_label)))
+        component_ids = tuple(cid for cid in links if cid is not None)
     return Incident(
         id=incident_id,
         title=reader.optional_text(raw, "name", where) or "(untitled incident)",
-        status=_enum(
-            reader, raw.get("status"), where, "incident status", IncidentStatus.INVESTIGATING
-        ),
+        status=status,
         impact=_enum(reader, raw.get("impact"), where, "impact", Impact.MINOR),
         started_at=started,
         url=reader.optional_text(raw, "shortlink", where) or page_url,
@@ -258,13 +345,17 @@ def _incident(reader: _Reader, item: Any, where: str, page_url: str | None) -> I
     )
 
 
+def _link(reader: _Reader, item: Any, where: str) -> str:
+    return reader.identifier(_require_dict(item, where), "id", where)
+
+
 def _update(reader: _Reader, item: Any, where: str) -> IncidentUpdate:
     raw = cast(RawIncidentUpdate, _require_dict(item, where))
-    at = reader.optional_time(raw, "display_at", where) or reader.optional_time(
+    at = reader.lenient_time(raw, "display_at", where) or reader.lenient_time(
         raw, "created_at", where
     )
     if at is None:
-        raise PayloadError(f"{where}: update has no time")
+        raise PayloadError("update has no time")
     return IncidentUpdate(
         id=reader.identifier(raw, "id", where),
         status=_enum(

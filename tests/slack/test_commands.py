@@ -17,7 +17,7 @@ from fakes.slack import FakeSlack
 from integrations.slack import create
 from integrations.slack.platform import SlackPlatform
 from tests.slack.conftest import slack_config
-from tests.waiting import until
+from tests.waiting import DEADLINE_SCALE, until
 
 CHANNEL = "C0GENERAL"
 
@@ -217,7 +217,8 @@ async def test_commands_still_work_after_slack_asks_for_a_reconnect(
         lambda: slack.connections_opened > before and platform.connected, "the reconnect", 5
     )
 
-    run = await slack.slash_command("/statusbot", "help")
+    # The first command on a fresh connection waits for it; give a loaded machine room.
+    run = await slack.slash_command("/statusbot", "help", within=5 * DEADLINE_SCALE)
     assert "/statusbot subscribe" in run.text
     assert run.envelope_id in slack.acks
 
