@@ -3,10 +3,12 @@
 This is the composition root: the only core module that wires in the integrations
 (the source parsers, and Slack and Discord, imported only when configured).
 
-- initialize: open the store (migrating it), build the fetcher, command service, chat
-  platforms, notifiers, pollers and the outbox worker. Nothing polls or connects yet.
+- initialize: open the store (migrating it, unless told only to check it), build the
+  fetcher, command service, chat platforms, notifiers, pollers and the outbox worker.
+  Nothing polls or connects yet.
 - start: connect chat platforms, start the outbox worker, start the schedule (one job
-  per source, and reminders; bot/schedule.py), start the health server.
+  per source, reminders, and the heartbeat /healthz reads; bot/schedule.py), start the
+  health server.
 - stop: the schedule's stop sequence (no new polls, the polls in flight commit), then the
   outbox (deliveries in flight finish, bounded), the health server, the platforms.
   shutdown: close the notifiers, the HTTP client and the store.
@@ -22,21 +24,23 @@ import importlib
 import logging
 import signal
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from bot import metrics
 from bot.commands import CommandService
 from bot.config import Config
 from bot.console import ConsoleNotifier
 from bot.fetch import StatusFetcher
+from bot.heartbeat import Heartbeat
 from bot.notify import ChatPlatform, Notifier
 from bot.outbox import OutboxWorker
 from bot.poller import SourcePoller
 from bot.reminders import send_due_reminders
 from bot.routing import Router
 from bot.schedule import Schedule
-from bot.store.store import Store
+from bot.store.store import DEAD, Store
 from integrations import sources
 
 if TYPE_CHECKING:
@@ -51,9 +55,16 @@ REMINDER_CHECK_S = 60
 class Application:
     """One bot process."""
 
-    def __init__(self, config: Config, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        clock: Callable[[], datetime] | None = None,
+        migrate: bool = True,
+    ) -> None:
         self.config = config
         self.clock = clock or (lambda: datetime.now(UTC))
+        # False when `statusbot migrate` is a deployment step of its own: only check.
+        self.migrate = migrate
         self.store: Store | None = None
         self.fetcher: StatusFetcher | None = None
         self.commands: CommandService | None = None
@@ -62,6 +73,8 @@ class Application:
         self.pollers: list[SourcePoller] = []
         self.worker: OutboxWorker | None = None
         self.health: HealthServer | None = None  # only when `health` is configured
+        timeout = config.health.heartbeat_timeout if config.health else 60.0
+        self.heartbeat = Heartbeat(timeout)
         self._schedule: Schedule | None = None
         self._worker_task: asyncio.Task[None] | None = None
         self._started = False
@@ -89,7 +102,7 @@ class Application:
         config = self.config
         sinks = ("console",) if config.console.enabled else ()
         self.store = Store(config.store.url, Router(local_sinks=sinks))
-        await self.store.initialize()
+        await self.store.initialize(migrate=self.migrate)
         self.fetcher = StatusFetcher()
         self.commands = CommandService(config, self.store, clock=self.clock)
         if config.console.enabled:
@@ -127,13 +140,21 @@ class Application:
         self._worker_task = asyncio.create_task(self.worker.run(), name="outbox-worker")
         self._schedule = Schedule(self.pollers)
         self._schedule.add_chore(self._enqueue_reminders, REMINDER_CHECK_S, 5, "reminders")
+        # A job like the polls: if the scheduler or the loop under it stops running jobs,
+        # the beats stop and /healthz says so.
+        self._schedule.add_chore(self._beat, self.heartbeat.interval, 0, "heartbeat")
         self._schedule.start()
         if self.config.health is not None:
             # Imported here: aiohttp costs ~20 MB, and a console-only bot never needs it.
             from bot.health import HealthServer
 
+            metrics.set_build_info()
             self.health = HealthServer(
-                self.config.health.host, self.config.health.port, self.readiness
+                self.config.health.host,
+                self.config.health.port,
+                self.readiness,
+                liveness=self.heartbeat.alive,
+                refresh_metrics=self.refresh_metrics,
             )
             await self.health.start()
         self._started = True
@@ -184,22 +205,42 @@ class Application:
         except Exception:
             log.exception("queueing reminders failed")
 
+    async def _beat(self) -> None:
+        self.heartbeat.beat()
+
     async def readiness(self) -> dict[str, bool]:
-        """Store reachable, each source polled within 3 intervals, chat connected."""
-        checks: dict[str, bool] = {"store": False}
-        records = {}
-        if self.store is not None and await self.store.ping():
-            checks["store"] = True
-            records = {r.source_id: r for r in await self.store.sources.all_sources()}
-        now = self.clock()
-        for poller in self.pollers:
-            record = records.get(poller.source_id)
-            window = timedelta(seconds=poller.source.interval * 3 + poller.source.timeout)
-            last = record.last_attempt_at if record is not None else None
-            checks[f"source:{poller.source_id}"] = last is not None and now - last <= window
+        """The dependencies: the store answers, each chat platform is connected.
+
+        A status page that cannot be read is the world's problem, not ours: it shows in
+        /metrics (statusbot_source_up, statusbot_source_last_success_timestamp_seconds).
+        """
+        checks: dict[str, bool] = {
+            "store": self.store is not None and await self.store.ping(),
+        }
         for platform in self.platforms:
             checks[f"chat:{platform.notifier.platform}"] = bool(platform.connected)
         return checks
+
+    async def refresh_metrics(self) -> None:
+        """Gauges read from the store and the platforms when /metrics is scraped."""
+        for platform in self.platforms:
+            metrics.CHAT_CONNECTED.labels(platform.notifier.platform).set(
+                1 if platform.connected else 0
+            )
+        if self.store is None:
+            return
+        try:
+            counts = await self.store.outbox.count_by_status()
+            records = await self.store.sources.all_sources()
+        except Exception:  # noqa: BLE001 - a scrape reports what it can; /readyz says why
+            log.warning("metrics: the store cannot be read", exc_info=True)
+            return
+        metrics.DEAD_LETTERS.set(counts.get(DEAD, 0))
+        for record in records:
+            if record.last_ok_at is not None:
+                metrics.SOURCE_LAST_SUCCESS.labels(record.source_id).set(
+                    record.last_ok_at.timestamp()
+                )
 
     async def run_until_signalled(self) -> None:
         """Run until SIGINT or SIGTERM, then stop cleanly."""

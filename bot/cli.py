@@ -1,4 +1,4 @@
-"""`python -m bot` / `statusbot`: run, check-config, check-source, status, replay, demo, outbox."""
+"""`statusbot` (or `python -m bot`): the command line; see `statusbot --help`."""
 
 from __future__ import annotations
 
@@ -12,59 +12,206 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol, get_args
 
-from bot.config import Config, SourceKind, load_config
+from bot.config import LOG_LEVELS, Config, SourceKind, load_config
 from bot.errors import ConfigError, StatusBotError
 from bot.logs import RedactSecrets, configure_logging
 
 if TYPE_CHECKING:
     from bot.store.records import OutboxRow
 
+EXIT_OK = 0
+EXIT_FAILURE = 1
 EXIT_CONFIG = 2
+EXIT_INTERRUPTED = 130
 CONFIG_ENV = "STATUSBOT_CONFIG"
+LOG_LEVEL_ENV = "STATUSBOT_LOG_LEVEL"
+HEALTH_ENV = "STATUSBOT_HEALTH"
+
+EXIT_CODES = f"""exit codes:
+  {EXIT_OK:<4} success
+  {EXIT_FAILURE:<4} failure (the store cannot be used, a file could not be replayed, unhealthy)
+  {EXIT_CONFIG:<4} bad config, environment or arguments (one line per problem)
+  {EXIT_INTERRUPTED:<4} interrupted (Ctrl-C)
+
+environment:
+  {CONFIG_ENV:<20} config file used when --config (or check-config's FILE) is not given
+  {LOG_LEVEL_ENV:<20} log level when --log-level is not given (debug, info, warning, error)
+  {HEALTH_ENV:<20} HOST:PORT of the health server when --health is not given
+  {"VAR, VAR_FILE":<20} ${{VAR}} in the config comes from VAR, or from the file VAR_FILE names
+"""
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("statusbot")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="statusbot", description="Outage alerts for AI providers in Slack and Discord."
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--log-level",
+        type=str.upper,
+        choices=LOG_LEVELS,
+        metavar="LEVEL",
+        help=f"debug, info, warning or error, any case (default: ${LOG_LEVEL_ENV}, "
+        "else the config's logging.level)",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    with_config = argparse.ArgumentParser(add_help=False, parents=[common])
+    with_config.add_argument(
+        "--config",
+        metavar="FILE",
+        help=f"YAML config file (default: ${CONFIG_ENV}, else the built-in default)",
+    )
 
-    run = sub.add_parser("run", help="poll the status pages and deliver alerts")
-    run.add_argument("--config", help=f"YAML config (default: ${CONFIG_ENV} or built-in)")
-    run.add_argument("--json", action="store_true", help="console channel prints JSON lines")
+    parser = argparse.ArgumentParser(
+        prog="statusbot",
+        description="Outage alerts for AI providers (ChatGPT, Claude, Gemini) in Slack and "
+        "Discord. Run `statusbot COMMAND --help` for a command's options.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"statusbot {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    check = sub.add_parser("check-config", help="validate a config file and exit")
-    check.add_argument("file")
+    def command(
+        name: str, help_text: str, parent: argparse.ArgumentParser
+    ) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text[0].upper() + help_text[1:] + ".",
+            parents=[parent],
+            epilog=EXIT_CODES,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
 
-    source = sub.add_parser("check-source", help="read a status source once and show it")
-    source.add_argument("url")
-    kinds = get_args(SourceKind)
-    source.add_argument("--kind", choices=kinds, help="the format (default: detected)")
-    source.add_argument("--components-url", help="incident.io: the full component list")
+    run = command(
+        "run", "poll the status pages and deliver alerts until SIGINT/SIGTERM", with_config
+    )
+    run.add_argument(
+        "--json", action="store_true", help="the console channel prints JSON lines on stdout"
+    )
+    run.add_argument(
+        "--health",
+        metavar="HOST:PORT",
+        help=f"serve /healthz, /readyz and /metrics there (default: ${HEALTH_ENV}, "
+        "else the config's health section; 0.0.0.0 to reach it from outside a container)",
+    )
+    run.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="refuse to start unless the schema is current, instead of migrating it "
+        "(when `statusbot migrate` runs as its own step)",
+    )
 
-    status = sub.add_parser("status", help="what the bot knows now, from its store")
-    status.add_argument("provider", nargs="?")
-    status.add_argument("--config")
+    source = command(
+        "check-source", "read a status source once and show what the bot would see", common
+    )
+    source.add_argument("url", metavar="URL", help="the status page's machine-readable URL")
+    source.add_argument(
+        "--kind", choices=get_args(SourceKind), help="the format (default: detected)"
+    )
+    source.add_argument(
+        "--components-url", metavar="URL", help="incident.io: the full component list"
+    )
 
-    replay = sub.add_parser("replay", help="feed recorded payloads through the state machine")
-    replay.add_argument("files", nargs="+")
-    replay.add_argument("--format", choices=["jsonl", "text"], default="text")
-    replay.add_argument("--flap-window", type=float, default=0.0, help="seconds (default 0)")
+    check = command("check-config", "validate a config file, print what it sets up, exit", common)
+    check.add_argument(
+        "file",
+        nargs="?",
+        metavar="FILE",
+        help=f"the config file (default: ${CONFIG_ENV})",
+    )
 
-    demo = sub.add_parser("demo", help="watch a simulated ChatGPT outage end to end")
-    demo.add_argument("--step", type=float, default=10.0, help="seconds per stage (default 10)")
-    demo.add_argument("--json", action="store_true")
+    migrate = command(
+        "migrate", "create or upgrade the database schema to this version's", with_config
+    )
+    migrate.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit 1 if the schema is missing or not this version's",
+    )
 
-    outbox = sub.add_parser("outbox", help="see and act on deliveries")
-    outbox.add_argument("action", choices=["list", "retry", "drop"], nargs="?", default="list")
-    outbox.add_argument("id", nargs="?", type=int)
+    status = command("status", "what the bot knows now, from its store (read-only)", with_config)
+    status.add_argument(
+        "provider", nargs="?", metavar="PROVIDER", help="a provider key or alias (default: all)"
+    )
+
+    outbox = command("outbox", "see stuck deliveries, retry or drop one", with_config)
+    outbox.add_argument(
+        "action",
+        choices=["list", "retry", "drop"],
+        nargs="?",
+        default="list",
+        help="list (default): pending, dead and dropped rows as JSON lines; retry ID: "
+        "queue a dead or dropped row again; drop ID: give up on a row",
+    )
+    outbox.add_argument("id", nargs="?", type=int, metavar="ID", help="the delivery id")
     outbox.add_argument("--all", action="store_true", help="list sent rows too")
-    outbox.add_argument("--config")
+
+    backup = command(
+        "backup", "copy the SQLite store to FILE while the bot runs (online backup)", with_config
+    )
+    backup.add_argument("dest", metavar="FILE", help="where to write the copy (replaced)")
+
+    health = command(
+        "healthcheck", "ask a running bot's /healthz; exit 0 if healthy (for Docker)", with_config
+    )
+    health.add_argument(
+        "--url",
+        help=f"the URL to ask (default: from ${HEALTH_ENV}, else the config's health "
+        "section, else http://127.0.0.1:8080/healthz)",
+    )
+    health.add_argument(
+        "--timeout", type=float, default=5.0, help="seconds to wait for an answer (default 5)"
+    )
+
+    replay = command(
+        "replay", "feed recorded payloads through the parser and state machine", common
+    )
+    replay.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="Statuspage summary.json or RSS/Atom files, in order, as successive polls",
+    )
+    replay.add_argument(
+        "--format",
+        choices=["jsonl", "text"],
+        default="text",
+        help="text (default) or one JSON object per event and line",
+    )
+    replay.add_argument(
+        "--flap-window", type=float, default=0.0, help="seconds (default 0: no flap damping)"
+    )
+
+    demo = command("demo", "watch a simulated ChatGPT outage end to end (no tokens)", common)
+    demo.add_argument("--step", type=float, default=10.0, help="seconds per stage (default 10)")
+    demo.add_argument("--json", action="store_true", help="print events as JSON lines")
     return parser
 
 
-def _config(path: str | None) -> Config:
-    return load_config(path or os.environ.get(CONFIG_ENV) or None)
+def _config_path(args: argparse.Namespace) -> str | None:
+    return getattr(args, "config", None) or os.environ.get(CONFIG_ENV) or None
+
+
+def _log_level(args: argparse.Namespace, config: Config | None) -> str:
+    """--log-level, else $STATUSBOT_LOG_LEVEL, else the config's, else INFO."""
+    if args.log_level:
+        return str(args.log_level)
+    from_env = os.environ.get(LOG_LEVEL_ENV, "").strip()
+    if from_env:
+        if from_env.upper() not in LOG_LEVELS:
+            raise ConfigError(
+                f"{LOG_LEVEL_ENV}: expected one of {', '.join(LOG_LEVELS).lower()}, "
+                f"not {from_env!r}"
+            )
+        return from_env.upper()
+    return config.logging.level if config is not None else "INFO"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -72,55 +219,78 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return asyncio.run(_dispatch(args))
     except ConfigError as exc:
-        print(f"config error: {exc}", file=sys.stderr)
+        print(f"config error: {exc}".replace("\n", "\nconfig error: "), file=sys.stderr)
         return EXIT_CONFIG
     except StatusBotError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_FAILURE
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except Exception:
         # Through logging, so that the configured redaction applies to the traceback too.
         logging.getLogger("bot").exception("statusbot stopped on an unexpected error")
-        return 1
+        return EXIT_FAILURE
 
 
 async def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "check-config":
-        return _check_config(args.file)
+        return _check_config(args.file or os.environ.get(CONFIG_ENV))
     if args.command == "check-source":
         from bot.check_source import check_source
 
+        configure_logging(_log_level(args, None), False)
         return await check_source(args.url, args.kind, args.components_url)
     if args.command == "replay":
         from bot.replay import replay_files
 
+        configure_logging(_log_level(args, None), False)
         return replay_files(args.files, args.format, args.flap_window)
     if args.command == "demo":
         from bot.demo import run_demo
 
-        return await run_demo(step_s=args.step, json_lines=args.json)
-    config = _config(getattr(args, "config", None))
+        # The demo narrates on stderr: its logs stay quiet unless asked for.
+        level = _log_level(args, None) if args.log_level or os.environ.get(LOG_LEVEL_ENV) else None
+        return await run_demo(args.step, args.json, level or "WARNING")
+    config = load_config(_config_path(args))
+    configure_logging(_log_level(args, config), config.logging.json_lines, config.secrets())
+    if args.command == "healthcheck":
+        from bot.healthcheck import check_health, health_url
+
+        url = args.url or health_url(config, os.environ.get(HEALTH_ENV))
+        return await check_health(url, args.timeout)
     if args.command == "run":
-        return await _run(config, args.json)
+        return await _run(config, args)
+    if args.command == "migrate":
+        return await _migrate(config, args.check)
+    if args.command == "backup":
+        from bot.store.backup import backup_store
+
+        print(await backup_store(config.store.url, args.dest))
+        return EXIT_OK
     if args.command == "status":
         return await _status(config, args.provider)
     return await _outbox(config, args)
 
 
-async def _run(config: Config, json_lines: bool) -> int:
+async def _run(config: Config, args: argparse.Namespace) -> int:
     from bot.app import Application
+    from bot.healthcheck import health_override
 
-    if json_lines:
-        config = config.model_copy(
-            update={"console": config.console.model_copy(update={"json_lines": True})}
-        )
-    configure_logging(config.logging.level, config.logging.json_lines, config.secrets())
-    await Application(config).run_until_signalled()
-    return 0
+    update: dict[str, object] = {}
+    if args.json:
+        update["console"] = config.console.model_copy(update={"json_lines": True})
+    health = health_override(config, args.health or os.environ.get(HEALTH_ENV))
+    if health is not config.health:
+        update["health"] = health
+    if update:
+        config = config.model_copy(update=update)
+    await Application(config, migrate=not args.no_migrate).run_until_signalled()
+    return EXIT_OK
 
 
-def _check_config(path: str) -> int:
+def _check_config(path: str | None) -> int:
+    if not path:
+        raise ConfigError(f"nothing to check: give a FILE or set {CONFIG_ENV}")
     config = load_config(path)
     scrub = RedactSecrets(config.secrets()).scrub
     lines = [f"{path}: OK", f"  store: {config.store.url.split('://')[0]}"]
@@ -140,7 +310,28 @@ def _check_config(path: str) -> int:
     health = config.health
     lines.append(f"  health: {f'{health.host}:{health.port}' if health else 'off'}")
     print(scrub("\n".join(lines)))
-    return 0
+    return EXIT_OK
+
+
+async def _migrate(config: Config, check_only: bool) -> int:
+    from bot.store.store import HEAD_REVISION, Store
+
+    store = Store(config.store.url)
+    try:
+        if check_only:
+            await store.check_schema()
+            print(f"schema: at revision {HEAD_REVISION}, nothing to do")
+            return EXIT_OK
+        found = await store.migrate()
+    finally:
+        await store.aclose()
+    if found is None:
+        print(f"schema: created at revision {HEAD_REVISION}")
+    elif found == HEAD_REVISION:
+        print(f"schema: already at revision {HEAD_REVISION}, nothing to do")
+    else:
+        print(f"schema: upgraded from revision {found} to {HEAD_REVISION}")
+    return EXIT_OK
 
 
 async def _status(config: Config, provider: str | None) -> int:
@@ -149,7 +340,8 @@ async def _status(config: Config, provider: str | None) -> int:
 
     store = Store(config.store.url)
     try:
-        await store.initialize()
+        # Read-only: a live database is never migrated by a command that only looks.
+        await store.initialize(migrate=False)
         service = CommandService(config, store)
         keys = [provider] if provider else list(config.providers)
         for index, key in enumerate(keys):
@@ -161,7 +353,7 @@ async def _status(config: Config, provider: str | None) -> int:
             print("\n".join(lines))
     finally:
         await store.aclose()
-    return 0
+    return EXIT_OK
 
 
 class OutboxAdmin(Protocol):
@@ -179,7 +371,8 @@ async def _outbox(config: Config, args: argparse.Namespace) -> int:
 
     store = Store(config.store.url)
     try:
-        await store.initialize()
+        # Rows change, the schema never: an old or missing schema stops here.
+        await store.initialize(migrate=False)
         return await _outbox_action(store.outbox, args)
     finally:
         await store.aclose()
@@ -210,16 +403,16 @@ async def _outbox_action(queue: OutboxAdmin, args: argparse.Namespace) -> int:
             )
         if not rows:
             print("outbox: nothing pending, dead or dropped", file=sys.stderr)
-        return 0
+        return EXIT_OK
     if args.id is None:
         print(f"outbox {args.action} needs a delivery id", file=sys.stderr)
         return EXIT_CONFIG
     act = queue.retry_delivery if args.action == "retry" else queue.drop_delivery
     if await act(args.id, now):
         print(f"delivery {args.id}: {args.action} done")
-        return 0
+        return EXIT_OK
     print(f"delivery {args.id}: no such row in a state that allows {args.action}")
-    return 1
+    return EXIT_FAILURE
 
 
 if __name__ == "__main__":  # pragma: no cover

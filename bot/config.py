@@ -15,6 +15,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -137,8 +138,12 @@ class StoreConfig(_Section):
 
 
 class HealthConfig(_Section):
+    # 0.0.0.0 makes it reachable from outside a container (Docker's HEALTHCHECK needs none).
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
+    # /healthz fails once the scheduler's heartbeat is older than this many seconds: the
+    # event loop or the scheduler is stuck, and an orchestrator should restart the bot.
+    heartbeat_timeout: float = Field(default=60.0, gt=0)
 
 
 class DeliveryConfig(_Section):
@@ -180,9 +185,19 @@ class EarlyWarningConfig(_Section):
     hold: float = Field(default=900.0, ge=0)
 
 
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+LOG_LEVELS: tuple[str, ...] = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
 class LoggingConfig(_Section):
-    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    level: LogLevel = "INFO"
+    # JSON log lines on stderr; independent of the console channel's JSON on stdout.
     json_lines: bool = Field(default=False, alias="json")
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _any_case(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
 
 
 class ConsoleConfig(_Section):
@@ -277,57 +292,101 @@ def expand_env(
     path: str = "",
     environ: Mapping[str, str] | None = None,
     taken: set[str] | None = None,
+    problems: dict[str, str] | None = None,
 ) -> Any:
     """Replace ${VAR} and ${VAR:-default} in every string of a parsed YAML tree.
 
-    Every value taken from the environment is added to `taken`: it may be a secret.
+    `VAR` may also come from the file named by `VAR_FILE` (Docker and Kubernetes secrets).
+    Every value taken from the environment is added to `taken`: it may be a secret. Without
+    `problems` the first unresolvable variable raises; with it, each is recorded by key path
+    and the reference is left as written, so that every problem can be reported at once.
     """
     env: Mapping[str, str] = os.environ if environ is None else environ
     if isinstance(value, dict):
         return {
-            k: expand_env(v, f"{path}.{k}" if path else str(k), env, taken)
+            k: expand_env(v, f"{path}.{k}" if path else str(k), env, taken, problems)
             for k, v in value.items()
         }
     if isinstance(value, list):
-        return [expand_env(v, f"{path}.{i}", env, taken) for i, v in enumerate(value)]
+        return [expand_env(v, f"{path}.{i}", env, taken, problems) for i, v in enumerate(value)]
     if not isinstance(value, str):
         return value
 
     def substitute(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
-        if name in env:
+        try:
+            found = _from_environment(name, env)
+        except ConfigError as exc:
+            if problems is None:
+                raise ConfigError(f"{path}: {exc}") from None
+            problems.setdefault(path, str(exc))
+            return match.group(0)
+        if found is not None:
             if taken is not None:
-                taken.add(env[name])
-            return env[name]
+                taken.add(found)
+            return found
         if default is not None:
             return default
-        raise ConfigError(f"{path}: environment variable {name} is not set")
+        message = f"environment variable {name} is not set"
+        if problems is None:
+            raise ConfigError(f"{path}: {message}")
+        problems.setdefault(path, message)
+        return match.group(0)
 
     return _ENV_PATTERN.sub(substitute, value)
 
 
+def _from_environment(name: str, env: Mapping[str, str]) -> str | None:
+    """`name` from the environment, else the content of the file `name_FILE` names."""
+    file_var = f"{name}_FILE"
+    if name in env and file_var in env:
+        raise ConfigError(f"both {name} and {file_var} are set; keep one")
+    if name in env:
+        return env[name]
+    if file_var not in env:
+        return None
+    try:
+        text = Path(env[file_var]).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise ConfigError(f"{file_var} names a file that cannot be read ({reason})") from None
+    # Secret files usually end with a newline that is not part of the secret.
+    return text.rstrip("\r\n")
+
+
 def parse_config(data: Any, origin: str, environ: Mapping[str, str] | None = None) -> Config:
-    """Validate an already-parsed YAML tree; errors name `origin` and the key path."""
+    """Validate an already-parsed YAML tree; every problem is one line naming `origin` and
+    the key path."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{origin}: expected a mapping at the top level")
     taken: set[str] = set()
-    try:
-        expanded = expand_env(data, environ=environ, taken=taken)
-    except ConfigError as exc:
-        raise ConfigError(f"{origin}: {exc}") from None
+    unresolved: dict[str, str] = {}
+    expanded = expand_env(data, environ=environ, taken=taken, problems=unresolved)
+    lines = [f"{origin}: {path}: {message}" for path, message in unresolved.items()]
     from bot.catalog import build_catalog, watched_providers
 
-    catalog = build_catalog(expanded.get("catalog"), origin)
-    providers = watched_providers(catalog, expanded.get("providers"), origin)
+    try:
+        catalog = build_catalog(expanded.get("catalog"), origin)
+        providers = watched_providers(catalog, expanded.get("providers"), origin)
+    except ConfigError as exc:
+        raise ConfigError("\n".join([*lines, str(exc)])) from None
     try:
         config = Config.model_validate({**expanded, "providers": providers})
     except ValidationError as exc:
-        raise ConfigError(_describe(origin, exc)) from None
+        # A key whose variable is missing fails validation too: say it once, the useful way.
+        lines += [line for loc, line in _problems(origin, exc) if not _under_any(loc, unresolved)]
+        raise ConfigError("\n".join(lines)) from None
+    if lines:
+        raise ConfigError("\n".join(lines))
     config._from_environment = frozenset(taken)
     config._catalog = catalog
     return config
+
+
+def _under_any(loc: str, paths: Mapping[str, str]) -> bool:
+    return any(loc == p or loc.startswith(p + ".") for p in paths)
 
 
 def load_config(path: str | Path | None, environ: Mapping[str, str] | None = None) -> Config:
@@ -350,12 +409,17 @@ def load_config(path: str | Path | None, environ: Mapping[str, str] | None = Non
 
 def _describe(origin: str, exc: ValidationError, prefix: str = "") -> str:
     """One line per problem: file, key path, what was expected. Never the input value."""
-    lines = []
+    return "\n".join(line for _loc, line in _problems(origin, exc, prefix))
+
+
+def _problems(origin: str, exc: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
+    """(key path, line) per problem, as _describe words them."""
+    out = []
     for error in exc.errors(include_input=False, include_url=False):
         parts = [str(part) for part in error["loc"] if not str(part).startswith("function-")]
         loc = (prefix + ".".join(parts)).rstrip(".")
-        msg = error["msg"]
+        msg = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             msg = "unknown key"
-        lines.append(f"{origin}: {loc or '(top level)'}: {msg}")
-    return "\n".join(lines)
+        out.append((loc, f"{origin}: {loc or '(top level)'}: {msg}"))
+    return out

@@ -102,12 +102,14 @@ def demo_config(url: str, db_path: Path, json_lines: bool) -> dict[str, Any]:
     }
 
 
-async def run_demo(step_s: float = 10.0, json_lines: bool = False) -> int:
+async def run_demo(
+    step_s: float = 10.0, json_lines: bool = False, log_level: str = "WARNING"
+) -> int:
     try:
         from fakes.statuspage import FakeStatusPage
     except ModuleNotFoundError:
         raise StatusBotError(NEEDS_CHECKOUT) from None
-    configure_logging("WARNING", False)
+    configure_logging(log_level, False)
     started = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="statusbot-demo-") as tmp:
         async with FakeStatusPage() as page:

@@ -2,6 +2,7 @@
 
 StatusBotError
 ├── ConfigError              bad config file or environment; exit code 2
+├── SchemaError              the database's schema is missing or not this version's
 ├── SourceError              a poll failed; never evidence of an outage
 │   ├── SourceUnavailable    timeout, refused, DNS, 5xx, 429, redirect loop, too large
 │   └── PayloadError         the body is not the format we expected
@@ -25,6 +26,10 @@ class StatusBotError(Exception):
 
 class ConfigError(StatusBotError):
     """The configuration cannot be used; the message names the file and key."""
+
+
+class SchemaError(StatusBotError):
+    """The database has no schema, or another version's; `statusbot migrate` says more."""
 
 
 class SourceError(StatusBotError):

@@ -8,15 +8,30 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
+LivenessCheck = Callable[[], tuple[bool, dict[str, float]]]
+MetricsRefresh = Callable[[], Awaitable[None]]
 
 
 class HealthServer:
-    """A tiny aiohttp server; readiness is whatever the application says it is."""
+    """A tiny aiohttp server; liveness and readiness are whatever the application says.
 
-    def __init__(self, host: str, port: int, readiness: ReadinessCheck) -> None:
+    /healthz: the process is working (its scheduler's heartbeat is fresh); failing it asks
+    for a restart. /readyz: its dependencies (store, chat connections) answer.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        readiness: ReadinessCheck,
+        liveness: LivenessCheck | None = None,
+        refresh_metrics: MetricsRefresh | None = None,
+    ) -> None:
         self.host = host
         self.port = port
         self.readiness = readiness
+        self.liveness = liveness
+        self.refresh_metrics = refresh_metrics
         self._runner: web.AppRunner | None = None
         self.bound_port: int | None = None
 
@@ -36,7 +51,12 @@ class HealthServer:
             self._runner = None
 
     async def _healthz(self, _request: web.Request) -> web.Response:
-        return web.json_response({"status": "alive"})
+        if self.liveness is None:
+            return web.json_response({"status": "alive"})
+        alive, detail = self.liveness()
+        return web.json_response(
+            {"status": "alive" if alive else "stuck", **detail}, status=200 if alive else 503
+        )
 
     async def _readyz(self, _request: web.Request) -> web.Response:
         checks = await self.readiness()
@@ -47,5 +67,7 @@ class HealthServer:
         )
 
     async def _metrics(self, _request: web.Request) -> web.Response:
+        if self.refresh_metrics is not None:
+            await self.refresh_metrics()
         body = generate_latest()
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram, Info
 
 POLLS = Counter("statusbot_polls_total", "Polls of status sources", ["source", "outcome"])
 EVENTS = Counter("statusbot_events_total", "Events emitted by the state machine", ["kind"])
@@ -31,3 +31,27 @@ STALE_SNAPSHOTS = Counter(
     "Copies of a status page older than one already seen (CDN caches), ignored",
     ["source"],
 )
+SOURCE_LAST_SUCCESS = Gauge(
+    "statusbot_source_last_success_timestamp_seconds",
+    "Unix time of the source's last successful poll, as recorded in the store",
+    ["source"],
+)
+DEAD_LETTERS = Gauge(
+    "statusbot_dead_letters", "Deliveries given up on after max_attempts (`statusbot outbox`)"
+)
+CHAT_CONNECTED = Gauge(
+    "statusbot_chat_connected", "1 while the chat platform's connection is up", ["platform"]
+)
+BUILD_INFO = Info("statusbot_build", "The running statusbot's version")
+
+
+def set_build_info() -> None:
+    """statusbot_build_info{version, python} 1."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        ours = version("statusbot")
+    except PackageNotFoundError:
+        ours = "unknown"
+    BUILD_INFO.info({"version": ours, "python": platform.python_version()})

@@ -113,7 +113,7 @@ providers:
     [
         (
             {"catalog": {"acme": {"name": "Acme"}}},
-            "config.yaml: catalog.acme: Value error, give sources, or say under gaps why",
+            "config.yaml: catalog.acme: give sources, or say under gaps why",
         ),
         (
             {"catalog": {"acme": {"name": "Acme", "sources": [{"kind": "html", "url": "https://a"}]}}},

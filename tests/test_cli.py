@@ -166,10 +166,22 @@ def test_example_config_is_valid() -> None:
     assert result.returncode == 0, result.stderr
 
 
+def test_status_before_the_bot_ever_ran_says_so_and_creates_nothing(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path / "c.yaml", {"store": {"url": f"sqlite+aiosqlite:///{tmp_path / 'b.db'}"}}
+    )
+    result = bot("status", "chatgpt", "--config", str(config))
+    assert result.returncode == 1
+    assert "no database at" in result.stderr
+    assert "statusbot migrate" in result.stderr
+    assert not (tmp_path / "b.db").exists()
+
+
 def test_status_before_any_poll_says_unknown(tmp_path: Path) -> None:
     config = write_config(
         tmp_path / "c.yaml", {"store": {"url": f"sqlite+aiosqlite:///{tmp_path / 'b.db'}"}}
     )
+    assert bot("migrate", "--config", str(config)).returncode == 0
     result = bot("status", "chatgpt", "--config", str(config))
     assert result.returncode == 0, result.stderr
     assert "OpenAI status is unknown" in result.stdout
@@ -247,6 +259,7 @@ def test_status_of_every_provider_keeps_each_ones_facts(tmp_path: Path) -> None:
             },
         },
     )
+    assert bot("migrate", "--config", str(config)).returncode == 0
     result = bot("status", "--config", str(config))
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [

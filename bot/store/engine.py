@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, SchemaError
 from bot.store import schema
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration; a test checks it against Alembic's own idea of head.
 HEAD_REVISION = "0002"
+# Any fixed 64-bit number: every statusbot process sharing a database takes the same lock.
+SCHEMA_LOCK_KEY = 0x5354415455534254
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -46,6 +48,34 @@ def make_engine(url: str) -> AsyncEngine:
             f"store.url: the database driver {exc.name!r} is not installed "
             "(for PostgreSQL: pip install 'statusbot[postgres]')"
         ) from None
+
+
+def lock_schema(sync_conn: Any) -> None:
+    """Processes sharing a PostgreSQL database change its schema one at a time.
+
+    The lock is held until the transaction ends; a SQLite file has one process.
+    """
+    if sync_conn.dialect.name == "postgresql":
+        sync_conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+
+
+def sqlite_file_missing(url: str) -> str | None:
+    """The path of a SQLite database file that does not exist yet, else None."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return None if Path(parsed.database).exists() else parsed.database
+
+
+def known_revision(revision: str) -> bool:
+    """Whether this version's migrations know `revision` (an older schema, not a newer one)."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    try:
+        return ScriptDirectory(str(MIGRATIONS)).get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 def upgrade_schema(sync_conn: Any) -> None:
@@ -133,13 +163,58 @@ class Database:
 
         return unlisten
 
-    async def initialize(self) -> None:
-        """Create or migrate the schema to the newest version."""
+    async def initialize(self, migrate: bool = True) -> None:
+        """Open the database: migrate its schema to the newest version, or only check it is."""
+        if migrate:
+            await self.migrate()
+        else:
+            await self.check_schema()
+
+    async def migrate(self) -> str | None:
+        """Create or upgrade the schema to the newest version; returns the revision found.
+
+        The only place the schema changes. Processes starting together on one PostgreSQL
+        database take turns, and the later ones find the work done.
+        """
         async with self.engine.begin() as conn:
+            await conn.run_sync(lock_schema)
+            found: str | None = await conn.run_sync(current_revision)
             if await conn.run_sync(is_empty):
                 await conn.run_sync(create_fresh_schema)
-            elif await conn.run_sync(current_revision) != HEAD_REVISION:
+            elif found != HEAD_REVISION:
                 await conn.run_sync(upgrade_schema)
+        return found
+
+    async def check_schema(self) -> None:
+        """Raise SchemaError unless the schema is this version's; never writes anything."""
+        missing = sqlite_file_missing(self.url)
+        if missing is not None:
+            raise SchemaError(
+                f"no database at {missing} yet: start the bot, or run `statusbot migrate`"
+            )
+        found = await self.schema_revision()
+        if found == HEAD_REVISION:
+            return
+        if found is None:
+            raise SchemaError(
+                "the database has no statusbot schema yet: start the bot, "
+                "or run `statusbot migrate`"
+            )
+        if known_revision(found):
+            raise SchemaError(
+                f"the database schema is at revision {found}, this version needs "
+                f"{HEAD_REVISION}: run `statusbot migrate` (back it up first)"
+            )
+        raise SchemaError(
+            f"the database schema is at revision {found}, newer than this version's "
+            f"{HEAD_REVISION}: run a statusbot at least as new as the one that migrated it"
+        )
+
+    async def schema_revision(self) -> str | None:
+        """The schema's revision, or None for a database without one."""
+        async with self.engine.connect() as conn:
+            revision: str | None = await conn.run_sync(current_revision)
+        return revision
 
     async def aclose(self) -> None:
         await self.engine.dispose()

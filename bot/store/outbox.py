@@ -384,6 +384,14 @@ class OutboxRepository:
             )
         return int(count or 0)
 
+    async def count_by_status(self) -> dict[str, int]:
+        """How many outbox rows are in each status."""
+        table = schema.outbox
+        query = sa.select(table.c.status, sa.func.count()).group_by(table.c.status)
+        async with self.db.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return {str(status): int(count) for status, count in rows}
+
     async def retry_delivery(self, delivery_id: int, now: datetime) -> bool:
         """Put a dead or dropped row back in the queue."""
         return await self._set_status(

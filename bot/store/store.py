@@ -51,9 +51,21 @@ class Store:
     def url(self) -> str:
         return self.db.url
 
-    async def initialize(self) -> None:
-        """Create or migrate the schema to the newest version."""
-        await self.db.initialize()
+    async def initialize(self, migrate: bool = True) -> None:
+        """Open the store: migrate its schema to the newest version, or (migrate=False, for
+        commands that only look) check that it is, changing nothing."""
+        await self.db.initialize(migrate)
+
+    async def migrate(self) -> str | None:
+        """Create or upgrade the schema (`statusbot migrate`); returns the revision found."""
+        return await self.db.migrate()
+
+    async def check_schema(self) -> None:
+        """Raise SchemaError unless the schema is this version's."""
+        await self.db.check_schema()
+
+    async def schema_revision(self) -> str | None:
+        return await self.db.schema_revision()
 
     async def aclose(self) -> None:
         await self.db.aclose()
