@@ -127,6 +127,7 @@ class Application:
                 sources.parse,
                 self.store.polls,
                 clock=self.clock,
+                display_name=config.providers[provider].name,
             )
             for provider, sid, source in config.source_ids()
         ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shlex
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -17,8 +17,10 @@ from typing import Protocol
 from bot.config import Config
 from bot.errors import CommandError
 from bot.events import Event
+from bot.machine import MachineSettings, open_cards
 from bot.models import Severity
 from bot.names import Match, NameIndex, name_key
+from bot.render import SEVERITY_EMOJI, SEVERITY_WORDS
 from bot.routing import Subscription
 from bot.status import StatusReport, provider_status
 from bot.store.records import SourceRecord
@@ -49,6 +51,14 @@ class OpenIncidents(Protocol):
     async def open_incidents(self, provider: str | None = None) -> list[Event]: ...
 
 
+class LateCardBook(Protocol):
+    """Cards queued for a channel that subscribes while incidents are open."""
+
+    async def queue(
+        self, sub: Subscription, events: Sequence[Event], now: datetime
+    ) -> list[Event]: ...
+
+
 class CommandStore(Protocol):
     """What the chat commands read and write."""
 
@@ -60,6 +70,9 @@ class CommandStore(Protocol):
 
     @property
     def incidents(self) -> OpenIncidents: ...
+
+    @property
+    def late_cards(self) -> LateCardBook: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,8 +278,9 @@ class CommandService:
         user_id: str | None = None,
     ) -> str:
         request = self.parse_subscribe(args)
+        open_now: list[tuple[Event, bool]] = []
         for key in request.providers:
-            await self.store.subscriptions.subscribe(
+            saved = await self.store.subscriptions.subscribe(
                 Subscription(
                     platform=platform,
                     workspace_id=workspace_id,
@@ -279,6 +293,12 @@ class CommandService:
                     created_at=self.clock(),
                 )
             )
+            cards = await self._open_cards(key)
+            queued = {
+                e.incident_key
+                for e in await self.store.late_cards.queue(saved, cards, self.clock())
+            }
+            open_now += [(e, e.incident_key in queued) for e in cards]
         names = ", ".join(self.config.providers[k].name for k in request.providers)
         what = (
             f"components matching {', '.join(request.components)}"
@@ -288,10 +308,33 @@ class CommandService:
         remind = (
             f", reminders every {request.reminder_minutes} min" if request.reminder_minutes else ""
         )
-        return (
+        lines = [
             f"Subscribed this channel to {names}: {what}, "
             f"{request.min_severity.label.replace('_', ' ')} and worse{remind}."
-        )
+        ]
+        if not open_now:
+            lines.append("Nothing is open right now.")
+        for event, posted in open_now:
+            where = "its card follows here" if posted else "outside this channel's filters"
+            lines.append(
+                f"Open now: {SEVERITY_EMOJI[event.severity]} {event.page_name}: {event.title}"
+                f" ({SEVERITY_WORDS[event.severity].lower()}) — {where}."
+            )
+        return "\n".join(lines)
+
+    async def _open_cards(self, provider: str) -> list[Event]:
+        """The living card of everything open now at the provider's sources."""
+        records = {r.source_id: r for r in await self.store.sources.all_sources()}
+        cards: list[Event] = []
+        for key, source_id, _source in self.config.source_ids():
+            record = records.get(source_id)
+            if key != provider or record is None:
+                continue
+            settings = MachineSettings(
+                provider=key, source_id=source_id, display_name=self.config.providers[key].name
+            )
+            cards += open_cards(record.state, settings)
+        return cards
 
     async def unsubscribe(self, platform: str, channel_id: str, args: str | None) -> str:
         text = clean_args(args)

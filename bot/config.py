@@ -57,6 +57,9 @@ class SourceConfig(_Section):
     exclude_components: list[str] = []
     failure_threshold: int = Field(default=3, ge=1)
     flap_window: float = Field(default=120.0, ge=0)
+    # An incident that names no components covers component trouble that began at most this
+    # many seconds before it (or while it is open).
+    tie_window: float = Field(default=1800.0, ge=0)
     conditional_get: bool = True
     max_bytes: int = Field(default=5_000_000, ge=1024)
 

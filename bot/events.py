@@ -23,6 +23,8 @@ class EventKind(StrEnum):
     SOURCE_UNREACHABLE = "source_unreachable"
     SOURCE_RECOVERED = "source_recovered"
     REMINDER = "reminder"
+    # A component-only card whose story is now told on an official incident's card.
+    MERGED = "merged"
 
     @property
     def is_source_health(self) -> bool:
@@ -53,6 +55,9 @@ class Event:
     text: str | None = None
     url: str | None = None
     duration_s: float | None = None
+    # On `merged`: the card (incident key) and title that now tell this story.
+    merged_into: str | None = None
+    merged_into_title: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = _EVENT_ADAPTER.dump_python(self, mode="json")

@@ -1,14 +1,23 @@
 """The pure state machine: `transition(state, observation, settings) -> (state, events)`.
 
-No I/O and no clock reads: time arrives with the observation. Flapping is absorbed by a
-window: a component that returns to operational is only declared restored after it has
-stayed operational for `flap_window_s`; a relapse inside the window continues the same
-episode (same card) instead of opening a new one.
+No I/O and no clock reads: time arrives with the observation. The rules a channel relies on:
+
+- a copy of the page older than the newest already seen (CDN caches) is ignored, and events
+  are never dated before one already sent, so no duration is negative;
+- flapping is absorbed by a window: a component back to operational is restored only after it
+  stayed so for `flap_window_s`; a relapse inside the window continues the same card;
+- an incident that names no components is tied to component trouble that began close to it
+  (within `tie_window_s` before it, or while it is open), never to older trouble;
+- one story, one card: an incident that covers open component cards continues the oldest and
+  closes the others with a `merged` event pointing to it;
+- a component missing from a snapshot is unknown: neither recovered nor new when it returns;
+- a maintenance lasts from when the work began (not when it was announced) to its end.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,9 +44,21 @@ from bot.state import (
     SourceState,
 )
 
-__all__ = ["ALL_OPERATIONAL", "MachineSettings", "SourceState", "transition"]
+__all__ = [
+    "ALL_OPERATIONAL",
+    "MachineSettings",
+    "SourceState",
+    "is_stale",
+    "open_cards",
+    "transition",
+]
 
 TOMBSTONE_TTL = timedelta(days=7)
+# A page that serves only older copies for this long really went back: believe it.
+STALE_BELIEVED_AFTER = timedelta(hours=1)
+# A component absent from every snapshot for this long is gone from the page.
+MISSING_FORGOTTEN_AFTER = timedelta(days=1)
+WORK_STARTED = (IncidentStatus.IN_PROGRESS, IncidentStatus.VERIFYING)
 
 
 def transition(
@@ -47,6 +68,34 @@ def transition(
     if isinstance(observation, FetchFailure):
         return _on_failure(state, observation, settings)
     return _on_snapshot(state, observation, settings)
+
+
+def is_stale(state: SourceState, snap: Snapshot) -> bool:
+    """Whether `snap` is an older copy than one already seen, to be ignored."""
+    if snap.page_updated_at is None or state.page_updated_at is None:
+        return False
+    if snap.page_updated_at >= state.page_updated_at:
+        return False
+    if state.stale_since is None:
+        return True
+    return _moment(state, snap.observed_at) - state.stale_since < STALE_BELIEVED_AFTER
+
+
+def _moment(state: SourceState, observed_at: datetime) -> datetime:
+    """The time to date events by: never before an event already sent."""
+    if state.last_at is not None and observed_at < state.last_at:
+        return state.last_at
+    return observed_at
+
+
+def _seconds(end: datetime, start: datetime) -> float:
+    return max(0.0, (end - start).total_seconds())
+
+
+def _dated(state: SourceState, events: list[Event]) -> SourceState:
+    if not events:
+        return state
+    return dataclasses.replace(state, last_at=max(e.at for e in events))
 
 
 def _on_failure(
@@ -60,24 +109,27 @@ def _on_failure(
     if failures < settings.failure_threshold or state.unreachable_since is not None:
         return new, []
     new = dataclasses.replace(new, unreachable_since=failing_since)
-    event = _source_event(new, EventKind.SOURCE_UNREACHABLE, failure.observed_at, settings)
-    return new, [event.replace(text=f"Cannot reach the official status page: {failure.reason}")]
+    at = _moment(state, failure.observed_at)
+    event = _source_event(new, EventKind.SOURCE_UNREACHABLE, at, settings)
+    events = [event.replace(text=f"Cannot reach the official status page: {failure.reason}")]
+    return _dated(new, events), events
 
 
 def _source_event(
     state: SourceState, kind: EventKind, at: datetime, settings: MachineSettings
 ) -> Event:
     since = state.unreachable_since or at
+    name = settings.display_name or state.page_name or settings.provider
     return Event(
         kind=kind,
         provider=settings.provider,
         source_id=settings.source_id,
-        page_name=state.page_name or settings.provider,
+        page_name=name,
         incident_key=f"source:{settings.source_id}:{int(since.timestamp())}",
-        title=f"{state.page_name or settings.provider} status page unreachable",
+        title=f"{name} status page unreachable",
         severity=Severity.OPERATIONAL,
         at=at,
-        started_at=since,
+        started_at=min(since, at),
         url=state.page_url,
     )
 
@@ -85,11 +137,15 @@ def _source_event(
 def _on_snapshot(
     state: SourceState, snap: Snapshot, settings: MachineSettings
 ) -> tuple[SourceState, list[Event]]:
+    if is_stale(state, snap):
+        if state.stale_since is None:
+            return dataclasses.replace(state, stale_since=_moment(state, snap.observed_at)), []
+        return state, []
+    at = _moment(state, snap.observed_at)
     events: list[Event] = []
     if state.unreachable_since is not None:
-        recovered = _source_event(state, EventKind.SOURCE_RECOVERED, snap.observed_at, settings)
-        duration = (snap.observed_at - state.unreachable_since).total_seconds()
-        events.append(recovered.replace(duration_s=duration))
+        recovered = _source_event(state, EventKind.SOURCE_RECOVERED, at, settings)
+        events.append(recovered.replace(duration_s=_seconds(at, state.unreachable_since)))
     state = dataclasses.replace(
         state,
         page_name=snap.page_name,
@@ -99,24 +155,30 @@ def _on_snapshot(
         unreachable_since=None,
         last_error=None,
         last_ok_at=snap.observed_at,
+        page_updated_at=snap.page_updated_at or state.page_updated_at,
+        stale_since=None,
     )
-    step = _Step(state, snap, settings)
-    if not state.baseline_done:
-        return step.baseline(), events
+    step = _Step(state, snap, settings, at)
     step.run()
-    return step.result(), events + step.events
+    if not state.baseline_done:
+        # First poll ever: remember what is, announce nothing.
+        return step.result(), events
+    events += step.events
+    return _dated(step.result(), events), events
 
 
 class _Step:
     """One snapshot applied to one state; collects events in a deterministic order."""
 
-    def __init__(self, state: SourceState, snap: Snapshot, settings: MachineSettings) -> None:
+    def __init__(
+        self, state: SourceState, snap: Snapshot, settings: MachineSettings, at: datetime
+    ) -> None:
         self.old = state
         self.snap = snap
         self.settings = settings
-        self.at = snap.observed_at
+        self.at = at
         self.events: list[Event] = []
-        self.components = _component_states(state.components, snap.components, self.at)
+        self.components = _component_states(state.components, snap.components, at)
         self.incidents = dict(state.incidents)
         self.episodes = dict(state.episodes)
         self.maintenances = dict(state.maintenances)
@@ -131,19 +193,12 @@ class _Step:
             maintenances=self.maintenances,
         )
 
-    def baseline(self) -> SourceState:
-        """First poll ever: remember what is, announce nothing."""
-        for inc in self.snap.incidents:
-            if not inc.status.is_closed:
-                self.incidents[inc.id] = self._incident_state(inc, inc.id, self._severity(inc))
-            else:
-                self.incidents[inc.id] = self._tombstone(inc)
-        for mnt in self._active_maintenances():
-            self.maintenances[mnt.id] = self._maintenance_state(mnt)
-        for cid, comp in self.components.items():
-            if _is_bad(comp.status) and not self._covered(cid):
-                self.episodes[cid] = self._new_episode(cid, comp)
-        return self.result()
+    def run(self) -> None:
+        self._apply_incidents()
+        self._apply_episodes()
+        self._forget_missing()
+        self._apply_maintenances()
+        self._prune_tombstones()
 
     def _emit(self, kind: EventKind, **card: Any) -> None:
         """Append an event; `card` holds what differs between incidents, episodes, maintenances."""
@@ -153,24 +208,18 @@ class _Step:
                 kind=kind,
                 provider=self.settings.provider,
                 source_id=self.settings.source_id,
-                page_name=self.snap.page_name,
+                page_name=self.settings.display_name or self.snap.page_name,
                 at=self.at,
                 **card,
             )
         )
 
-    def run(self) -> None:
-        self._apply_incidents()
-        self._apply_episodes()
-        self._apply_maintenances()
-        self._prune_tombstones()
-
     # --- official incidents -------------------------------------------------
 
     def _apply_incidents(self) -> None:
-        seen: set[str] = set()
+        listed: set[str] = set()
         for inc in self.snap.incidents:
-            seen.add(inc.id)
+            listed.add(inc.id)
             prev = self.incidents.get(inc.id)
             if inc.status.is_closed:
                 self._close(inc.id, inc)
@@ -178,46 +227,102 @@ class _Step:
                 self._open(inc, reopened=prev)
             else:
                 self._progress(prev, inc)
-        for inc_id, prev in list(self.incidents.items()):
-            if inc_id in seen or prev.restored_at is not None:
-                continue
-            # summary.json drops resolved incidents: disappearance means resolution.
-            self._close(inc_id, None)
+        for inc_id in list(self.incidents):
+            if inc_id not in listed:
+                # summary.json drops resolved incidents: disappearance means resolution.
+                self._close(inc_id, None)
         for prev in list(self.incidents.values()):
             if prev.resolved_at is not None and prev.restored_at is None:
                 self._maybe_restore(prev)
 
     def _open(self, inc: Incident, reopened: IncidentState | None) -> None:
-        key = reopened.key if reopened else self._adopt_episode_key(inc) or inc.id
-        severity = self._severity(inc)
-        new = self._incident_state(inc, key, severity)
+        start = _official_start(inc, self.at)
+        if _names_components(inc):
+            covers = tuple(c for c in inc.component_ids if c in self.components)
+            tied: tuple[str, ...] = ()
+        else:
+            covers = tied = self._tie_candidates(start)
+        absorbed = sorted(
+            (e for e in self.episodes.values() if e.component_id in covers),
+            key=lambda e: (e.started_at, e.key),
+        )
+        key = inc.id
         if reopened is not None:
-            new = dataclasses.replace(new, started_at=reopened.started_at)
+            key = reopened.key
+        elif absorbed:
+            key = absorbed[0].key
+        started = min([start, *self._bad_since(covers), *(e.started_at for e in absorbed)])
+        if reopened is not None:
+            started = reopened.started_at
+        new = self._incident_state(inc, key, covers, started, tied)
         self.incidents[inc.id] = new
-        kind = EventKind.OUTAGE if severity >= Severity.PARTIAL_OUTAGE else EventKind.DEGRADED
+        kind = EventKind.OUTAGE if new.severity >= Severity.PARTIAL_OUTAGE else EventKind.DEGRADED
         self._emit_incident(kind, new)
+        self._absorb(absorbed, new)
 
     def _progress(self, prev: IncidentState, inc: Incident) -> None:
-        severity = self._severity(inc)
-        new = self._incident_state(inc, prev.key, severity)
-        new = dataclasses.replace(new, started_at=min(prev.started_at, new.started_at))
+        covers = prev.tied
+        if _names_components(inc):
+            covers = tuple(c for c in inc.component_ids if c in self.components)
+        start = min([_official_start(inc, self.at), *self._bad_since(covers)])
+        new = self._incident_state(inc, prev.key, covers, min(prev.started_at, start), prev.tied)
         self.incidents[inc.id] = new
-        escalated = prev.severity < Severity.PARTIAL_OUTAGE <= severity
+        escalated = prev.severity < Severity.PARTIAL_OUTAGE <= new.severity
         changed = (
             new.last_update_id != prev.last_update_id
             or new.status != prev.status
-            or severity != prev.severity
+            or new.severity != prev.severity
             or new.title != prev.title
         )
         if escalated:
             self._emit_incident(EventKind.OUTAGE, new)
         elif changed:
             self._emit_incident(EventKind.UPDATE, new)
+        absorbed = [e for e in self.episodes.values() if e.component_id in new.covers]
+        self._absorb(sorted(absorbed, key=lambda e: (e.started_at, e.key)), new)
+
+    def _absorb(self, episodes: list[EpisodeState], into: IncidentState) -> None:
+        """Component cards now told on `into`'s card: each other card gets one closing line."""
+        for episode in episodes:
+            del self.episodes[episode.component_id]
+            if episode.key == into.key:
+                continue
+            self._emit(
+                EventKind.MERGED,
+                incident_key=episode.key,
+                title=_episode_title(episode, episode.severity.label.replace("_", " ")),
+                severity=episode.severity,
+                components=(episode.name,),
+                component=episode.name,
+                started_at=episode.started_at,
+                merged_into=into.key,
+                merged_into_title=into.title,
+            )
+
+    def _tie_candidates(self, start: datetime) -> tuple[str, ...]:
+        """Components whose trouble began close to an incident that names none."""
+        earliest = start - timedelta(seconds=self.settings.tie_window_s)
+        tied = []
+        for cid, comp in self.components.items():
+            episode = self.episodes.get(cid)
+            if episode is not None:
+                since: datetime | None = episode.started_at
+            elif comp.missing_since is None and not self._covered(cid):
+                since = comp.bad_since
+            else:
+                since = None
+            if since is not None and since >= earliest:
+                tied.append(cid)
+        return tuple(tied)
+
+    def _bad_since(self, covers: tuple[str, ...]) -> list[datetime]:
+        found = [self.components[c].bad_since for c in covers if c in self.components]
+        return [since for since in found if since is not None]
 
     def _close(self, inc_id: str, inc: Incident | None) -> None:
         prev = self.incidents.get(inc_id)
         if prev is None:
-            # A feed lists history: a closed incident never seen open is not news.
+            # A closed incident never seen open (history, a first poll) is not news.
             if inc is not None:
                 self.incidents[inc_id] = self._tombstone(inc)
             return
@@ -233,14 +338,17 @@ class _Step:
         )
 
     def _maybe_restore(self, prev: IncidentState) -> None:
-        if prev.components_known and any(
-            _is_bad(self.components[c].status) for c in prev.component_ids if c in self.components
-        ):
+        if any(self._still_bad(c) for c in prev.covers):
             return  # resolved on paper, but its components are not back yet
         restored = dataclasses.replace(prev, restored_at=self.at, severity=Severity.OPERATIONAL)
         self.incidents[prev.id] = restored
-        duration = (self.at - prev.started_at).total_seconds()
+        duration = _seconds(self.at, prev.started_at)
         self._emit_incident(EventKind.RESTORED, restored, duration_s=duration)
+
+    def _still_bad(self, cid: str) -> bool:
+        """Known to be unhealthy now; a component missing from the page is not evidence."""
+        comp = self.components.get(cid)
+        return comp is not None and comp.missing_since is None and _is_bad(comp.status)
 
     def _emit_incident(
         self, kind: EventKind, inc: IncidentState, duration_s: float | None = None
@@ -252,108 +360,104 @@ class _Step:
             title=inc.title,
             severity=inc.severity,
             status=inc.status,
-            components=self._affected_names(inc),
+            components=tuple(self.components[c].name for c in inc.covers if c in self.components),
             text=inc.text,
             url=inc.url or self.snap.page_url,
             started_at=inc.started_at,
             duration_s=duration_s,
         )
 
-    def _incident_state(self, inc: Incident, key: str, severity: Severity) -> IncidentState:
+    def _incident_state(
+        self,
+        inc: Incident,
+        key: str,
+        covers: tuple[str, ...],
+        started_at: datetime,
+        tied: tuple[str, ...],
+    ) -> IncidentState:
         latest = inc.latest_update
+        severity = IMPACT_SEVERITY[inc.impact]
+        for cid in covers:
+            if cid in self.components:
+                severity = max(severity, COMPONENT_SEVERITY[self.components[cid].status])
         return IncidentState(
             key=key,
             id=inc.id,
             title=inc.title,
             status=inc.status,
             severity=severity,
-            started_at=self._started_at(inc),
+            started_at=started_at,
             url=inc.url,
             component_ids=inc.component_ids,
             components_known=inc.components_known,
             last_update_id=latest.id if latest else None,
             text=latest.body if latest else None,
+            tied=tied,
         )
 
     def _tombstone(self, inc: Incident) -> IncidentState:
-        state = self._incident_state(inc, inc.id, Severity.OPERATIONAL)
-        return dataclasses.replace(state, resolved_at=self.at, restored_at=self.at)
+        state = self._incident_state(inc, inc.id, (), _official_start(inc, self.at), ())
+        return dataclasses.replace(
+            state, severity=Severity.OPERATIONAL, resolved_at=self.at, restored_at=self.at
+        )
 
-    def _started_at(self, inc: Incident) -> datetime:
-        candidates = [self.at]
-        if inc.started_at is not None:
-            candidates.append(inc.started_at)
-        candidates.extend(u.at for u in inc.updates)
-        for cid in self._covered_ids(inc):
-            since = self.components[cid].bad_since
-            if since is not None:
-                candidates.append(since)
-        return min(candidates)
+    def _covered(self, cid: str) -> bool:
+        return any(cid in i.covers for i in self.incidents.values() if i.restored_at is None)
 
-    def _severity(self, inc: Incident) -> Severity:
-        worst = IMPACT_SEVERITY[inc.impact]
-        for cid in self._covered_ids(inc):
-            worst = max(worst, COMPONENT_SEVERITY[self.components[cid].status])
-        return worst
+    def _tie_host(self) -> IncidentState | None:
+        """The open incident naming no components that new trouble is taken to belong to."""
+        hosts = [
+            i for i in self.incidents.values() if i.resolved_at is None and not i.names_components
+        ]
+        return max(hosts, key=lambda i: (i.started_at, i.id), default=None)
 
-    def _covered_ids(self, inc: Incident | IncidentState) -> list[str]:
-        """Components an incident speaks for; all unhealthy ones when links are unknown."""
-        if inc.components_known:
-            return [c for c in inc.component_ids if c in self.components]
-        return [c for c, s in self.components.items() if _is_bad(s.status)]
-
-    def _affected_names(self, inc: IncidentState) -> tuple[str, ...]:
-        ids = self._covered_ids(inc)
-        if not inc.components_known:
-            ids = [c for c in ids if _is_bad(self.components[c].status)]
-        return tuple(self.components[c].name for c in ids)
-
-    def _adopt_episode_key(self, inc: Incident) -> str | None:
-        """An incident that covers an open component episode continues its card."""
-        covered = set(self._covered_ids(inc))
-        candidates = [e for e in self.episodes.values() if e.component_id in covered]
-        if not candidates:
-            return None
-        oldest = min(candidates, key=lambda e: e.started_at)
-        del self.episodes[oldest.component_id]
-        return oldest.key
+    def _tie(self, host: IncidentState, cid: str, comp: ComponentState) -> None:
+        severity = max(host.severity, COMPONENT_SEVERITY[comp.status])
+        new = dataclasses.replace(host, tied=(*host.tied, cid), severity=severity)
+        self.incidents[host.id] = new
+        escalated = host.severity < Severity.PARTIAL_OUTAGE <= severity
+        self._emit_incident(EventKind.OUTAGE if escalated else EventKind.UPDATE, new)
 
     # --- component episodes (no incident) -----------------------------------
 
-    def _covered(self, component_id: str) -> bool:
-        for inc in self.incidents.values():
-            if inc.restored_at is not None:
-                continue
-            if not inc.components_known or component_id in inc.component_ids:
-                return True
-        return False
-
     def _apply_episodes(self) -> None:
         for cid, comp in self.components.items():
+            if comp.missing_since is not None:
+                continue  # unknown: no news either way
             episode = self.episodes.get(cid)
             if _is_bad(comp.status):
                 if episode is not None:
                     self._continue_episode(episode, comp)
                 elif not self._covered(cid):
-                    self._open_episode(cid, comp)
+                    host = self._tie_host()
+                    if host is not None:
+                        self._tie(host, cid, comp)
+                    else:
+                        self._open_episode(cid, comp)
             elif episode is not None:
                 self._settle_episode(episode)
-        for cid, episode in list(self.episodes.items()):
-            if cid not in self.components:
-                self._restore_episode(episode, self.at)  # component removed from the page
 
-    def _new_episode(self, cid: str, comp: ComponentState) -> EpisodeState:
+    def _forget_missing(self) -> None:
+        for cid, comp in list(self.components.items()):
+            since = comp.missing_since
+            if since is None or self.at - since < MISSING_FORGOTTEN_AFTER:
+                continue
+            del self.components[cid]
+            episode = self.episodes.get(cid)
+            if episode is not None:
+                self._restore_episode(episode, since)
+
+    def _open_episode(self, cid: str, comp: ComponentState) -> None:
         since = comp.bad_since or self.at
-        return EpisodeState(
-            key=f"component:{cid}:{int(since.timestamp())}",
+        key = _fresh_key(f"component:{cid}:{int(since.timestamp())}", comp.last_card)
+        self.components[cid] = dataclasses.replace(comp, last_card=key)
+        episode = EpisodeState(
+            key=key,
             component_id=cid,
             name=comp.name,
             severity=COMPONENT_SEVERITY[comp.status],
             started_at=since,
         )
-
-    def _open_episode(self, cid: str, comp: ComponentState) -> None:
-        episode = self._new_episode(cid, comp)
         self.episodes[cid] = episode
         kind = (
             EventKind.OUTAGE if episode.severity >= Severity.PARTIAL_OUTAGE else EventKind.DEGRADED
@@ -371,7 +475,7 @@ class _Step:
 
     def _settle_episode(self, episode: EpisodeState) -> None:
         ok_since = episode.ok_since or self.at
-        if (self.at - ok_since).total_seconds() >= self.settings.flap_window_s:
+        if _seconds(self.at, ok_since) >= self.settings.flap_window_s:
             self._restore_episode(episode, ok_since)
         else:
             self.episodes[episode.component_id] = dataclasses.replace(episode, ok_since=ok_since)
@@ -379,7 +483,7 @@ class _Step:
     def _restore_episode(self, episode: EpisodeState, ok_since: datetime) -> None:
         del self.episodes[episode.component_id]
         restored = dataclasses.replace(episode, severity=Severity.OPERATIONAL)
-        duration = (ok_since - episode.started_at).total_seconds()
+        duration = _seconds(ok_since, episode.started_at)
         self._emit_episode(EventKind.RESTORED, restored, duration_s=duration)
 
     def _emit_episode(
@@ -391,7 +495,7 @@ class _Step:
         self._emit(
             kind,
             incident_key=episode.key,
-            title=f"{episode.name}: {label}",
+            title=_episode_title(episode, label),
             severity=episode.severity,
             components=(episode.name,),
             component=episode.name,
@@ -401,35 +505,46 @@ class _Step:
 
     # --- maintenance --------------------------------------------------------
 
-    def _active_maintenances(self) -> list[Incident]:
-        active = (IncidentStatus.IN_PROGRESS, IncidentStatus.VERIFYING)
-        return [m for m in self.snap.maintenances if m.status in active]
+    def _apply_maintenances(self) -> None:
+        listed = {m.id: m for m in self.snap.maintenances}
+        active = {mid: m for mid, m in listed.items() if m.status in WORK_STARTED}
+        for mid, mnt in active.items():
+            prev = self.maintenances.get(mid)
+            new = self._maintenance_state(mnt, prev)
+            self.maintenances[mid] = new
+            if prev is None:
+                self._emit_maintenance(EventKind.MAINTENANCE_STARTED, new)
+        for mid, prev in list(self.maintenances.items()):
+            if mid in active:
+                continue
+            del self.maintenances[mid]
+            official = listed.get(mid)
+            latest = official.latest_update if official else None
+            ended = prev if latest is None else dataclasses.replace(prev, text=latest.body)
+            self._emit_maintenance(EventKind.MAINTENANCE_ENDED, ended)
 
-    def _maintenance_state(self, mnt: Incident) -> MaintenanceState:
+    def _maintenance_state(self, mnt: Incident, prev: MaintenanceState | None) -> MaintenanceState:
+        """Its work began at the first in-progress update, else when first seen in progress.
+
+        Statuspage's `started_at` is when the maintenance was announced, often days before.
+        """
+        began = [u.at for u in mnt.updates if u.status in WORK_STARTED]
+        started = min([*began, self.at])
+        if prev is not None:
+            started = min(prev.started_at, started)
+        latest = mnt.latest_update
         return MaintenanceState(
             key=f"maintenance:{mnt.id}",
             id=mnt.id,
             title=mnt.title,
             status=mnt.status,
-            started_at=mnt.started_at or self.at,
+            started_at=started,
             url=mnt.url,
+            component_ids=tuple(c for c in mnt.component_ids if c in self.components),
+            text=latest.body if latest else None,
         )
 
-    def _apply_maintenances(self) -> None:
-        active = {m.id: m for m in self._active_maintenances()}
-        for mid, mnt in active.items():
-            if mid not in self.maintenances:
-                self.maintenances[mid] = self._maintenance_state(mnt)
-                self._emit_maintenance(EventKind.MAINTENANCE_STARTED, self.maintenances[mid], mnt)
-        for mid, prev in list(self.maintenances.items()):
-            if mid not in active:
-                del self.maintenances[mid]
-                self._emit_maintenance(EventKind.MAINTENANCE_ENDED, prev, None)
-
-    def _emit_maintenance(
-        self, kind: EventKind, mnt: MaintenanceState, official: Incident | None
-    ) -> None:
-        latest = official.latest_update if official else None
+    def _emit_maintenance(self, kind: EventKind, mnt: MaintenanceState) -> None:
         ended = kind is EventKind.MAINTENANCE_ENDED
         self._emit(
             kind,
@@ -439,14 +554,12 @@ class _Step:
             severity=Severity.OPERATIONAL if ended else Severity.MAINTENANCE,
             status=IncidentStatus.COMPLETED if ended else mnt.status,
             components=tuple(
-                self.components[c].name
-                for c in (official.component_ids if official else ())
-                if c in self.components
+                self.components[c].name for c in mnt.component_ids if c in self.components
             ),
-            text=latest.body if latest else None,
+            text=mnt.text,
             url=mnt.url or self.snap.page_url,
             started_at=mnt.started_at,
-            duration_s=(self.at - mnt.started_at).total_seconds() if ended else None,
+            duration_s=_seconds(self.at, mnt.started_at) if ended else None,
         )
 
     def _prune_tombstones(self) -> None:
@@ -461,15 +574,125 @@ def _is_bad(status: ComponentStatus) -> bool:
     return status not in (ComponentStatus.OPERATIONAL, ComponentStatus.MAINTENANCE)
 
 
+def _names_components(inc: Incident) -> bool:
+    return inc.components_known and bool(inc.component_ids)
+
+
+def _official_start(inc: Incident, at: datetime) -> datetime:
+    """The earliest moment the official record gives, never later than now."""
+    return min([at, *([inc.started_at] if inc.started_at else []), *(u.at for u in inc.updates)])
+
+
+def _fresh_key(key: str, last: str | None) -> str:
+    """`key`, or `key#n` when the previous card of the same component began in the same second."""
+    if last is None or last.split("#")[0] != key:
+        return key
+    number = int(last.split("#")[1]) if "#" in last else 1
+    return f"{key}#{number + 1}"
+
+
+def _episode_title(episode: EpisodeState, label: str) -> str:
+    return f"{episode.name}: {label}"
+
+
 def _component_states(
     old: dict[str, ComponentState], components: tuple[Component, ...], at: datetime
 ) -> dict[str, ComponentState]:
-    """Key on id (names repeat and positions shuffle); remember when trouble began."""
+    """Key on id (names repeat and positions shuffle); remember when trouble began.
+
+    A status word the parser did not know keeps the last known status (degraded if none);
+    a component the snapshot leaves out keeps its state, marked missing.
+    """
+    names = Counter(c.name.casefold() for c in components)
     states: dict[str, ComponentState] = {}
     for comp in components:
         prev = old.get(comp.id)
+        status = comp.status
+        if status is ComponentStatus.UNKNOWN:
+            status = prev.status if prev is not None else ComponentStatus.DEGRADED
         bad_since = None
-        if _is_bad(comp.status):
+        if _is_bad(status):
             bad_since = prev.bad_since if prev is not None and prev.bad_since else at
-        states[comp.id] = ComponentState(name=comp.name, status=comp.status, bad_since=bad_since)
+        name = comp.name
+        if comp.group and names[comp.name.casefold()] > 1:
+            name = f"{comp.name} ({comp.group})"  # "Messages (EU)" beside "Messages (US)"
+        last_card = prev.last_card if prev is not None else None
+        states[comp.id] = ComponentState(name, status, bad_since, last_card=last_card)
+    for cid, prev in old.items():
+        if cid not in states:
+            states[cid] = dataclasses.replace(prev, missing_since=prev.missing_since or at)
     return states
+
+
+def open_cards(state: SourceState, settings: MachineSettings) -> list[Event]:
+    """The living card of everything open now, as a channel that subscribes late should see it.
+
+    Incidents (resolved ones still waiting for their components too), component episodes and
+    maintenances in progress, oldest first; each keyed like the events that will follow it.
+    """
+    at = state.last_ok_at or state.last_at
+    if at is None:
+        return []
+    page_name = settings.display_name or state.page_name or settings.provider
+
+    def card(**fields: Any) -> Event:
+        return Event(
+            provider=settings.provider,
+            source_id=settings.source_id,
+            page_name=page_name,
+            at=at,
+            **fields,
+        )
+
+    def names(ids: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(state.components[c].name for c in ids if c in state.components)
+
+    cards = [
+        card(
+            kind=_opening_kind(inc.severity),
+            incident_key=inc.key,
+            incident_id=inc.id,
+            title=inc.title,
+            severity=inc.severity,
+            status=inc.status,
+            components=names(inc.covers),
+            text=inc.text,
+            url=inc.url or state.page_url,
+            started_at=inc.started_at,
+        )
+        for inc in state.incidents.values()
+        if inc.restored_at is None
+    ]
+    cards += [
+        card(
+            kind=_opening_kind(episode.severity),
+            incident_key=episode.key,
+            title=_episode_title(episode, episode.severity.label.replace("_", " ")),
+            severity=episode.severity,
+            components=(episode.name,),
+            component=episode.name,
+            url=state.page_url,
+            started_at=episode.started_at,
+        )
+        for episode in state.episodes.values()
+    ]
+    cards += [
+        card(
+            kind=EventKind.MAINTENANCE_STARTED,
+            incident_key=mnt.key,
+            incident_id=mnt.id,
+            title=mnt.title,
+            severity=Severity.MAINTENANCE,
+            status=mnt.status,
+            components=names(mnt.component_ids),
+            text=mnt.text,
+            url=mnt.url or state.page_url,
+            started_at=mnt.started_at,
+        )
+        for mnt in state.maintenances.values()
+    ]
+    return sorted(cards, key=lambda e: (e.started_at, e.incident_key))
+
+
+def _opening_kind(severity: Severity) -> EventKind:
+    return EventKind.OUTAGE if severity >= Severity.PARTIAL_OUTAGE else EventKind.DEGRADED

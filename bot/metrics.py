@@ -26,6 +26,11 @@ OFFICIAL_LAG = Histogram(
     buckets=(1, 5, 15, 30, 60, 120, 300, 900, 3600),
 )
 SOURCE_UP = Gauge("statusbot_source_up", "1 when the source's last poll succeeded", ["source"])
+STALE_SNAPSHOTS = Counter(
+    "statusbot_stale_snapshots_total",
+    "Copies of a status page older than one already seen (CDN caches), ignored",
+    ["source"],
+)
 SOURCE_LAST_SUCCESS = Gauge(
     "statusbot_source_last_success_timestamp_seconds",
     "Unix time of the source's last successful poll, as recorded in the store",

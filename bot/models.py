@@ -15,6 +15,8 @@ class ComponentStatus(StrEnum):
     PARTIAL_OUTAGE = "partial_outage"
     MAJOR_OUTAGE = "major_outage"
     MAINTENANCE = "under_maintenance"
+    # A word the parser does not know: the machine keeps the last known status instead.
+    UNKNOWN = "unknown"
 
 
 class Severity(IntEnum):
@@ -57,6 +59,7 @@ COMPONENT_SEVERITY: dict[ComponentStatus, Severity] = {
     ComponentStatus.DEGRADED: Severity.DEGRADED,
     ComponentStatus.PARTIAL_OUTAGE: Severity.PARTIAL_OUTAGE,
     ComponentStatus.MAJOR_OUTAGE: Severity.MAJOR_OUTAGE,
+    ComponentStatus.UNKNOWN: Severity.DEGRADED,
 }
 
 

@@ -182,6 +182,8 @@ class OutboxWorker:
             await asyncio.wait(pending, timeout=timeout)
         for task in pending:
             task.cancel()
+        # Let cancelled deliveries unwind, so their connections go back before the store closes.
+        await asyncio.gather(*pending, return_exceptions=True)
         await self._recorder.aclose()
         await self.store.unlisten()
 

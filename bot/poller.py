@@ -20,7 +20,7 @@ from bot import metrics
 from bot.config import SourceConfig
 from bot.errors import ConcurrentUpdate
 from bot.events import Event
-from bot.machine import MachineSettings, SourceState, transition
+from bot.machine import MachineSettings, SourceState, is_stale, transition
 from bot.models import FetchFailure, Observation, Snapshot
 from bot.reading import Fetcher, Parse, SourceReader
 from bot.store.records import PollCommit, SourceRecord
@@ -51,6 +51,7 @@ class SourcePoller:
         store: PollLog,
         on_events: Callable[[Sequence[Event]], None] = lambda events: None,
         clock: Callable[[], datetime] | None = None,
+        display_name: str | None = None,
     ) -> None:
         self.provider = provider
         self.source_id = source_id
@@ -63,6 +64,8 @@ class SourcePoller:
             source_id=source_id,
             flap_window_s=source.flap_window,
             failure_threshold=source.failure_threshold,
+            tie_window_s=source.tie_window,
+            display_name=display_name,
         )
         # Seconds to the next poll when failures call for a longer wait than the interval.
         self.retry_in: float | None = None
@@ -99,9 +102,19 @@ class SourcePoller:
         started = time.perf_counter()
         reading = await self.reader.read(now)
         observation = reading.observation
-        if isinstance(observation, Snapshot):
-            metrics.POLLS.labels(self.source_id, "ok" if reading.changed else "not_modified").inc()
         state = await self._current_state()
+        if isinstance(observation, Snapshot) and is_stale(state, observation):
+            # An older copy (a CDN cache): as if this poll never happened.
+            metrics.STALE_SNAPSHOTS.labels(self.source_id).inc()
+            metrics.POLLS.labels(self.source_id, "stale").inc()
+            log.debug(
+                "%s served a copy older than one already seen (%s < %s); ignored",
+                self.source_id,
+                observation.page_updated_at,
+                state.page_updated_at,
+            )
+        elif isinstance(observation, Snapshot):
+            metrics.POLLS.labels(self.source_id, "ok" if reading.changed else "not_modified").inc()
         new_state, events = transition(state, observation, self.settings)
         self.retry_in = self._retry_in(new_state, observation)
         if self._nothing_to_record(state, new_state, events, now):

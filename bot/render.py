@@ -43,6 +43,7 @@ KIND_WORDS: dict[EventKind, str] = {
     EventKind.SOURCE_UNREACHABLE: "Status page unreachable",
     EventKind.SOURCE_RECOVERED: "Status page reachable again",
     EventKind.REMINDER: "Still ongoing",
+    EventKind.MERGED: "Now tracked on another card",
 }
 
 
@@ -96,6 +97,8 @@ def card_facts(event: Event) -> CardFacts:
         state = f"Restored after {duration}" if duration else "Restored"
     elif event.kind is EventKind.MAINTENANCE_ENDED:
         state = "Maintenance completed"
+    elif event.kind is EventKind.MERGED:
+        state = f"Now tracked as {event.merged_into_title}"
     else:
         state = SEVERITY_WORDS[severity]
     return CardFacts(
@@ -123,6 +126,8 @@ def thread_text(event: Event) -> str:
         return f"✅ {event.page_name} restored after {facts.duration}{where}: {event.title}"
     if event.kind is EventKind.REMINDER:
         return f"⏳ Still ongoing after {facts.duration}: {event.title}"
+    if event.kind is EventKind.MERGED:
+        return f"➡️ {facts.state}"
     head = f"{facts.emoji} {KIND_WORDS[event.kind]}"
     if facts.official_status:
         head += f" · {facts.official_status}"
@@ -148,6 +153,7 @@ def event_record(event: Event) -> dict[str, object]:
         "duration_s": event.duration_s,
         "text": event.text,
         "url": event.url,
+        "merged_into": event.merged_into,
     }
 
 
@@ -161,4 +167,6 @@ def one_line(event: Event) -> str:
         parts.append(f"[{event.status.value}]")
     if event.duration_s is not None:
         parts.append(f"after {human_duration(event.duration_s)}")
+    if event.merged_into_title is not None:
+        parts.append(f"→ now tracked as {event.merged_into_title}")
     return " ".join(parts)

@@ -60,6 +60,8 @@ def wants(sub: Subscription, event: Event, has_card: bool) -> bool:
         return False
     if has_card:
         return True  # a card we posted follows its incident to the end
+    if event.kind is EventKind.MERGED:
+        return False  # it only closes a card this channel has
     if event.kind in _ENDINGS:
         # No card here: only a channel that subscribed mid-incident wants the ending.
         return sub.created_at >= event.started_at and matches_components(sub, event)

@@ -33,6 +33,11 @@ class Target:
 
 
 TARGETS: dict[str, Target] = {
+    "machine": Target(
+        "bot/machine.py",
+        ("tests/test_machine.py", "tests/test_machine_properties.py"),
+        90.0,
+    ),
     "feed": Target(
         "integrations/sources/feed.py",
         ("tests/test_feed_parse.py",),

@@ -3,16 +3,24 @@ network guard (tests/netguard) keeps every test and every process it starts on 1
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import Phase, settings
 
 from bot.store.store import Store
 
 pytest_plugins = ("tests.netguard.plugin",)
+
+# Under `make mutation` (mutmut sets MUTANT_UNDER_TEST) a property only has to fail: shrinking
+# the failing example would cost minutes per mutant.
+settings.register_profile("mutation", phases=[Phase.explicit, Phase.reuse, Phase.generate])
+if os.environ.get("MUTANT_UNDER_TEST"):
+    settings.load_profile("mutation")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"

@@ -158,10 +158,10 @@ def test_bad_subscribe_arguments_get_clear_messages(args: str, message: str) -> 
 async def test_subscribe_list_unsubscribe_round_trip(store: Store) -> None:
     commands = service(store)
     reply = await commands.subscribe("slack", "T1", "C1", "chatgpt claude min:major", "U1")
-    assert (
-        reply
-        == "Subscribed this channel to OpenAI, Anthropic: all components, major outage and worse."
-    )
+    assert reply.splitlines() == [
+        "Subscribed this channel to OpenAI, Anthropic: all components, major outage and worse.",
+        "Nothing is open right now.",
+    ]
     listing = await commands.list("slack", "C1")
     assert "• OpenAI: all components, major outage and worse" in listing
     assert "• Anthropic" in listing

@@ -14,6 +14,10 @@ from tests.botproc import BotProcess, kinds, write_config
 from tests.conftest import fixture_bytes
 
 SUMMARY = "/api/v2/summary.json"
+# Real captures in the order the page served them: healthy in July, the incident, healthy again.
+BEFORE = fixture_bytes(
+    "incident_io/openai_summary_2026-07-09_operational_no_incidents_key_keysorted.json"
+)
 OPERATIONAL = fixture_bytes("openai_summary_2026-09-24_operational.json")
 INCIDENT = fixture_bytes("openai_summary_2026-09-22_monitoring.json")
 INCIDENT_TITLE = (
@@ -25,7 +29,7 @@ INCIDENT_TITLE = (
 @pytest.fixture
 async def page() -> AsyncIterator[FakeStatusPage]:
     async with FakeStatusPage() as fake:
-        fake.set_payload(SUMMARY, OPERATIONAL)
+        fake.set_payload(SUMMARY, BEFORE)
         yield fake
 
 

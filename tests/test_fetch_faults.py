@@ -185,7 +185,8 @@ async def test_unknown_component_status_is_a_warning_not_an_outage(
     outcome = await poll(fetcher, fake.url(PATH))
     snapshot = outcome.observation
     assert isinstance(snapshot, Snapshot)
-    assert snapshot.components[0].status is ComponentStatus.OPERATIONAL
+    # Passed on as unknown: the state machine keeps the component's last known status.
+    assert snapshot.components[0].status is ComponentStatus.UNKNOWN
     assert any("partially_on_fire" in w for w in snapshot.warnings)
 
 

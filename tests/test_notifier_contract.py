@@ -256,3 +256,32 @@ async def test_a_huge_update_is_cut_to_the_platforms_limits(chat: ChatAdapter) -
     [line] = chat.thread(ref)
     assert "Status update." in line
     assert len(line) <= chat.line_limit
+
+
+async def test_a_merged_card_closes_with_one_line_pointing_to_the_story(chat: ChatAdapter) -> None:
+    ref, _ = await chat.deliver(event())
+    merged = event(
+        EventKind.MERGED,
+        5,
+        text=None,
+        status=None,
+        merged_into="openai:inc-2",
+        merged_into_title="Elevated errors across ChatGPT and the API",
+    )
+    assert (await chat.deliver(merged, id=2, card=ref))[0] == ref
+
+    [card] = chat.cards()  # the same card, closed: no second card
+    assert card.title.endswith("Now tracked as Elevated errors across ChatGPT and the API")
+    assert chat.thread(ref)[-1] == "➡️ Now tracked as Elevated errors across ChatGPT and the API"
+    assert chat.notices() == []
+
+
+async def test_an_ending_without_a_card_is_one_line_not_a_card(chat: ChatAdapter) -> None:
+    """A channel that never had this incident's card hears of its end in one line."""
+    ref, saved = await chat.deliver(restored(47))
+
+    visible = [card.title for card in chat.cards() if "header" not in card.text] + chat.notices()
+    assert visible == [thread_text(restored(47))]
+    assert not [card for card in chat.cards() if "header" in card.text or "title" in card.text]
+    assert chat.thread(ref) == []
+    assert saved == [ref]

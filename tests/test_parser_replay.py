@@ -117,8 +117,10 @@ def test_summary_with_a_timeless_update_still_announces_its_incident(tmp_path: P
     del broken["display_at"], broken["created_at"]
     data["incidents"].append({"name": "garbage", "status": "investigating"})
     data["components"][3]["status"] = None
-    ok = (FIXTURES / "anthropic_summary_2026-09-15_operational.json").read_bytes()
-    events = replay(tmp_path, json.dumps(data).encode(), ok)
+    # The healthy page, dated after the incident's (an older copy would be ignored as stale).
+    healthy = json.loads((FIXTURES / "anthropic_summary_2026-09-15_operational.json").read_bytes())
+    healthy["page"]["updated_at"] = "2026-10-08T00:00:00.000Z"
+    events = replay(tmp_path, json.dumps(data).encode(), json.dumps(healthy).encode())
     assert [(e["kind"], e["incident_id"]) for e in events] == [
         ("outage", "978mjkgw6mh7"),
         ("restored", "978mjkgw6mh7"),

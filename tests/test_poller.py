@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 
 from bot.config import parse_config
 from bot.events import EventKind
@@ -18,8 +19,12 @@ from integrations.sources import parse
 from tests.conftest import fixture_bytes
 
 SUMMARY = "/api/v2/summary.json"
-OPERATIONAL = fixture_bytes("openai_summary_2026-09-24_operational.json")
+# Real captures in the order the page served them: healthy in July, then the incident.
+OPERATIONAL = fixture_bytes(
+    "incident_io/openai_summary_2026-07-09_operational_no_incidents_key_keysorted.json"
+)
 INCIDENT = fixture_bytes("openai_summary_2026-09-22_monitoring.json")
+LATER = fixture_bytes("openai_summary_2026-09-24_operational.json")
 T0 = datetime(2026, 2, 3, 14, 0, tzinfo=UTC)
 
 
@@ -103,3 +108,23 @@ async def test_a_failed_poll_is_recorded_at_once(rig) -> None:
     assert record is not None
     assert record.state.failures == 1
     assert record.last_error == "HTTP 500"
+
+
+async def test_a_stale_copy_is_ignored_and_counted(rig) -> None:
+    poller, page, store, clock = rig
+    await poller.check_once()
+    page.set_payload(SUMMARY, INCIDENT)
+    clock.now = T0 + timedelta(seconds=30)
+    assert [e.kind for e in await poller.check_once()] == [EventKind.DEGRADED]
+    before = REGISTRY.get_sample_value("statusbot_stale_snapshots_total", {"source": "openai"})
+    page.set_payload(SUMMARY, OPERATIONAL)  # a CDN serves the July copy again
+    clock.now = T0 + timedelta(seconds=60)
+    assert await poller.check_once() == []
+    after = REGISTRY.get_sample_value("statusbot_stale_snapshots_total", {"source": "openai"})
+    assert (after or 0) - (before or 0) == 1
+    record = await store.polls.load_source("openai")
+    assert record is not None
+    assert record.state.open_incidents()  # not resolved by the copy
+    page.set_payload(SUMMARY, LATER)
+    clock.now = T0 + timedelta(seconds=90)
+    assert [e.kind for e in await poller.check_once()] == [EventKind.RESTORED]

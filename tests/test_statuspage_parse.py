@@ -175,14 +175,19 @@ def test_group_components_name_their_children() -> None:
     assert (component.id, component.group) == ("kid", "APIs")
 
 
-def test_resolved_incidents_are_dropped_and_maintenances_read() -> None:
+def test_resolved_incidents_are_kept_with_their_status_and_maintenances_read() -> None:
     data = load_json(ANTHROPIC_INCIDENT)
     resolved = dict(data["incidents"][0], id="old", status="resolved")
     maintenance = dict(data["incidents"][0], id="mnt", status="in_progress", impact="maintenance")
     data["incidents"].append(resolved)
     data["scheduled_maintenances"] = [maintenance]
     snapshot = parse(json.dumps(data).encode())
-    assert [i.id for i in snapshot.incidents] == ["978mjkgw6mh7"]
+    # A resolution listed on the page brings its official words to the restored card.
+    assert [(i.id, i.status) for i in snapshot.incidents] == [
+        ("978mjkgw6mh7", IncidentStatus.MONITORING),
+        ("old", IncidentStatus.RESOLVED),
+    ]
+    assert snapshot.page_updated_at == datetime(2026, 10, 7, 23, 44, 53, 565000, tzinfo=UTC)
     assert [(m.id, m.status, m.impact) for m in snapshot.maintenances] == [
         ("mnt", IncidentStatus.IN_PROGRESS, Impact.MAINTENANCE)
     ]
@@ -191,7 +196,7 @@ def test_resolved_incidents_are_dropped_and_maintenances_read() -> None:
 @pytest.mark.parametrize(
     ("path", "value", "expected", "warning"),
     [
-        (("components", 1, "status"), "on_fire", ComponentStatus.OPERATIONAL, "component status"),
+        (("components", 1, "status"), "on_fire", ComponentStatus.UNKNOWN, "component status"),
         (("incidents", 0, "status"), "escalated", IncidentStatus.INVESTIGATING, "incident status"),
         (("incidents", 0, "impact"), "catastrophic", Impact.MINOR, "impact"),
     ],

@@ -294,3 +294,19 @@ async def test_a_reopened_incident_reopens_its_cards_for_reminders(store: Store)
     assert reopened.card == CardRef("ts-1")  # the same card, edited back to red
     await store.outbox.mark_delivered(reopened, NOW + timedelta(minutes=20))
     assert await send_due_reminders(store.reminders, NOW + timedelta(minutes=200)) == 1
+
+
+async def test_a_merged_card_closes_only_where_it_was_posted(store: Store) -> None:
+    await store.subscriptions.subscribe(sub("C-card", reminder_minutes=60))
+    await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED, incident_id=None))
+    [first] = await store.outbox.due_deliveries(NOW)
+    await store.outbox.mark_delivered(first, NOW, new_card=CardRef("ts-card"))
+    await store.subscriptions.subscribe(sub("C-late", created_at=NOW + timedelta(minutes=1)))
+    merged = event(EventKind.MERGED, Severity.DEGRADED, 5, incident_id=None, merged_into="inc2")
+    await commit(store, merged, minute=5)
+    [closing] = await store.outbox.due_deliveries(NOW + timedelta(minutes=6))
+    assert (closing.channel_id, closing.event.kind) == ("C-card", EventKind.MERGED)
+    await store.outbox.mark_delivered(closing, NOW + timedelta(minutes=6))
+    # The story goes on elsewhere: no reminders on the closed card, not listed as open.
+    assert await send_due_reminders(store.reminders, NOW + timedelta(minutes=90)) == 0
+    assert await store.incidents.open_incidents() == []

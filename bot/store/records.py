@@ -12,7 +12,11 @@ from bot.machine import SourceState
 # Outbox row states.
 PENDING, SENT, DEAD, DROPPED = "pending", "sent", "dead", "dropped"
 # Events that end a card's incident.
-CLOSING_KINDS = (EventKind.RESTORED.value, EventKind.MAINTENANCE_ENDED.value)
+CLOSING_KINDS = (
+    EventKind.RESTORED.value,
+    EventKind.MAINTENANCE_ENDED.value,
+    EventKind.MERGED.value,
+)
 
 
 def as_utc(value: datetime | None) -> datetime | None:

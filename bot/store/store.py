@@ -12,6 +12,7 @@ from bot.routing import Router
 from bot.store.engine import HEAD_REVISION, MIGRATIONS, Database
 from bot.store.eventlog import EventLog
 from bot.store.incidents import IncidentRepository
+from bot.store.latecards import LateCardRepository
 from bot.store.outbox import OutboxRepository
 from bot.store.polls import PollRepository
 from bot.store.records import CLOSING_KINDS, DEAD, DROPPED, PENDING, SENT, PollCommit
@@ -44,6 +45,7 @@ class Store:
         self.outbox = OutboxRepository(self.db, self.events, self.subscriptions, router or Router())
         self.polls = PollRepository(self.db, self.sources, self.events, self.incidents, self.outbox)
         self.reminders = ReminderRepository(self.db, self.events, self.outbox)
+        self.late_cards = LateCardRepository(self.db, self.events, self.incidents, self.outbox)
 
     @property
     def url(self) -> str:

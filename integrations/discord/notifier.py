@@ -25,6 +25,9 @@ from integrations.discord.embeds import EmbedLimits, card_embed, cut, restoratio
 
 log = logging.getLogger(__name__)
 
+# Endings that reach a channel without a card are a one-line notice, never a new card.
+NOTICE_ONLY = frozenset({EventKind.RESTORED, EventKind.MAINTENANCE_ENDED, EventKind.MERGED})
+
 # https://discord.com/developers/docs/topics/opcodes-and-status-codes#json-json-error-codes
 UNKNOWN_CHANNEL = 10003
 UNKNOWN_MESSAGE = 10008
@@ -72,6 +75,13 @@ class DiscordNotifier:
 
     async def _deliver(self, delivery: Delivery, save_card: SaveCard) -> CardRef:
         event, card = delivery.event, delivery.card
+        if card is None and event.kind in NOTICE_ONLY:
+            # The end of an incident this channel never had a card for: one line, no card.
+            line = cut(thread_text(event), EmbedLimits.CONTENT)
+            message = await self._channel(delivery).send(content=line, nonce=delivery.key)
+            notice = CardRef(message_id=str(message.id))
+            await save_card(notice)
+            return notice
         if card is None:
             return await self._post_card(delivery, save_card, nonce=delivery.key)
         if event.kind is EventKind.REMINDER:

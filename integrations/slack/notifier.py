@@ -25,6 +25,9 @@ from integrations.slack.errors import NETWORK_ERRORS, api_error_code, delivery_e
 
 log = logging.getLogger(__name__)
 
+# Endings that reach a channel without a card are a one-line notice, never a new card.
+NOTICE_ONLY = frozenset({EventKind.RESTORED, EventKind.MAINTENANCE_ENDED, EventKind.MERGED})
+
 
 class SlackNotifier:
     """Implements bot.notify.Notifier for Slack."""
@@ -85,6 +88,10 @@ class SlackNotifier:
 
     async def _deliver(self, delivery: Delivery, save_card: SaveCard) -> CardRef:
         event = delivery.event
+        if delivery.card is None and event.kind in NOTICE_ONLY:
+            # The end of an incident this channel never had a card for: one line, no card.
+            text, blocks = reply_blocks(event)
+            return await self._new_card(delivery, save_card, text, blocks)
         if delivery.card is None:
             ref = await self._new_card(delivery, save_card)
             if event.text or event.kind is EventKind.RESTORED:
@@ -109,7 +116,13 @@ class SlackNotifier:
             await self._reply(delivery, ref, broadcast=False)
         return ref
 
-    async def _new_card(self, delivery: Delivery, save_card: SaveCard) -> CardRef:
+    async def _new_card(
+        self,
+        delivery: Delivery,
+        save_card: SaveCard,
+        text: str | None = None,
+        blocks: list[dict[str, Any]] | None = None,
+    ) -> CardRef:
         """Post the card once under the delivery key, and save it before anything else."""
         event = delivery.event
         ts = None
@@ -118,8 +131,8 @@ class SlackNotifier:
         if ts is None:
             response = await self.client.chat_postMessage(
                 channel=delivery.channel_id,
-                text=card_text(event),
-                blocks=card_blocks(event),
+                text=text or card_text(event),
+                blocks=blocks or card_blocks(event),
                 metadata=self._metadata(delivery.key, event),
                 unfurl_links=False,
                 unfurl_media=False,

@@ -65,6 +65,7 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
     when = observed_at or page_updated or reader.newest_time
     if when is None:
         raise UndatedPayload("summary has no timestamp to date it")
+    # Closed incidents stay: a resolution listed on the page brings its official words.
     return Snapshot(
         page_name=page_name,
         page_url=page_url,
@@ -72,8 +73,8 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
         page_updated_at=_utc(page_updated) if page_updated else None,
         description=description,
         components=tuple(components),
-        incidents=tuple(i for i in incidents if not i.status.is_closed),
-        maintenances=tuple(m for m in maintenances if not m.status.is_closed),
+        incidents=tuple(incidents),
+        maintenances=tuple(maintenances),
         warnings=tuple(reader.warnings),
     )
 
@@ -266,9 +267,8 @@ def _component(reader: _Reader, item: Any, where: str, child_group: dict[str, st
     return Component(
         id=cid,
         name=name,
-        status=_enum(
-            reader, raw.get("status"), where, "component status", ComponentStatus.OPERATIONAL
-        ),
+        # An unknown word is passed on: the machine keeps the last known status.
+        status=_enum(reader, raw.get("status"), where, "component status", ComponentStatus.UNKNOWN),
         group=group_id,
     )
 
