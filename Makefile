@@ -25,7 +25,7 @@ demo: install
 
 test: install
 	bash scripts/start-services.sh
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2
 
 lint: install
 	$(VENV)/bin/ruff check bot integrations fakes tests bench
