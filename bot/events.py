@@ -71,6 +71,8 @@ class Event:
     # official lag once known ("OpenAI confirmed this 14 min after our first signal").
     reasons: tuple[str, ...] = ()
     lag: tuple[str, ...] = ()
+    # A sample card from `/statusbot test`: always delivered, and marked as a test.
+    test: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = _EVENT_ADAPTER.dump_python(self, mode="json")
