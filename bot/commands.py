@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.config import Config
 from bot.errors import CommandError
@@ -59,6 +59,14 @@ class LateCardBook(Protocol):
     ) -> list[Event]: ...
 
 
+class SettingsBook(Protocol):
+    """Small facts kept between runs (which command definitions were last synced)."""
+
+    async def get(self, key: str) -> Any: ...
+
+    async def put(self, key: str, value: Any) -> None: ...
+
+
 class CommandStore(Protocol):
     """What the chat commands read and write."""
 
@@ -73,6 +81,9 @@ class CommandStore(Protocol):
 
     @property
     def late_cards(self) -> LateCardBook: ...
+
+    @property
+    def settings(self) -> SettingsBook: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,8 @@ class Event:
     # On `merged`: the card (incident key) and title that now tell this story.
     merged_into: str | None = None
     merged_into_title: str | None = None
+    # A sample card from `/statusbot test`: always delivered, and marked as a test.
+    test: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = _EVENT_ADAPTER.dump_python(self, mode="json")

@@ -34,6 +34,10 @@ class Subscription:
     created_by: str | None = None
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     id: int | None = None
+    # Who a major outage pings: "here" (Slack) or "role:ID" (Discord); nobody when None.
+    mention: str | None = None
+    # A major outage comes through the channel's quiet hours.
+    wake_on_major: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,9 @@ class Recipient:
     channel_id: str
     workspace_id: str | None = None
     subscription_id: int | None = None
+    # Set only when this event deserves the subscription's opt-in mention.
+    mention: str | None = None
+    wake_on_major: bool = False
 
 
 def matches_components(sub: Subscription, event: Event) -> bool:
@@ -52,6 +59,15 @@ def matches_components(sub: Subscription, event: Event) -> bool:
         return True
     haystack = [c.lower() for c in event.components] + [event.title.lower()]
     return any(f.lower() in text for f in sub.components for text in haystack)
+
+
+def deserves_mention(event: Event) -> bool:
+    """A major outage starting, or an incident escalating to one: the only alerts that ping."""
+    return (
+        event.kind in (EventKind.DEGRADED, EventKind.OUTAGE)
+        and event.severity >= Severity.MAJOR_OUTAGE
+        and not event.test
+    )
 
 
 def wants(sub: Subscription, event: Event, has_card: bool) -> bool:
@@ -88,5 +104,14 @@ class Router:
         out = [Recipient(sink, sink) for sink in self.local_sinks]
         for sub in subscriptions:
             if wants(sub, event, (sub.platform, sub.channel_id) in following):
-                out.append(Recipient(sub.platform, sub.channel_id, sub.workspace_id, sub.id))
+                out.append(
+                    Recipient(
+                        sub.platform,
+                        sub.channel_id,
+                        sub.workspace_id,
+                        sub.id,
+                        mention=sub.mention if deserves_mention(event) else None,
+                        wake_on_major=sub.wake_on_major,
+                    )
+                )
         return out

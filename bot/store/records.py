@@ -11,6 +11,8 @@ from bot.machine import SourceState
 
 # Outbox row states.
 PENDING, SENT, DEAD, DROPPED = "pending", "sent", "dead", "dropped"
+# Held during a channel's quiet hours; superseded by a later update of the same card.
+HELD, SUPERSEDED = "held", "superseded"
 # Events that end a card's incident.
 CLOSING_KINDS = (
     EventKind.RESTORED.value,

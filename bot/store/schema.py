@@ -68,6 +68,10 @@ subscriptions = sa.Table(
     sa.Column("disabled_reason", sa.Text, nullable=True),
     sa.Column("created_by", sa.String(100), nullable=True),
     sa.Column("created_at", UTC_TIME, nullable=False),
+    # Who a major outage's alert pings: "here" (Slack) or "role:ID" (Discord); none if null.
+    sa.Column("mention", sa.String(100), nullable=True),
+    # A major outage comes through the channel's quiet hours.
+    sa.Column("wake_on_major", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.UniqueConstraint("platform", "channel_id", "provider", name="uq_subscription"),
 )
 
@@ -91,6 +95,10 @@ outbox = sa.Table(
     sa.Column("sent_at", UTC_TIME, nullable=True),
     # A worker's lease on a row while it calls the platform (several workers, one database).
     sa.Column("claimed_until", UTC_TIME, nullable=True),
+    # The subscription's mention, copied when this event deserves one.
+    sa.Column("mention", sa.String(100), nullable=True),
+    # Earlier updates of the same card held in quiet hours that this row now stands for.
+    sa.Column("held", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_outbox_channel", "platform", "channel_id", "status", "id"),
     sa.Index("ix_outbox_due", "status", "next_attempt_at"),
 )
@@ -148,4 +156,35 @@ fusion_states = sa.Table(
     sa.Column("pending", sa.JSON, nullable=True),
     sa.Column("updated_at", UTC_TIME, nullable=False),
     sa.Column("version", sa.Integer, nullable=False, server_default="0"),
+)
+
+# A channel's quiet hours: alerts are held from `start_minute` to `end_minute` (minutes after
+# local midnight in `timezone`), then each card is brought up to date at once.
+quiet_hours = sa.Table(
+    "quiet_hours",
+    metadata,
+    sa.Column("platform", sa.String(20), primary_key=True),
+    sa.Column("channel_id", sa.String(100), primary_key=True),
+    sa.Column("start_minute", sa.Integer, nullable=False),
+    sa.Column("end_minute", sa.Integer, nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+)
+
+# `/statusbot mute`: a channel hears nothing about `provider` ("*": every provider) until then.
+mutes = sa.Table(
+    "mutes",
+    metadata,
+    sa.Column("platform", sa.String(20), primary_key=True),
+    sa.Column("channel_id", sa.String(100), primary_key=True),
+    sa.Column("provider", sa.String(100), primary_key=True),
+    sa.Column("until", UTC_TIME, nullable=False),
+)
+
+# Small facts the bot keeps between runs (the Discord command definitions last synced).
+settings = sa.Table(
+    "settings",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("value", sa.JSON, nullable=False),
+    sa.Column("updated_at", UTC_TIME, nullable=False),
 )

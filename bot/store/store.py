@@ -11,12 +11,14 @@ from __future__ import annotations
 from bot.routing import Router
 from bot.store.engine import HEAD_REVISION, MIGRATIONS, Database
 from bot.store.eventlog import EventLog
+from bot.store.hush import HushRepository
 from bot.store.incidents import IncidentRepository
 from bot.store.latecards import LateCardRepository
 from bot.store.outbox import OutboxRepository
 from bot.store.polls import PollRepository
 from bot.store.records import CLOSING_KINDS, DEAD, DROPPED, PENDING, SENT, PollCommit
 from bot.store.reminders import ReminderRepository
+from bot.store.settings import SettingsRepository
 from bot.store.signals import SignalRepository
 from bot.store.sources import SourceRepository
 from bot.store.subscriptions import SubscriptionRepository
@@ -43,10 +45,14 @@ class Store:
         self.sources = SourceRepository(self.db)
         self.incidents = IncidentRepository(self.db)
         self.subscriptions = SubscriptionRepository(self.db)
-        self.outbox = OutboxRepository(self.db, self.events, self.subscriptions, router or Router())
+        self.hush = HushRepository(self.db)
+        self.outbox = OutboxRepository(
+            self.db, self.events, self.subscriptions, router or Router(), self.hush
+        )
         self.polls = PollRepository(self.db, self.sources, self.events, self.incidents, self.outbox)
         self.reminders = ReminderRepository(self.db, self.events, self.outbox)
         self.late_cards = LateCardRepository(self.db, self.events, self.incidents, self.outbox)
+        self.settings = SettingsRepository(self.db)
         self.signals = SignalRepository(self.db)
 
     @property

@@ -28,6 +28,8 @@ class SubscriptionRepository:
             "enabled": True,
             "disabled_reason": None,
             "created_by": sub.created_by,
+            "mention": sub.mention,
+            "wake_on_major": sub.wake_on_major,
         }
         where = (
             (table.c.platform == sub.platform)

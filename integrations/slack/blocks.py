@@ -7,10 +7,11 @@ header 150, 50 blocks per message) and https://api.slack.com/reference/surfaces/
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from bot.events import Event, EventKind
-from bot.render import card_facts, thread_text
+from bot.render import card_facts, thread_text, utc_text
 from bot.status import StatusReport
 
 Block = dict[str, Any]
@@ -36,6 +37,14 @@ def truncate(text: str, limit: int) -> str:
 def escape(text: str) -> str:
     """Slack mrkdwn treats &, < and > as control characters."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def local_time(at: datetime) -> str:
+    """A time each reader sees in their own timezone; the fallback (old clients) in UTC.
+
+    https://api.slack.com/reference/surfaces/formatting#date-formatting
+    """
+    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{utc_text(at)}>"
 
 
 def _header(text: str) -> Block:
@@ -84,7 +93,7 @@ def card_blocks(event: Event) -> list[Block]:
     fields = [("Provider", escape(provider)), ("State", escape(facts.state))]
     if facts.official_status:
         fields.append(("Official status", escape(facts.official_status)))
-    fields.append(("Started", facts.started))
+    fields.append(("Started", local_time(event.started_at)))
     if facts.duration and event.kind in (EventKind.RESTORED, EventKind.MAINTENANCE_ENDED):
         fields.append(("Duration", facts.duration))
     blocks = [_header(facts.headline), _section(f"*{escape(facts.title)}*"), _fields(fields)]
@@ -94,7 +103,7 @@ def card_blocks(event: Event) -> list[Block]:
         blocks.append(_section("*Latest official update*\n" + escape(facts.latest_update)))
     if facts.url:
         blocks.append(_section(f"<{facts.url}|Official status page>"))
-    blocks.append(_context(escape(facts.footer)))
+    blocks.append(_context(f"{escape(event.page_name)} · updated {local_time(event.at)}"))
     return _cap(blocks)
 
 
