@@ -8,6 +8,8 @@ pure `bot.fusion.fuse`, and writes the new FusionState. A verdict change is writ
 the state as `pending`, then handed to every registered `VerdictSink`, then cleared: a
 crash in between hands it over again on the next step, never skips it, and a replica that
 fused the same moment loses the optimistic-version race instead of announcing it twice.
+Sinks must take a change twice calmly (keyed by the episode and the change): after a crash
+half way through the sinks, each hears it again.
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ log = logging.getLogger(__name__)
 MAX_RACES = 3
 # A sink that keeps failing does not hold the provider's story back forever.
 MAX_DELIVERIES = 3
+# A stored change is handed over again only once it has waited this long: until then the
+# process that stored it may still be handing it over.
+PENDING_LEASE_S = 60.0
 
 
 class VerdictSink(Protocol):
@@ -216,14 +221,18 @@ class EarlyWarning:
     async def step(self, provider: str) -> Verdict | None:
         """Fuse `provider` now; store the new state; tell the sinks of a change.
 
-        Returns the verdict (None when replicas kept racing: the winner told the sinks).
+        Returns the verdict; None when another step (here or in another process) is
+        handing over a change right now, or when replicas kept racing.
         """
         for _ in range(MAX_RACES):
             record = await self.store.load_fusion(provider)
+            now = self.clock()
             if record.pending is not None:
+                stored = record.updated_at or now
+                if (now - stored).total_seconds() < PENDING_LEASE_S:
+                    return None  # being handed over (by us or another process) right now
                 await self._redeliver(record)
                 continue
-            now = self.clock()
             gathered = await self.gather(provider, now, record.baseline)
             verdict = fuse(record.state, gathered.signals, now, self.rules.fusion)
             baseline = self._learn(record.baseline, gathered.count)

@@ -31,6 +31,7 @@ class FusionRecord:
     baseline: CrowdBaseline = CrowdBaseline()
     pending: dict[str, Any] | None = None
     version: int = 0
+    updated_at: datetime | None = None
 
 
 class SignalRepository:
@@ -137,6 +138,7 @@ class SignalRepository:
             baseline=CrowdBaseline.from_json(row.baseline),
             pending=row.pending,
             version=row.version,
+            updated_at=as_utc(row.updated_at),
         )
 
     async def save_fusion(
