@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.events import Event, EventKind
 from bot.models import Severity
+from bot.untrusted import safe_url
 
 SEVERITY_EMOJI: dict[Severity, str] = {
     Severity.OPERATIONAL: "🟢",
@@ -112,7 +113,7 @@ def card_facts(event: Event) -> CardFacts:
         components=event.components,
         started=utc_text(event.started_at),
         latest_update=event.text,
-        url=event.url,
+        url=safe_url(event.url),
         duration=duration,
         footer=f"{event.page_name} · updated {utc_text(event.at)}",
     )

@@ -13,6 +13,7 @@ from typing import Any
 from bot.events import Event, EventKind
 from bot.render import card_facts, thread_text, utc_text
 from bot.status import StatusReport
+from integrations.slack.mrkdwn import escape, link
 
 Block = dict[str, Any]
 
@@ -32,11 +33,6 @@ class SlackLimits:
 def truncate(text: str, limit: int) -> str:
     """Cut to at most `limit` characters, marking the cut with "…"."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def escape(text: str) -> str:
-    """Slack mrkdwn treats &, < and > as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def local_time(at: datetime) -> str:
@@ -101,14 +97,15 @@ def card_blocks(event: Event) -> list[Block]:
         blocks.append(_section("*Affected components*\n" + escape(", ".join(facts.components))))
     if facts.latest_update:
         blocks.append(_section("*Latest official update*\n" + escape(facts.latest_update)))
-    if facts.url:
-        blocks.append(_section(f"<{facts.url}|Official status page>"))
+    page_link = link(facts.url, "Official status page")
+    if page_link:
+        blocks.append(_section(page_link))
     blocks.append(_context(f"{escape(event.page_name)} · updated {local_time(event.at)}"))
     return _cap(blocks)
 
 
 def card_text(event: Event) -> str:
-    """Plain fallback for the card (push notifications, unfurl-less clients)."""
+    """The card's `text` fallback (push notifications, unfurl-less clients), escaped too."""
     facts = card_facts(event)
     parts = [facts.headline, facts.title]
     if facts.components:
@@ -117,13 +114,13 @@ def card_text(event: Event) -> str:
         parts.append(facts.latest_update)
     if facts.url:
         parts.append(facts.url)
-    return truncate("\n".join(parts), SlackLimits.FALLBACK_TEXT)
+    return truncate(escape("\n".join(parts)), SlackLimits.FALLBACK_TEXT)
 
 
 def reply_blocks(event: Event) -> tuple[str, list[Block]]:
     """A thread reply: (fallback text, blocks)."""
-    text = truncate(thread_text(event), SlackLimits.FALLBACK_TEXT)
-    return text, [_section(escape(text))]
+    text = escape(thread_text(event))
+    return truncate(text, SlackLimits.FALLBACK_TEXT), [_section(text)]
 
 
 def report_blocks(report: StatusReport) -> tuple[str, list[Block]]:
@@ -132,9 +129,10 @@ def report_blocks(report: StatusReport) -> tuple[str, list[Block]]:
     blocks = [_section(f"*{escape(lines[0])}*")]
     if len(lines) > 1:
         blocks.append(_section("\n".join(escape(line) for line in lines[1:])))
-    return truncate(report.text(), SlackLimits.FALLBACK_TEXT), _cap(blocks)
+    return truncate(escape(report.text()), SlackLimits.FALLBACK_TEXT), _cap(blocks)
 
 
-def plain_blocks(text: str) -> list[Block]:
-    """A short answer (errors, subscribe confirmations) as one section."""
-    return [_section(escape(text))]
+def plain_message(text: str) -> tuple[str, list[Block]]:
+    """A short answer (errors, subscribe confirmations): (escaped fallback, one section)."""
+    escaped = escape(text)
+    return truncate(escaped, SlackLimits.FALLBACK_TEXT), [_section(escaped)]
