@@ -2,9 +2,9 @@
 
 Each consumer takes the repository it needs (and declares it as a small Protocol):
 the poller `polls`, the outbox worker `outbox`, commands `subscriptions`, `sources` and
-`incidents`, the reminder job `reminders`, the early cards `early`. A poll's new state,
-its events, the incidents they touch and the outbox rows they fan out to are written in one
-transaction.
+`incidents`, the reminder job `reminders`, early warning `signals`, the early cards
+`early`. A poll's new state, its events, the incidents they touch and the outbox rows they
+fan out to are written in one transaction.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from bot.store.polls import PollRepository
 from bot.store.records import CLOSING_KINDS, DEAD, DROPPED, PENDING, SENT, PollCommit
 from bot.store.reminders import ReminderRepository
 from bot.store.settings import SettingsRepository
+from bot.store.signals import SignalRepository
 from bot.store.sources import SourceRepository
 from bot.store.subscriptions import SubscriptionRepository
 
@@ -57,6 +58,7 @@ class Store:
         self.reminders = ReminderRepository(self.db, self.events, self.outbox)
         self.late_cards = LateCardRepository(self.db, self.events, self.incidents, self.outbox)
         self.settings = SettingsRepository(self.db)
+        self.signals = SignalRepository(self.db)
 
     @property
     def url(self) -> str:
