@@ -33,6 +33,7 @@ from bot.commands import CommandService
 from bot.config import Config
 from bot.console import ConsoleNotifier
 from bot.early import EarlyWarning, WatchedProvider, rules_from_config
+from bot.early_cards import EarlyCards
 from bot.events import Event
 from bot.fetch import StatusFetcher
 from bot.heartbeat import Heartbeat
@@ -152,6 +153,8 @@ class Application:
             rules_from_config(config.early_warning),
             clock=self.clock,
         )
+        # Each change of a verdict becomes a step of the early card story.
+        self.early.add_sink(EarlyCards(config, self.store.early, clock=self.clock))
 
     async def start(self) -> None:
         assert self.worker is not None

@@ -64,6 +64,7 @@ subscriptions = sa.Table(
     sa.Column("components", sa.JSON, nullable=False),
     sa.Column("min_severity", sa.Integer, nullable=False),
     sa.Column("reminder_minutes", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("early", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("disabled_reason", sa.Text, nullable=True),
     sa.Column("created_by", sa.String(100), nullable=True),
@@ -187,4 +188,28 @@ settings = sa.Table(
     sa.Column("key", sa.String(200), primary_key=True),
     sa.Column("value", sa.JSON, nullable=False),
     sa.Column("updated_at", UTC_TIME, nullable=False),
+)
+
+# Early-warning episodes: from our first signal to a false alarm or the page's resolution,
+# with the official lag at both ends (`statusbot lag`, /metrics, the cards).
+early_episodes = sa.Table(
+    "early_episodes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("provider", sa.String(100), nullable=False),
+    # The early card's incident key (`early:<provider>:<unix time>`).
+    sa.Column("episode_key", sa.String(300), nullable=False, unique=True),
+    # The official incident the page confirmed it as, once it did.
+    sa.Column("incident_key", sa.String(300), nullable=True),
+    sa.Column("title", sa.Text, nullable=True),
+    sa.Column("first_signal_at", UTC_TIME, nullable=True),
+    sa.Column("suspected_at", UTC_TIME, nullable=True),
+    sa.Column("confirmed_at", UTC_TIME, nullable=True),
+    sa.Column("probes_recovered_at", UTC_TIME, nullable=True),
+    sa.Column("resolved_at", UTC_TIME, nullable=True),
+    sa.Column("retracted_at", UTC_TIME, nullable=True),
+    sa.Column("signals_cleared_at", UTC_TIME, nullable=True),
+    sa.Column("reasons", sa.JSON, nullable=False),
+    sa.Column("updated_at", UTC_TIME, nullable=False),
+    sa.Index("ix_early_episodes_provider", "provider", "id"),
 )

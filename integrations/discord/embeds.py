@@ -119,8 +119,16 @@ def card_embed(event: Event) -> discord.Embed:
     if facts.components:
         components = [escape(name) for name in facts.components]
         embed.add_field(name="Affected components", value=name_list(components), inline=False)
+    if facts.reasons:
+        embed.add_field(name="Why we think so", value=_bullets(facts.reasons), inline=False)
+    if facts.lag:
+        embed.add_field(name="Official lag", value=_bullets(facts.lag), inline=False)
     embed.set_footer(text=facts.footer)
     return fit(embed)
+
+
+def _bullets(lines: tuple[str, ...]) -> str:
+    return "\n".join(f"• {escape(line)}" for line in lines)
 
 
 def restoration_notice(event: Event) -> str:

@@ -95,13 +95,21 @@ def card_blocks(event: Event) -> list[Block]:
     blocks = [_header(facts.headline), _section(f"*{escape(facts.title)}*"), _fields(fields)]
     if facts.components:
         blocks.append(_section("*Affected components*\n" + escape(", ".join(facts.components))))
+    if facts.reasons:
+        blocks.append(_section("*Why we think so*\n" + _bullets(facts.reasons)))
     if facts.latest_update:
         blocks.append(_section("*Latest official update*\n" + escape(facts.latest_update)))
+    if facts.lag:
+        blocks.append(_section("*Official lag*\n" + _bullets(facts.lag)))
     page_link = link(facts.url, "Official status page")
     if page_link:
         blocks.append(_section(page_link))
     blocks.append(_context(f"{escape(event.page_name)} · updated {local_time(event.at)}"))
     return _cap(blocks)
+
+
+def _bullets(lines: tuple[str, ...]) -> str:
+    return "\n".join(f"• {escape(line)}" for line in lines)
 
 
 def card_text(event: Event) -> str:
@@ -110,8 +118,10 @@ def card_text(event: Event) -> str:
     parts = [facts.headline, facts.title]
     if facts.components:
         parts.append("Affected: " + ", ".join(facts.components))
+    parts.extend(facts.reasons)
     if facts.latest_update:
         parts.append(facts.latest_update)
+    parts.extend(facts.lag)
     if facts.url:
         parts.append(facts.url)
     return truncate(escape("\n".join(parts)), SlackLimits.FALLBACK_TEXT)
