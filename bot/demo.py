@@ -110,8 +110,16 @@ def demo_config(page_url: str, api_base: str, db_path: Path, json_lines: bool) -
             "openai": {
                 "name": "OpenAI",
                 "aliases": ["chatgpt"],
+                # Polled every wall-clock second, a minute of the bot's time: the long
+                # timeout keeps the page from looking stale between two polls.
                 "sources": [
-                    {"kind": "statuspage", "url": page_url, "interval": 1, "flap_window": 0}
+                    {
+                        "kind": "statuspage",
+                        "url": page_url,
+                        "interval": 1,
+                        "timeout": 180,
+                        "flap_window": 0,
+                    }
                 ],
                 "probes": probes,
             }
