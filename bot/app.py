@@ -24,7 +24,7 @@ import importlib
 import logging
 import signal
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 
 STOP_TIMEOUT_S = 5.0
 REMINDER_CHECK_S = 60
+PRUNE_EVERY_S = 3600
 
 
 class Application:
@@ -143,6 +144,7 @@ class Application:
         # A job like the polls: if the scheduler or the loop under it stops running jobs,
         # the beats stop and /healthz says so.
         self._schedule.add_chore(self._beat, self.heartbeat.interval, 0, "heartbeat")
+        self._schedule.add_chore(self._prune_history, PRUNE_EVERY_S, 60, "history-retention")
         self._schedule.start()
         if self.config.health is not None:
             # Imported here: aiohttp costs ~20 MB, and a console-only bot never needs it.
@@ -204,6 +206,18 @@ class Application:
             await send_due_reminders(self.store.reminders, self.clock())
         except Exception:
             log.exception("queueing reminders failed")
+
+    async def _prune_history(self) -> None:
+        """Forget history older than `history.retention_days` (in the background, hourly)."""
+        assert self.store is not None
+        before = self.clock() - timedelta(days=self.config.history.retention_days)
+        try:
+            gone = await self.store.history.prune(before)
+        except Exception:
+            log.exception("pruning history failed")
+            return
+        if gone:
+            log.info("history: pruned %d rows older than %s", gone, before.date())
 
     async def _beat(self) -> None:
         self.heartbeat.beat()

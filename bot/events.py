@@ -58,6 +58,8 @@ class Event:
     # On `merged`: the card (incident key) and title that now tell this story.
     merged_into: str | None = None
     merged_into_title: str | None = None
+    # While a card is open: what the provider's past incidents of this severity suggest.
+    expectation: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = _EVENT_ADAPTER.dump_python(self, mode="json")

@@ -87,6 +87,12 @@ class CardFacts:
     url: str | None
     duration: str | None
     footer: str
+    # While the incident is open: what the provider's past incidents suggest.
+    expectation: str | None = None
+
+
+# Kinds whose card is of an incident still open (an expectation still means something).
+OPEN_KINDS = (EventKind.DEGRADED, EventKind.OUTAGE, EventKind.UPDATE, EventKind.REMINDER)
 
 
 def card_facts(event: Event) -> CardFacts:
@@ -115,6 +121,7 @@ def card_facts(event: Event) -> CardFacts:
         url=event.url,
         duration=duration,
         footer=f"{event.page_name} · updated {utc_text(event.at)}",
+        expectation=event.expectation if event.kind in OPEN_KINDS else None,
     )
 
 

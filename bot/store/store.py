@@ -2,8 +2,9 @@
 
 Each consumer takes the repository it needs (and declares it as a small Protocol):
 the poller `polls`, the outbox worker `outbox`, commands `subscriptions`, `sources` and
-`incidents`, the reminder job `reminders`. A poll's new state, its events, the incidents
-they touch and the outbox rows they fan out to are written in one transaction.
+`incidents`, the reminder job `reminders`, charts and the status board `history`. A poll's
+new state, its events, the incidents they touch, their history and the outbox rows they fan
+out to are written in one transaction.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from bot.routing import Router
 from bot.store.engine import HEAD_REVISION, MIGRATIONS, Database
 from bot.store.eventlog import EventLog
+from bot.store.history import HistoryRepository
 from bot.store.incidents import IncidentRepository
 from bot.store.latecards import LateCardRepository
 from bot.store.outbox import OutboxRepository
@@ -43,7 +45,10 @@ class Store:
         self.incidents = IncidentRepository(self.db)
         self.subscriptions = SubscriptionRepository(self.db)
         self.outbox = OutboxRepository(self.db, self.events, self.subscriptions, router or Router())
-        self.polls = PollRepository(self.db, self.sources, self.events, self.incidents, self.outbox)
+        self.history = HistoryRepository(self.db)
+        self.polls = PollRepository(
+            self.db, self.sources, self.events, self.incidents, self.outbox, self.history
+        )
         self.reminders = ReminderRepository(self.db, self.events, self.outbox)
         self.late_cards = LateCardRepository(self.db, self.events, self.incidents, self.outbox)
 

@@ -117,6 +117,8 @@ def card_embed(event: Event) -> discord.Embed:
         embed.add_field(name="Duration", value=facts.duration, inline=True)
     if facts.components:
         embed.add_field(name="Affected components", value=name_list(facts.components), inline=False)
+    if facts.expectation:
+        embed.add_field(name="From history", value=facts.expectation, inline=False)
     embed.set_footer(text=facts.footer)
     return fit(embed)
 
@@ -142,6 +144,8 @@ def status_embed(report: StatusReport) -> discord.Embed:
         value = f"{status} · started {ago} ago"
         if inc.text:
             value += f"\nLatest update: {inc.text}"
+        if inc.expectation:
+            value += f"\n📊 {inc.expectation}"
         embed.add_field(name=f"Incident: {inc.title}", value=value, inline=False)
     if len(p.incidents) > MAX_INCIDENT_FIELDS:
         more = len(p.incidents) - MAX_INCIDENT_FIELDS

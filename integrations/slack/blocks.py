@@ -94,6 +94,8 @@ def card_blocks(event: Event) -> list[Block]:
         blocks.append(_section("*Latest official update*\n" + escape(facts.latest_update)))
     if facts.url:
         blocks.append(_section(f"<{facts.url}|Official status page>"))
+    if facts.expectation:
+        blocks.append(_context("📊 " + escape(facts.expectation)))
     blocks.append(_context(escape(facts.footer)))
     return _cap(blocks)
 
@@ -108,6 +110,8 @@ def card_text(event: Event) -> str:
         parts.append(facts.latest_update)
     if facts.url:
         parts.append(facts.url)
+    if facts.expectation:
+        parts.append(facts.expectation)
     return truncate("\n".join(parts), SlackLimits.FALLBACK_TEXT)
 
 
