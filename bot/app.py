@@ -7,8 +7,8 @@ This is the composition root: the only core module that wires in the integration
   fetcher, command service, chat platforms, notifiers, pollers and the outbox worker.
   Nothing polls or connects yet.
 - start: connect chat platforms, start the outbox worker, start the schedule (one job
-  per source, reminders, and the heartbeat /healthz reads; bot/schedule.py), start the
-  health server.
+  per source, reminders, early-warning fusion (bot/early.py), and the heartbeat /healthz
+  reads; bot/schedule.py), start the health server.
 - stop: the schedule's stop sequence (no new polls, the polls in flight commit), then the
   outbox (deliveries in flight finish, bounded), the health server, the platforms.
   shutdown: close the notifiers, the HTTP client and the store.
@@ -23,7 +23,7 @@ import contextlib
 import importlib
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -32,11 +32,15 @@ from bot import metrics
 from bot.commands import CommandService
 from bot.config import Config
 from bot.console import ConsoleNotifier
+from bot.early import EarlyWarning, WatchedProvider, rules_from_config
+from bot.early_cards import EarlyCards
+from bot.events import Event
 from bot.fetch import StatusFetcher
 from bot.heartbeat import Heartbeat
 from bot.notify import ChatPlatform, Notifier
 from bot.outbox import OutboxWorker
 from bot.poller import SourcePoller
+from bot.probing import ProbeRunner
 from bot.reminders import send_due_reminders
 from bot.routing import Router
 from bot.schedule import Schedule
@@ -51,6 +55,8 @@ log = logging.getLogger(__name__)
 STOP_TIMEOUT_S = 5.0
 REMINDER_CHECK_S = 60
 PRUNE_EVERY_S = 3600
+# Fusion also runs on a clock: time alone calls off a suspicion, and the crowd baseline learns.
+FUSION_EVERY_S = 30
 
 
 class Application:
@@ -72,7 +78,11 @@ class Application:
         self.platforms: list[ChatPlatform] = []
         self.notifiers: dict[str, Notifier] = {}
         self.pollers: list[SourcePoller] = []
+        self.probes: list[ProbeRunner] = []
         self.worker: OutboxWorker | None = None
+        # Early warning: sinks (the early cards) are added with `early.add_sink`.
+        self.early: EarlyWarning | None = None
+        self._fusing: set[asyncio.Task[None]] = set()
         self.health: HealthServer | None = None  # only when `health` is configured
         timeout = config.health.heartbeat_timeout if config.health else 60.0
         self.heartbeat = Heartbeat(timeout)
@@ -129,9 +139,38 @@ class Application:
                 self.store.polls,
                 clock=self.clock,
                 display_name=config.providers[provider].name,
+                on_events=self._official_events,
             )
             for provider, sid, source in config.source_ids()
         ]
+        probes: dict[str, list[tuple[str, str]]] = {}
+        for key, probe_id, probe in config.probe_ids():
+            probes.setdefault(key, []).append((probe_id, probe.name))
+        self.early = EarlyWarning(
+            [
+                WatchedProvider(key, provider.name, tuple(probes.get(key, ())))
+                for key, provider in config.providers.items()
+            ],
+            self.store.signals,
+            self.store.incidents,
+            rules_from_config(config.early_warning),
+            clock=self.clock,
+        )
+        self.probes = [
+            ProbeRunner(
+                key,
+                probe_id,
+                probe,
+                self.fetcher,
+                self.store.signals,
+                self.early.rules.probes,
+                after=self.early.step,
+                clock=self.clock,
+            )
+            for key, probe_id, probe in config.probe_ids()
+        ]
+        # Each change of a verdict becomes a step of the early card story.
+        self.early.add_sink(EarlyCards(config, self.store.early, clock=self.clock))
 
     async def start(self) -> None:
         assert self.worker is not None
@@ -145,6 +184,10 @@ class Application:
         # the beats stop and /healthz says so.
         self._schedule.add_chore(self._beat, self.heartbeat.interval, 0, "heartbeat")
         self._schedule.add_chore(self._prune_history, PRUNE_EVERY_S, 60, "history-retention")
+        self._schedule.add_chore(self._fuse_all, FUSION_EVERY_S, FUSION_EVERY_S, "fusion")
+        for runner in self.probes:
+            interval = runner.probe.interval
+            self._schedule.add_chore(runner.tick, interval, 0, f"probe:{runner.probe_id}")
         self._schedule.start()
         if self.config.health is not None:
             # Imported here: aiohttp costs ~20 MB, and a console-only bot never needs it.
@@ -161,8 +204,9 @@ class Application:
             await self.health.start()
         self._started = True
         log.info(
-            "statusbot started: %d sources, channels: %s",
+            "statusbot started: %d sources, %d probes, channels: %s",
             len(self.pollers),
+            len(self.probes),
             ", ".join(self.notifiers) or "none",
         )
 
@@ -171,6 +215,17 @@ class Application:
         if self._schedule is not None:
             await self._schedule.stop(timeout=STOP_TIMEOUT_S)
             self._schedule = None
+        for runner in self.probes:
+            runner.stopping = True
+        if self.probes:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    asyncio.gather(*(r.wait_idle() for r in self.probes)), STOP_TIMEOUT_S
+                )
+        for task in list(self._fusing):
+            task.cancel()
+        if self._fusing:
+            await asyncio.gather(*self._fusing, return_exceptions=True)
         if self.worker is not None:
             await self.worker.stop(timeout=STOP_TIMEOUT_S)
         if self._worker_task is not None:
@@ -219,11 +274,24 @@ class Application:
         if gone:
             log.info("history: pruned %d rows older than %s", gone, before.date())
 
+    async def _fuse_all(self) -> None:
+        if self.early is not None:
+            await self.early.step_all()
+
+    def _official_events(self, events: Sequence[Event]) -> None:
+        """An official poll changed something: fuse its providers now, not on the clock."""
+        if self.early is None or not self._started:
+            return
+        task = asyncio.create_task(self.early.step_all({e.provider for e in events}))
+        self._fusing.add(task)
+        task.add_done_callback(self._fusing.discard)
+
     async def _beat(self) -> None:
         self.heartbeat.beat()
 
     async def readiness(self) -> dict[str, bool]:
-        """The dependencies: the store answers, each chat platform is connected.
+        """The dependencies: the store answers, each chat platform is connected, and (with
+        probes) our own network reaches the providers.
 
         A status page that cannot be read is the world's problem, not ours: it shows in
         /metrics (statusbot_source_up, statusbot_source_last_success_timestamp_seconds).
@@ -233,6 +301,9 @@ class Application:
         }
         for platform in self.platforms:
             checks[f"chat:{platform.notifier.platform}"] = bool(platform.connected)
+        if self.probes and self.early is not None:
+            # Every provider's probes failing at once: our own network is down.
+            checks["network"] = not self.early.network_down
         return checks
 
     async def refresh_metrics(self) -> None:

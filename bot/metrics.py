@@ -42,6 +42,25 @@ DEAD_LETTERS = Gauge(
 CHAT_CONNECTED = Gauge(
     "statusbot_chat_connected", "1 while the chat platform's connection is up", ["platform"]
 )
+EARLY_EPISODES = Counter(
+    "statusbot_early_episodes_total",
+    "Early-warning episodes by outcome: suspected, confirmed (after our suspicion), "
+    "page_first (the page confirmed before we suspected), false_alarm",
+    ["provider", "outcome"],
+)
+_LAG_BUCKETS = (0, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200)
+PAGE_CONFIRM_LAG = Histogram(
+    "statusbot_page_confirm_lag_seconds",
+    "From our first signal to the official page confirming the incident",
+    ["provider"],
+    buckets=_LAG_BUCKETS,
+)
+PROBE_RECOVERY_LEAD = Histogram(
+    "statusbot_probe_recovery_lead_seconds",
+    "How long before the official page resolved an incident our probes saw recovery",
+    ["provider"],
+    buckets=_LAG_BUCKETS,
+)
 BUILD_INFO = Info("statusbot_build", "The running statusbot's version")
 
 
@@ -55,3 +74,20 @@ def set_build_info() -> None:
     except PackageNotFoundError:
         ours = "unknown"
     BUILD_INFO.info({"version": ours, "python": platform.python_version()})
+
+
+PROBE_STATUS = Gauge(
+    "statusbot_probe_up",
+    "1 while the provider's probe answers as it does when up (0 failing, -1 inconclusive)",
+    ["probe"],
+)
+PROBE_LATENCY = Histogram(
+    "statusbot_probe_latency_seconds",
+    "How long a probe's answer took",
+    ["probe"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10),
+)
+NETWORK_DOWN = Gauge(
+    "statusbot_own_network_down",
+    "1 while every provider's probes fail at once (the fault is probably ours)",
+)

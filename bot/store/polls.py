@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.events import Event, EventKind
 from bot.history import expectation, floor_minute, sample_of
+from bot.store.early import EarlyRepository
 from bot.store.engine import Database
 from bot.store.eventlog import EventLog
 from bot.store.history import HistoryRepository
@@ -26,6 +27,7 @@ class PollRepository:
         incidents: IncidentRepository,
         outbox: OutboxRepository,
         history: HistoryRepository,
+        early: EarlyRepository | None = None,
     ) -> None:
         self.db = db
         self.history = history
@@ -33,6 +35,7 @@ class PollRepository:
         self.events = events
         self.incidents = incidents
         self.outbox = outbox
+        self.early = early
 
     async def load_source(self, source_id: str) -> SourceRecord | None:
         return await self.sources.load_source(source_id)
@@ -40,7 +43,8 @@ class PollRepository:
     async def commit_poll(self, commit: PollCommit) -> list[int]:
         """Persist one poll: state, events, incidents, history and outbox rows, atomically.
 
-        Each event is stored once; its incident and its outbox rows refer to it. A card
+        Each event is stored once; its incident and its outbox rows refer to it. An open
+        early-warning episode is linked to the incident first (see bot.store.early). A card
         that opens or changes carries what the provider's past incidents of its severity
         suggest (history, not a promise). Raises
         ConcurrentUpdate when another process committed this source since we loaded it.
@@ -54,6 +58,9 @@ class PollRepository:
             if commit.events:
                 batch = await self.outbox.begin_batch(conn)
             for event in commit.events:
+                if self.early is not None:
+                    # The lag on the card; a suspicion's card becomes this incident's.
+                    event = await self.early.annotate(conn, event, commit.at)
                 event = await self._with_expectation(conn, event)
                 await self.history.record_event(conn, event)
                 event_id = await self.events.append(conn, event, commit.at)
