@@ -215,13 +215,6 @@ class Application:
         if self._schedule is not None:
             await self._schedule.stop(timeout=STOP_TIMEOUT_S)
             self._schedule = None
-        for runner in self.probes:
-            runner.stopping = True
-        if self.probes:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    asyncio.gather(*(r.wait_idle() for r in self.probes)), STOP_TIMEOUT_S
-                )
         for task in list(self._fusing):
             task.cancel()
         if self._fusing:
