@@ -2,8 +2,8 @@
 
 On a database 0001 has just created (head schema) this does nothing.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from alembic import op
 
 from bot.store.schema import seen_requests
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
