@@ -7,7 +7,6 @@ the probe's window in the store, then the provider's signals fused again.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -55,28 +54,16 @@ class ProbeRunner:
         self.rules = rules
         self.after = after
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.stopping = False
-        self._lock = asyncio.Lock()
         self.alive = Alive(
             frozenset(probe.alive.status), probe.alive.json_key, probe.alive.json_value
         )
 
     async def tick(self) -> None:
         """One scheduled run; a store fault is logged, and the next run comes."""
-        if self.stopping:
-            return
-        async with self._lock:
-            if self.stopping:
-                return
-            try:
-                await self.check_once()
-            except Exception:
-                log.exception("probe %s could not be recorded", self.probe_id)
-
-    async def wait_idle(self) -> None:
-        """Return once no probe of this runner is in flight."""
-        async with self._lock:
-            return
+        try:
+            await self.check_once()
+        except Exception:
+            log.exception("probe %s could not be recorded", self.probe_id)
 
     async def check_once(self) -> ProbeWindow:
         """Probe once, record the answer, fuse the provider's signals again."""
