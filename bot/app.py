@@ -34,12 +34,13 @@ from bot.config import Config
 from bot.console import ConsoleNotifier
 from bot.fetch import StatusFetcher
 from bot.heartbeat import Heartbeat
+from bot.leadership import Leadership
 from bot.notify import ChatPlatform, Notifier
 from bot.outbox import OutboxWorker
 from bot.poller import SourcePoller
 from bot.reminders import send_due_reminders
 from bot.routing import Router
-from bot.schedule import Schedule
+from bot.schedule import Schedule, lease_name
 from bot.store.store import DEAD, Store
 from integrations import sources
 
@@ -75,6 +76,7 @@ class Application:
         self.health: HealthServer | None = None  # only when `health` is configured
         timeout = config.health.heartbeat_timeout if config.health else 60.0
         self.heartbeat = Heartbeat(timeout)
+        self.leadership: Leadership | None = None
         self._schedule: Schedule | None = None
         self._worker_task: asyncio.Task[None] | None = None
         self._started = False
@@ -131,6 +133,12 @@ class Application:
             )
             for provider, sid, source in config.source_ids()
         ]
+        # Replicas on one server database divide the sources; a SQLite file has one process.
+        self.leadership = Leadership(
+            (lease_name(p) for p in self.pollers),
+            self.store.leases if self.store.db.shared else None,
+            config.store.leader_lease,
+        )
 
     async def start(self) -> None:
         assert self.worker is not None
@@ -138,7 +146,7 @@ class Application:
         for platform in self.platforms:
             await platform.start()
         self._worker_task = asyncio.create_task(self.worker.run(), name="outbox-worker")
-        self._schedule = Schedule(self.pollers)
+        self._schedule = Schedule(self.pollers, self.leadership)
         self._schedule.add_chore(self._enqueue_reminders, REMINDER_CHECK_S, 5, "reminders")
         # A job like the polls: if the scheduler or the loop under it stops running jobs,
         # the beats stop and /healthz says so.
@@ -155,6 +163,7 @@ class Application:
                 self.readiness,
                 liveness=self.heartbeat.alive,
                 refresh_metrics=self.refresh_metrics,
+                describe=self.describe,
             )
             await self.health.start()
         self._started = True
@@ -169,6 +178,9 @@ class Application:
         if self._schedule is not None:
             await self._schedule.stop(timeout=STOP_TIMEOUT_S)
             self._schedule = None
+            if self.leadership is not None:
+                # The others take over at once instead of waiting for the leases to expire.
+                await self.leadership.release()
         if self.worker is not None:
             await self.worker.stop(timeout=STOP_TIMEOUT_S)
         if self._worker_task is not None:
@@ -220,6 +232,16 @@ class Application:
         for platform in self.platforms:
             checks[f"chat:{platform.notifier.platform}"] = bool(platform.connected)
         return checks
+
+    def describe(self) -> dict[str, object]:
+        """What /readyz adds to its checks: this replica and the sources it polls."""
+        lead = self.leadership
+        if lead is None:
+            return {}
+        leads = [name.removeprefix("poll:") for name in lead.leading]
+        if lead.leases is None:
+            return {"leads": leads}  # one process on SQLite
+        return {"replica": lead.name, "replicas": lead.members, "leads": leads}
 
     async def refresh_metrics(self) -> None:
         """Gauges read from the store and the platforms when /metrics is scraped."""

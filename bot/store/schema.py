@@ -110,3 +110,13 @@ cards = sa.Table(
     sa.Column("last_reminder_at", UTC_TIME, nullable=True),
     sa.UniqueConstraint("platform", "channel_id", "incident_key", name="uq_card"),
 )
+
+# Who does what when several replicas share one PostgreSQL database: a replica's membership
+# (`member:<replica>`) and the work it leads (`poll:<source id>`), each until `expires_at`.
+leases = sa.Table(
+    "leases",
+    metadata,
+    sa.Column("name", sa.String(300), primary_key=True),
+    sa.Column("holder", sa.String(200), nullable=False),
+    sa.Column("expires_at", UTC_TIME, nullable=False),
+)

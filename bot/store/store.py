@@ -2,8 +2,9 @@
 
 Each consumer takes the repository it needs (and declares it as a small Protocol):
 the poller `polls`, the outbox worker `outbox`, commands `subscriptions`, `sources` and
-`incidents`, the reminder job `reminders`. A poll's new state, its events, the incidents
-they touch and the outbox rows they fan out to are written in one transaction.
+`incidents`, the reminder job `reminders`, replicas sharing a database `leases`. A poll's
+new state, its events, the incidents they touch and the outbox rows they fan out to are
+written in one transaction.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from bot.store.engine import HEAD_REVISION, MIGRATIONS, Database
 from bot.store.eventlog import EventLog
 from bot.store.incidents import IncidentRepository
 from bot.store.latecards import LateCardRepository
+from bot.store.leases import LeaseRepository
 from bot.store.outbox import OutboxRepository
 from bot.store.polls import PollRepository
 from bot.store.records import CLOSING_KINDS, DEAD, DROPPED, PENDING, SENT, PollCommit
@@ -46,6 +48,7 @@ class Store:
         self.polls = PollRepository(self.db, self.sources, self.events, self.incidents, self.outbox)
         self.reminders = ReminderRepository(self.db, self.events, self.outbox)
         self.late_cards = LateCardRepository(self.db, self.events, self.incidents, self.outbox)
+        self.leases = LeaseRepository(self.db)
 
     @property
     def url(self) -> str:
