@@ -379,11 +379,11 @@ async def _outbox(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _outbox_action(queue: OutboxAdmin, args: argparse.Namespace) -> int:
-    from bot.store.records import DEAD, DROPPED, PENDING
+    from bot.store.records import DEAD, DROPPED, HELD, PENDING
 
     now = datetime.now(UTC)
     if args.action == "list":
-        statuses = None if args.all else [PENDING, DEAD, DROPPED]
+        statuses = None if args.all else [PENDING, HELD, DEAD, DROPPED]
         rows = await queue.outbox_rows(statuses)
         for row in rows:
             print(

@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.config import Config
 from bot.errors import CommandError
@@ -27,6 +27,13 @@ from bot.store.records import SourceRecord
 
 MAX_ARGS = 300
 SHOWN_ALIASES = 4
+# The subscribe word (and Discord option) that opts a channel in to early warnings.
+EARLY_WORD = "early"
+EARLY_PROMISE = (
+    "Early warnings on: when our own probes and people's reports agree before the official "
+    "page does, this channel gets an unconfirmed card (⚠️), which becomes the official card "
+    "when the page confirms, or says so when it was a false alarm."
+)
 
 
 class SubscriptionBook(Protocol):
@@ -59,6 +66,14 @@ class LateCardBook(Protocol):
     ) -> list[Event]: ...
 
 
+class SettingsBook(Protocol):
+    """Small facts kept between runs (which command definitions were last synced)."""
+
+    async def get(self, key: str) -> Any: ...
+
+    async def put(self, key: str, value: Any) -> None: ...
+
+
 class CommandStore(Protocol):
     """What the chat commands read and write."""
 
@@ -74,6 +89,9 @@ class CommandStore(Protocol):
     @property
     def late_cards(self) -> LateCardBook: ...
 
+    @property
+    def settings(self) -> SettingsBook: ...
+
 
 @dataclass(frozen=True, slots=True)
 class SubscribeRequest:
@@ -81,6 +99,8 @@ class SubscribeRequest:
     components: tuple[str, ...]
     min_severity: Severity
     reminder_minutes: int
+    # Unconfirmed cards from our own signals before the official page confirms.
+    early: bool = False
 
 
 def clean_args(text: str | None) -> str:
@@ -208,7 +228,7 @@ class CommandService:
     # --- /statusbot subscribe | unsubscribe | list ----------------------------
 
     def parse_subscribe(self, text: str | None) -> SubscribeRequest:
-        """`[provider …] [component:NAME …] [min:degraded|partial|major] [remind:MINUTES]`.
+        """`[provider …] [component:NAME …] [min:degraded|partial|major] [remind:MINUTES] [early]`.
 
         A component name with spaces is quoted: `component:"Chat Completions"`.
         """
@@ -216,6 +236,7 @@ class CommandService:
         components: list[str] = []
         severity = Severity.parse(self.config.default_min_severity)
         remind = self.config.delivery.reminder_minutes
+        early = False
         try:
             tokens = shlex.split(clean_args(text))
         except ValueError:
@@ -229,6 +250,8 @@ class CommandService:
                 severity = self._severity(value)
             elif value and name in ("remind", "reminder", "reminders"):
                 remind = self._minutes(value)
+            elif not value and name == EARLY_WORD:
+                early = True
             elif (match := self._find(token)) is not None:
                 if match.key not in providers:
                     providers.append(match.key)
@@ -242,7 +265,7 @@ class CommandService:
                 raise CommandError(
                     f"I don't understand '{shown}'.{self._did_you_mean(token)} "
                     "Usage: subscribe [provider …] "
-                    f'[component:"NAME"] [min:degraded|partial|major] [remind:60]. '
+                    f'[component:"NAME"] [min:degraded|partial|major] [remind:60] [early]. '
                     f"Providers: {self.known_providers()}"
                 )
         return SubscribeRequest(
@@ -250,6 +273,7 @@ class CommandService:
             components=tuple(components),
             min_severity=severity,
             reminder_minutes=remind,
+            early=early,
         )
 
     @staticmethod
@@ -289,6 +313,7 @@ class CommandService:
                     components=request.components,
                     min_severity=request.min_severity,
                     reminder_minutes=request.reminder_minutes,
+                    early=request.early,
                     created_by=user_id,
                     created_at=self.clock(),
                 )
@@ -312,6 +337,8 @@ class CommandService:
             f"Subscribed this channel to {names}: {what}, "
             f"{request.min_severity.label.replace('_', ' ')} and worse{remind}."
         ]
+        if request.early:
+            lines.append(EARLY_PROMISE)
         if not open_now:
             lines.append("Nothing is open right now.")
         for event, posted in open_now:
@@ -360,6 +387,8 @@ class CommandService:
             line = f"• {name}: {comps}, {sub.min_severity.label.replace('_', ' ')} and worse"
             if sub.reminder_minutes:
                 line += f", reminders every {sub.reminder_minutes} min"
+            if sub.early:
+                line += ", early warnings"
             if not sub.enabled:
                 line += f" — DISABLED: {sub.disabled_reason or 'delivery failed'}"
             lines.append(line)
@@ -370,7 +399,8 @@ class CommandService:
             [
                 "/is-chatgpt-down [provider] [public] — is it down right now?",
                 "/statusbot subscribe [provider …] [component:NAME] [min:degraded|partial|major]"
-                " [remind:MINUTES] — alerts in this channel",
+                " [remind:MINUTES] [early] — alerts in this channel (early: also unconfirmed"
+                " cards from our own probes and people's reports, before the official page)",
                 "/statusbot unsubscribe [provider] — stop them",
                 "/statusbot list — what this channel receives",
                 f"Providers: {self.known_providers()}",

@@ -35,6 +35,11 @@ class Delivery:
     event: Event
     card: CardRef | None
     attempt: int = 1
+    # Who to ping with this alert ("here" on Slack, "role:ID" on Discord), opted in by the
+    # channel's subscription; no other text may ever ping anyone.
+    mention: str | None = None
+    # Earlier updates of this card held during quiet hours that this delivery sums up.
+    held: int = 0
 
     @property
     def key(self) -> str:
@@ -53,7 +58,9 @@ class Notifier(Protocol):
       at once, then do the rest (a thread on Discord);
     - card exists: edit it to the event's full state, then reply in its thread;
       a `restored` reply is made visible in the channel too;
-    - a `reminder` event only replies in the thread.
+    - a `reminder` event only replies in the thread;
+    - `mention` set: the alert pings exactly that (and nothing else ever pings);
+    - `held` above 0: the thread reply says how many updates quiet hours held back.
     Returns the card reference (new or unchanged). Raises only TransientDeliveryError
     (retried with backoff, honouring its `retry_after_s`) or PermanentDeliveryError (the
     channel, or with `workspace_wide` its workspace, is disabled); anything else is

@@ -29,11 +29,17 @@ class Subscription:
     components: tuple[str, ...] = ()
     min_severity: Severity = Severity.DEGRADED
     reminder_minutes: int = 0
+    # Opted in to early warning: unconfirmed cards from our own signals.
+    early: bool = False
     enabled: bool = True
     disabled_reason: str | None = None
     created_by: str | None = None
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     id: int | None = None
+    # Who a major outage pings: "here" (Slack) or "role:ID" (Discord); nobody when None.
+    mention: str | None = None
+    # A major outage comes through the channel's quiet hours.
+    wake_on_major: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +50,9 @@ class Recipient:
     channel_id: str
     workspace_id: str | None = None
     subscription_id: int | None = None
+    # Set only when this event deserves the subscription's opt-in mention.
+    mention: str | None = None
+    wake_on_major: bool = False
 
 
 def matches_components(sub: Subscription, event: Event) -> bool:
@@ -54,10 +63,23 @@ def matches_components(sub: Subscription, event: Event) -> bool:
     return any(f.lower() in text for f in sub.components for text in haystack)
 
 
+def deserves_mention(event: Event) -> bool:
+    """A major outage starting, or an incident escalating to one: the only alerts that ping."""
+    return (
+        event.kind in (EventKind.DEGRADED, EventKind.OUTAGE)
+        and event.severity >= Severity.MAJOR_OUTAGE
+        and not event.test
+    )
+
+
 def wants(sub: Subscription, event: Event, has_card: bool) -> bool:
     """Whether this channel should see the event (`has_card`: it follows the incident)."""
     if not sub.enabled or event.provider != sub.provider or event.kind.is_source_health:
         return False
+    if event.kind.is_early:
+        # Suspicions reach only channels that asked for them; the rest of an early story
+        # (false alarm, probes recovered) only a channel with its card.
+        return sub.early and (has_card or event.kind is EventKind.SUSPECTED)
     if has_card:
         return True  # a card we posted follows its incident to the end
     if event.kind is EventKind.MERGED:
@@ -88,5 +110,14 @@ class Router:
         out = [Recipient(sink, sink) for sink in self.local_sinks]
         for sub in subscriptions:
             if wants(sub, event, (sub.platform, sub.channel_id) in following):
-                out.append(Recipient(sub.platform, sub.channel_id, sub.workspace_id, sub.id))
+                out.append(
+                    Recipient(
+                        sub.platform,
+                        sub.channel_id,
+                        sub.workspace_id,
+                        sub.id,
+                        mention=sub.mention if deserves_mention(event) else None,
+                        wake_on_major=sub.wake_on_major,
+                    )
+                )
         return out

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.notify import CardRef, Delivery
 from bot.store import schema
-from bot.store.records import PENDING, SENT
+from bot.store.records import HELD, PENDING, SENT, SUPERSEDED
 from bot.store.rows import upsert
 
 
@@ -27,7 +27,10 @@ async def following(
         .where(cards.c.incident_key == incident_key)
         .union_all(
             sa.select(queued.c.platform, queued.c.channel_id, null, null)
-            .where(queued.c.incident_key == incident_key, queued.c.status.in_([PENDING, SENT]))
+            .where(
+                queued.c.incident_key == incident_key,
+                queued.c.status.in_([PENDING, SENT, HELD, SUPERSEDED]),
+            )
             .distinct()
         )
     )

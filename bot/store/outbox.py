@@ -17,13 +17,25 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.events import Event
+from bot.events import Event, EventKind
 from bot.notify import CardRef, Delivery
+from bot.quiet import Disposition, hold_or_send
 from bot.routing import Recipient, Router
 from bot.store import cards, schema
 from bot.store.engine import Database, Unlisten
 from bot.store.eventlog import EventLog
-from bot.store.records import CLOSING_KINDS, DEAD, DROPPED, PENDING, SENT, OutboxRow, as_utc
+from bot.store.hush import HushRepository
+from bot.store.records import (
+    CLOSING_KINDS,
+    DEAD,
+    DROPPED,
+    HELD,
+    PENDING,
+    SENT,
+    SUPERSEDED,
+    OutboxRow,
+    as_utc,
+)
 from bot.store.rows import delivery_from_row, outbox_row_from_row
 from bot.store.subscriptions import SubscriptionRepository
 
@@ -61,11 +73,13 @@ class OutboxRepository:
         events: EventLog,
         subscriptions: SubscriptionRepository,
         router: Router,
+        hush: HushRepository | None = None,
     ) -> None:
         self.db = db
         self.events = events
         self.subscriptions = subscriptions
         self.router = router
+        self.hush = hush or HushRepository(db)
         self._listener: _Listener | None = None
         self._unlisten: Unlisten | None = None
 
@@ -146,7 +160,8 @@ class OutboxRepository:
         batch: QueueBatch | None = None,
         known_cards: dict[tuple[str, str], CardRef | None] | None = None,
     ) -> None:
-        """One pending row per recipient, each referring to the stored event.
+        """One row per recipient, each referring to the stored event: pending, or held
+        until the channel's quiet hours end; none for a channel that muted the provider.
 
         With a claimable `batch`, the first row of each channel the listener serves is
         claimed in this same transaction and collected for `announce`.
@@ -155,12 +170,23 @@ class OutboxRepository:
             return
         listener = self._listener
         lease = listener.lease if listener is not None and self.shared else timedelta(0)
+        hushes = await self.hush.load(conn, {(r.platform, r.channel_id) for r in recipients})
+        kept: list[Recipient] = []
         born: list[bool] = []
-        rows = []
+        rows: list[dict[str, Any]] = []
         for r in recipients:
             channel = (r.platform, r.channel_id)
+            hush = hushes.get(channel)
+            disposition, held_until = hold_or_send(hush, event, now, r.wake_on_major)
+            if disposition is Disposition.DROP:
+                continue
+            held_before = 0
+            if disposition is Disposition.SEND and hush is not None:
+                # This row carries the full card: earlier held updates of it are summed up.
+                held_before = await self._supersede_held(conn, channel, event.incident_key)
             claim = (
-                batch is not None
+                disposition is Disposition.SEND
+                and batch is not None
                 and batch.claimable
                 and listener is not None
                 and r.platform in listener.platforms
@@ -170,6 +196,7 @@ class OutboxRepository:
             if claim:
                 assert batch is not None
                 batch.claimed_channels.add(channel)
+            kept.append(r)
             born.append(claim)
             rows.append(
                 {
@@ -180,20 +207,25 @@ class OutboxRepository:
                     "event_id": event_id,
                     "incident_key": event.incident_key,
                     "kind": event.kind.value,
-                    "status": PENDING,
+                    "status": PENDING if held_until is None else HELD,
                     "attempts": 1 if claim else 0,
-                    "next_attempt_at": now,
+                    "next_attempt_at": held_until or now,
                     "claimed_until": now + lease if claim and lease else None,
                     "created_at": now,
+                    "mention": r.mention,
+                    "held": held_before,
                 }
             )
+        if not rows:
+            return
+        recipients = kept
         table = schema.outbox
         if batch is not None and any(born):
             result = await conn.execute(
                 table.insert().returning(table.c.id, sort_by_parameter_order=True), rows
             )
             cards_here = known_cards or {}
-            for row_id, r, claim in zip(result.scalars(), recipients, born, strict=True):
+            for row_id, r, row, claim in zip(result.scalars(), recipients, rows, born, strict=True):
                 if claim:
                     batch.claimed.append(
                         Delivery(
@@ -204,6 +236,8 @@ class OutboxRepository:
                             event=event,
                             card=cards_here.get((r.platform, r.channel_id)),
                             attempt=1,
+                            mention=r.mention,
+                            held=row["held"],
                         )
                     )
         else:
@@ -211,6 +245,74 @@ class OutboxRepository:
         if batch is not None:
             batch.queued += len(rows)
         await self.db.notify(conn, NOTIFY_CHANNEL)
+
+    # --- quiet hours ----------------------------------------------------------------
+
+    async def _supersede_held(
+        self, conn: AsyncConnection, channel: tuple[str, str], incident_key: str
+    ) -> int:
+        """Retire the channel's held rows of one card; returns how many updates they held."""
+        table = schema.outbox
+        where = (
+            (table.c.platform == channel[0])
+            & (table.c.channel_id == channel[1])
+            & (table.c.incident_key == incident_key)
+            & (table.c.status == HELD)
+        )
+        rows = (await conn.execute(sa.select(table.c.kind, table.c.held).where(where))).all()
+        if not rows:
+            return 0
+        await conn.execute(table.update().where(where).values(status=SUPERSEDED))
+        return sum(1 + r.held for r in rows if r.kind != EventKind.REMINDER.value)
+
+    async def release_held(self, now: datetime, channel: tuple[str, str] | None = None) -> int:
+        """Quiet time is over: each card's newest held update goes out (it carries the full
+        card, and counts the updates it sums up); the older ones and held reminders are
+        retired. `channel`: that channel's rows at once (its quiet hours were turned off).
+        Returns how many rows were released."""
+        table = schema.outbox
+        where = table.c.status == HELD
+        if channel is None:
+            where &= table.c.next_attempt_at <= now
+        else:
+            where &= (table.c.platform == channel[0]) & (table.c.channel_id == channel[1])
+        query = sa.select(
+            table.c.id,
+            table.c.platform,
+            table.c.channel_id,
+            table.c.incident_key,
+            table.c.kind,
+            table.c.held,
+        ).where(where)
+        released = 0
+        async with self.db.engine.begin() as conn:
+            cards_held: dict[tuple[str, str, str], list[Any]] = {}
+            for row in (await conn.execute(query.order_by(table.c.id))).all():
+                cards_held.setdefault((row.platform, row.channel_id, row.incident_key), []).append(
+                    row
+                )
+            retired: list[int] = []
+            for group in cards_held.values():
+                updates = [r for r in group if r.kind != EventKind.REMINDER.value]
+                retired += [r.id for r in group if not updates or r.id != updates[-1].id]
+                if updates:
+                    newest = updates[-1]
+                    summed = sum(1 + r.held for r in updates[:-1]) + newest.held
+                    await conn.execute(
+                        table.update()
+                        .where(table.c.id == newest.id)
+                        .values(status=PENDING, next_attempt_at=now, held=summed)
+                    )
+                    released += 1
+            if retired:
+                await conn.execute(
+                    table.update().where(table.c.id.in_(retired)).values(status=SUPERSEDED)
+                )
+            if released:
+                await self.db.notify(conn, NOTIFY_CHANNEL)
+        if released:
+            self.announce()
+        return released
 
     # --- serving the queue -------------------------------------------------------
 

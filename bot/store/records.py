@@ -11,11 +11,14 @@ from bot.machine import SourceState
 
 # Outbox row states.
 PENDING, SENT, DEAD, DROPPED = "pending", "sent", "dead", "dropped"
+# Held during a channel's quiet hours; superseded by a later update of the same card.
+HELD, SUPERSEDED = "held", "superseded"
 # Events that end a card's incident.
 CLOSING_KINDS = (
     EventKind.RESTORED.value,
     EventKind.MAINTENANCE_ENDED.value,
     EventKind.MERGED.value,
+    EventKind.FALSE_ALARM.value,
 )
 
 

@@ -52,10 +52,13 @@ def subscription_from_row(row: Any) -> Subscription:
         components=tuple(row.components or ()),
         min_severity=Severity(row.min_severity),
         reminder_minutes=row.reminder_minutes,
+        early=bool(row.early),
         enabled=bool(row.enabled),
         disabled_reason=row.disabled_reason,
         created_by=row.created_by,
         created_at=created_at,
+        mention=row.mention,
+        wake_on_major=bool(row.wake_on_major),
     )
 
 
@@ -69,6 +72,8 @@ def delivery_from_row(row: Any, event: Event) -> Delivery:
         event=event,
         card=card,
         attempt=row.attempts + 1,
+        mention=row.mention,
+        held=row.held or 0,
     )
 
 

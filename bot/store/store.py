@@ -2,16 +2,18 @@
 
 Each consumer takes the repository it needs (and declares it as a small Protocol):
 the poller `polls`, the outbox worker `outbox`, commands `subscriptions`, `sources` and
-`incidents`, the reminder job `reminders`, replicas sharing a database `leases`. A poll's
-new state, its events, the incidents they touch and the outbox rows they fan out to are
-written in one transaction.
+`incidents`, the reminder job `reminders`, early warning `signals`, the early cards
+`early`, replicas sharing a database `leases`. A poll's new state, its events, the
+incidents they touch and the outbox rows they fan out to are written in one transaction.
 """
 
 from __future__ import annotations
 
 from bot.routing import Router
+from bot.store.early import EarlyRepository
 from bot.store.engine import HEAD_REVISION, MIGRATIONS, Database
 from bot.store.eventlog import EventLog
+from bot.store.hush import HushRepository
 from bot.store.incidents import IncidentRepository
 from bot.store.latecards import LateCardRepository
 from bot.store.leases import LeaseRepository
@@ -19,6 +21,8 @@ from bot.store.outbox import OutboxRepository
 from bot.store.polls import PollRepository
 from bot.store.records import CLOSING_KINDS, DEAD, DROPPED, PENDING, SENT, PollCommit
 from bot.store.reminders import ReminderRepository
+from bot.store.settings import SettingsRepository
+from bot.store.signals import SignalRepository
 from bot.store.sources import SourceRepository
 from bot.store.subscriptions import SubscriptionRepository
 
@@ -44,11 +48,19 @@ class Store:
         self.sources = SourceRepository(self.db)
         self.incidents = IncidentRepository(self.db)
         self.subscriptions = SubscriptionRepository(self.db)
-        self.outbox = OutboxRepository(self.db, self.events, self.subscriptions, router or Router())
-        self.polls = PollRepository(self.db, self.sources, self.events, self.incidents, self.outbox)
+        self.hush = HushRepository(self.db)
+        self.outbox = OutboxRepository(
+            self.db, self.events, self.subscriptions, router or Router(), self.hush
+        )
+        self.early = EarlyRepository(self.db, self.events, self.outbox)
+        self.polls = PollRepository(
+            self.db, self.sources, self.events, self.incidents, self.outbox, self.early
+        )
         self.reminders = ReminderRepository(self.db, self.events, self.outbox)
         self.late_cards = LateCardRepository(self.db, self.events, self.incidents, self.outbox)
         self.leases = LeaseRepository(self.db)
+        self.settings = SettingsRepository(self.db)
+        self.signals = SignalRepository(self.db)
 
     @property
     def url(self) -> str:

@@ -25,9 +25,12 @@ class SubscriptionRepository:
             "components": list(sub.components),
             "min_severity": int(sub.min_severity),
             "reminder_minutes": sub.reminder_minutes,
+            "early": sub.early,
             "enabled": True,
             "disabled_reason": None,
             "created_by": sub.created_by,
+            "mention": sub.mention,
+            "wake_on_major": sub.wake_on_major,
         }
         where = (
             (table.c.platform == sub.platform)

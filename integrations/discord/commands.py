@@ -18,7 +18,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import Choice
 
-from bot.commands import CommandService
+from bot.commands import EARLY_WORD, CommandService
 from bot.errors import CommandError
 from integrations.discord.embeds import EmbedLimits, cut, status_embed
 
@@ -59,6 +59,7 @@ def subscribe_args(
     components: str | None,
     min_severity: str | None,
     remind_minutes: int | None,
+    early: bool | None = None,
 ) -> str:
     """Discord's separate options as the CommandService's one-line argument string."""
     parts = (providers or "").split()
@@ -70,6 +71,8 @@ def subscribe_args(
         parts.append(f"min:{min_severity}")
     if remind_minutes is not None:
         parts.append(f"remind:{remind_minutes}")
+    if early:
+        parts.append(EARLY_WORD)
     return " ".join(parts)
 
 
@@ -116,6 +119,7 @@ def install_commands(tree: app_commands.CommandTree, service: CommandService) ->
         components="Only these components, comma-separated words, e.g. Login, API",
         min_severity="Least severe problem worth an alert",
         remind_minutes="Remind in the thread every N minutes while it lasts (0 = off)",
+        early="Also unconfirmed cards from our own probes and reports, before the official page",
     )
     @app_commands.autocomplete(providers=provider_autocomplete)
     @app_commands.choices(min_severity=SEVERITY_CHOICES)
@@ -126,6 +130,7 @@ def install_commands(tree: app_commands.CommandTree, service: CommandService) ->
         components: str | None = None,
         min_severity: Choice[str] | None = None,
         remind_minutes: app_commands.Range[int, 0, 1440] | None = None,
+        early: bool | None = None,
     ) -> None:
         channel_id = _alert_channel_id(interaction)
         missing = missing_bot_permissions(interaction.app_permissions)
@@ -135,7 +140,11 @@ def install_commands(tree: app_commands.CommandTree, service: CommandService) ->
                 "Ask an admin to grant them to my role here, then subscribe again."
             )
         args = subscribe_args(
-            providers, components, min_severity.value if min_severity else None, remind_minutes
+            providers,
+            components,
+            min_severity.value if min_severity else None,
+            remind_minutes,
+            early,
         )
         work = service.subscribe(
             PLATFORM, str(interaction.guild_id), channel_id, args, str(interaction.user.id)

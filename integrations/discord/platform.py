@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import logging
 
 import aiohttp
@@ -17,10 +19,11 @@ import discord
 import yarl
 from discord import app_commands
 
-from bot.commands import CommandService
+from bot.commands import CommandService, SettingsBook
 from bot.errors import ConfigError, PlatformUnavailable
 from integrations.discord.commands import install_commands
 from integrations.discord.config import DiscordConfig
+from integrations.discord.markup import NO_PINGS
 from integrations.discord.notifier import DiscordNotifier
 
 log = logging.getLogger(__name__)
@@ -36,6 +39,8 @@ def point_at(api_base_url: str, gateway_url: str) -> None:
 # A 429 asking for a longer wait surfaces as discord.RateLimited, so the outbox can schedule the
 # retry instead of a worker sleeping on it.
 MAX_RATELIMIT_WAIT_S = 30.0
+# The settings key under which the last synced command definitions are kept.
+SYNCED_COMMANDS_KEY = "discord.synced_commands"
 
 
 def minimal_intents() -> discord.Intents:
@@ -47,26 +52,60 @@ def minimal_intents() -> discord.Intents:
 class StatusBotClient(discord.Client):
     """A discord.Client whose setup_hook syncs the command tree before the gateway opens."""
 
-    def __init__(self, guild_ids: list[int], guild_ready_timeout: float) -> None:
+    def __init__(
+        self, guild_ids: list[int], guild_ready_timeout: float, settings: SettingsBook
+    ) -> None:
         super().__init__(
             intents=minimal_intents(),
             guild_ready_timeout=guild_ready_timeout,
             max_ratelimit_timeout=MAX_RATELIMIT_WAIT_S,
+            # Sent with every message: page and user text never pings anyone.
+            allowed_mentions=NO_PINGS,
         )
         self.guild_ids = guild_ids
+        self.settings = settings
         self.tree = app_commands.CommandTree(self)
 
     async def setup_hook(self) -> None:
-        # Guild commands appear at once; global ones can take a while to reach every client.
-        if self.guild_ids:
-            for guild_id in self.guild_ids:
-                guild = discord.Object(id=guild_id)
-                self.tree.copy_global_to(guild=guild)
-                synced = await self.tree.sync(guild=guild)
-                log.info("synced %d commands to guild %s", len(synced), guild_id)
-        else:
-            synced = await self.tree.sync()
-            log.info("synced %d global commands", len(synced))
+        for guild_id in self.guild_ids:
+            self.tree.copy_global_to(guild=discord.Object(id=guild_id))
+        await sync_commands(self, self.settings)
+
+
+async def sync_commands(client: StatusBotClient, settings: SettingsBook) -> None:
+    """Sync the command tree only when its definitions or target changed since the last sync
+    (stored), and remove the copies the previous target left (global vs guild), so nobody
+    sees each command twice. Syncing on every start would spend Discord's rate limits."""
+    app_id = client.application_id
+    definitions = [command.to_dict(client.tree) for command in client.tree.get_commands()]
+    wanted = {
+        "application_id": str(app_id),
+        "definitions": hashlib.sha256(json.dumps(definitions, sort_keys=True).encode()).hexdigest(),
+        "guild_ids": sorted(client.guild_ids),
+    }
+    last = await settings.get(SYNCED_COMMANDS_KEY)
+    if last == wanted:
+        log.info("discord commands unchanged since the last sync; not synced again")
+        return
+    # Guild commands appear at once; global ones can take a while to reach every client.
+    if client.guild_ids:
+        for guild_id in client.guild_ids:
+            synced = await client.tree.sync(guild=discord.Object(id=guild_id))
+            log.info("synced %d commands to guild %s", len(synced), guild_id)
+    else:
+        synced = await client.tree.sync()
+        log.info("synced %d global commands", len(synced))
+    same_app = isinstance(last, dict) and last.get("application_id") == str(app_id)
+    previous_guilds = set(last.get("guild_ids") or []) if same_app and last else set()
+    if app_id is not None and client.guild_ids and not previous_guilds:
+        # Global before (or unknown): the global copies would show beside the guild ones.
+        await client.http.bulk_upsert_global_commands(app_id, [])
+        log.info("removed the global commands (now synced per guild)")
+    for guild_id in previous_guilds - set(client.guild_ids):
+        if app_id is not None:
+            await client.http.bulk_upsert_guild_commands(app_id, guild_id, [])
+            log.info("removed the commands of guild %s (no longer configured)", guild_id)
+    await settings.put(SYNCED_COMMANDS_KEY, wanted)
 
 
 class DiscordPlatform:
@@ -85,6 +124,7 @@ class DiscordPlatform:
         self.client = StatusBotClient(
             config.guild_ids,
             self.GUILD_READY_TIMEOUT_S if guild_ready_timeout is None else guild_ready_timeout,
+            commands.store.settings,
         )
         install_commands(self.client.tree, commands)
         self.notifier = DiscordNotifier(self.client)

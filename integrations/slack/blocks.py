@@ -7,11 +7,13 @@ header 150, 50 blocks per message) and https://api.slack.com/reference/surfaces/
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from bot.events import Event, EventKind
-from bot.render import card_facts, thread_text
+from bot.render import card_facts, thread_text, utc_text
 from bot.status import StatusReport
+from integrations.slack.mrkdwn import escape, link
 
 Block = dict[str, Any]
 
@@ -33,9 +35,12 @@ def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def escape(text: str) -> str:
-    """Slack mrkdwn treats &, < and > as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def local_time(at: datetime) -> str:
+    """A time each reader sees in their own timezone; the fallback (old clients) in UTC.
+
+    https://api.slack.com/reference/surfaces/formatting#date-formatting
+    """
+    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{utc_text(at)}>"
 
 
 def _header(text: str) -> Block:
@@ -84,37 +89,48 @@ def card_blocks(event: Event) -> list[Block]:
     fields = [("Provider", escape(provider)), ("State", escape(facts.state))]
     if facts.official_status:
         fields.append(("Official status", escape(facts.official_status)))
-    fields.append(("Started", facts.started))
+    fields.append(("Started", local_time(event.started_at)))
     if facts.duration and event.kind in (EventKind.RESTORED, EventKind.MAINTENANCE_ENDED):
         fields.append(("Duration", facts.duration))
     blocks = [_header(facts.headline), _section(f"*{escape(facts.title)}*"), _fields(fields)]
     if facts.components:
         blocks.append(_section("*Affected components*\n" + escape(", ".join(facts.components))))
+    if facts.reasons:
+        blocks.append(_section("*Why we think so*\n" + _bullets(facts.reasons)))
     if facts.latest_update:
         blocks.append(_section("*Latest official update*\n" + escape(facts.latest_update)))
-    if facts.url:
-        blocks.append(_section(f"<{facts.url}|Official status page>"))
-    blocks.append(_context(escape(facts.footer)))
+    if facts.lag:
+        blocks.append(_section("*Official lag*\n" + _bullets(facts.lag)))
+    page_link = link(facts.url, "Official status page")
+    if page_link:
+        blocks.append(_section(page_link))
+    blocks.append(_context(f"{escape(event.page_name)} · updated {local_time(event.at)}"))
     return _cap(blocks)
 
 
+def _bullets(lines: tuple[str, ...]) -> str:
+    return "\n".join(f"• {escape(line)}" for line in lines)
+
+
 def card_text(event: Event) -> str:
-    """Plain fallback for the card (push notifications, unfurl-less clients)."""
+    """The card's `text` fallback (push notifications, unfurl-less clients), escaped too."""
     facts = card_facts(event)
     parts = [facts.headline, facts.title]
     if facts.components:
         parts.append("Affected: " + ", ".join(facts.components))
+    parts.extend(facts.reasons)
     if facts.latest_update:
         parts.append(facts.latest_update)
+    parts.extend(facts.lag)
     if facts.url:
         parts.append(facts.url)
-    return truncate("\n".join(parts), SlackLimits.FALLBACK_TEXT)
+    return truncate(escape("\n".join(parts)), SlackLimits.FALLBACK_TEXT)
 
 
 def reply_blocks(event: Event) -> tuple[str, list[Block]]:
     """A thread reply: (fallback text, blocks)."""
-    text = truncate(thread_text(event), SlackLimits.FALLBACK_TEXT)
-    return text, [_section(escape(text))]
+    text = escape(thread_text(event))
+    return truncate(text, SlackLimits.FALLBACK_TEXT), [_section(text)]
 
 
 def report_blocks(report: StatusReport) -> tuple[str, list[Block]]:
@@ -123,9 +139,10 @@ def report_blocks(report: StatusReport) -> tuple[str, list[Block]]:
     blocks = [_section(f"*{escape(lines[0])}*")]
     if len(lines) > 1:
         blocks.append(_section("\n".join(escape(line) for line in lines[1:])))
-    return truncate(report.text(), SlackLimits.FALLBACK_TEXT), _cap(blocks)
+    return truncate(escape(report.text()), SlackLimits.FALLBACK_TEXT), _cap(blocks)
 
 
-def plain_blocks(text: str) -> list[Block]:
-    """A short answer (errors, subscribe confirmations) as one section."""
-    return [_section(escape(text))]
+def plain_message(text: str) -> tuple[str, list[Block]]:
+    """A short answer (errors, subscribe confirmations): (escaped fallback, one section)."""
+    escaped = escape(text)
+    return truncate(escaped, SlackLimits.FALLBACK_TEXT), [_section(escaped)]

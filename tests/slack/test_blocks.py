@@ -99,3 +99,13 @@ async def test_rate_limited_channel_loses_and_doubles_nothing(
         "🟠 Update · Investigating: update 2",
         "🟠 Update · Investigating: update 3",
     ]
+
+
+def test_card_times_are_shown_in_each_readers_timezone() -> None:
+    event = make_event(EventKind.OUTAGE)
+    texts = " ".join(_texts(card_blocks(event)))
+    started = int(event.started_at.timestamp())
+
+    # Slack renders <!date^…> in the reader's own timezone; old clients get the UTC fallback.
+    assert f"<!date^{started}^{{date_short_pretty}} {{time}}|2026-11-25 13:00 UTC>" in texts
+    assert f"<!date^{int(event.at.timestamp())}^" in texts
