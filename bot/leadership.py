@@ -62,7 +62,7 @@ class Leadership:
         self._valid_until = float("inf") if leases is None else 0.0
         self.last_error: str | None = None
         self._lock = asyncio.Lock()  # one renewal at a time; the release waits for it
-        self._released = False
+        self._stopped = False
 
     @property
     def renew_every_s(self) -> float:
@@ -79,7 +79,7 @@ class Leadership:
     async def refresh(self) -> None:
         """Renew and rebalance (a chore every `renew_every_s`); never raises."""
         async with self._lock:
-            if self.leases is not None and not self._released:
+            if self.leases is not None and not self._stopped:
                 await self._refresh(self.leases)
 
     async def _refresh(self, leases: LeaseStore) -> None:
@@ -109,13 +109,17 @@ class Leadership:
         for name in gained:
             self.on_gained(name)
 
+    async def stop_renewing(self) -> None:
+        """Let a renewal under way finish, and start none after it (the stop sequence)."""
+        async with self._lock:
+            self._stopped = True
+
     async def release(self) -> None:
         """Hand everything back at a clean stop, so the others take over at once."""
         if self.leases is None:
             return
-        async with self._lock:  # a renewal under way finishes first
-            self._released = True
-            self._held = set()
+        await self.stop_renewing()
+        self._held = set()
         try:
             await self.leases.release(self.name)
         except Exception:  # noqa: BLE001 - they expire anyway

@@ -8,7 +8,8 @@ replica leads (bot/leadership.py); gaining a source polls it at once.
 Stop (`stop()`), in this order:
 1. pause the scheduler: no job starts from now on;
 2. close every poller, so a poll already handed to the executor does nothing;
-3. wait (bounded) for the polls in flight to commit their transaction;
+3. wait (bounded) for the polls in flight to commit their transaction, and for a lease
+   renewal under way;
 4. shut the scheduler down; nothing is left running in its executor.
 """
 
@@ -110,11 +111,13 @@ class Schedule:
             self._scheduler.pause()
         for poller in self.pollers:
             poller.stopping = True
-        if self.pollers:
+        waits = [p.wait_idle() for p in self.pollers]
+        if self.leadership is not None:
+            # Shutting the scheduler down cancels its jobs: let a lease renewal finish first.
+            waits.append(self.leadership.stop_renewing())
+        if waits:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    asyncio.gather(*(p.wait_idle() for p in self.pollers)), timeout
-                )
+                await asyncio.wait_for(asyncio.gather(*waits), timeout)
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 
