@@ -24,7 +24,7 @@ import importlib
 import logging
 import signal
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -41,6 +41,7 @@ from bot.leadership import Leadership
 from bot.notify import ChatPlatform, Notifier
 from bot.outbox import OutboxWorker
 from bot.poller import SourcePoller
+from bot.probing import ProbeRunner
 from bot.reminders import send_due_reminders
 from bot.routing import Router
 from bot.schedule import Schedule, lease_name
@@ -54,6 +55,7 @@ log = logging.getLogger(__name__)
 
 STOP_TIMEOUT_S = 5.0
 REMINDER_CHECK_S = 60
+PRUNE_EVERY_S = 3600
 # Fusion also runs on a clock: time alone calls off a suspicion, and the crowd baseline learns.
 FUSION_EVERY_S = 30
 
@@ -77,6 +79,7 @@ class Application:
         self.platforms: list[ChatPlatform] = []
         self.notifiers: dict[str, Notifier] = {}
         self.pollers: list[SourcePoller] = []
+        self.probes: list[ProbeRunner] = []
         self.worker: OutboxWorker | None = None
         # Early warning: sinks (the early cards) are added with `early.add_sink`.
         self.early: EarlyWarning | None = None
@@ -142,12 +145,6 @@ class Application:
             )
             for provider, sid, source in config.source_ids()
         ]
-        # Replicas on one server database divide the sources; a SQLite file has one process.
-        self.leadership = Leadership(
-            (lease_name(p) for p in self.pollers),
-            self.store.leases if self.store.db.shared else None,
-            config.store.leader_lease,
-        )
         probes: dict[str, list[tuple[str, str]]] = {}
         for key, probe_id, probe in config.probe_ids():
             probes.setdefault(key, []).append((probe_id, probe.name))
@@ -160,6 +157,26 @@ class Application:
             self.store.incidents,
             rules_from_config(config.early_warning),
             clock=self.clock,
+        )
+        self.probes = [
+            ProbeRunner(
+                key,
+                probe_id,
+                probe,
+                self.fetcher,
+                self.store.signals,
+                self.early.rules.probes,
+                after=self.early.step,
+                clock=self.clock,
+            )
+            for key, probe_id, probe in config.probe_ids()
+        ]
+        # Replicas on one server database divide the sources and probes; a SQLite file has
+        # one process.
+        self.leadership = Leadership(
+            [lease_name(p) for p in self.pollers] + [_probe_lease(r) for r in self.probes],
+            self.store.leases if self.store.db.shared else None,
+            config.store.leader_lease,
         )
         # Each change of a verdict becomes a step of the early card story.
         self.early.add_sink(EarlyCards(config, self.store.early, clock=self.clock))
@@ -175,7 +192,11 @@ class Application:
         # A job like the polls: if the scheduler or the loop under it stops running jobs,
         # the beats stop and /healthz says so.
         self._schedule.add_chore(self._beat, self.heartbeat.interval, 0, "heartbeat")
+        self._schedule.add_chore(self._prune_history, PRUNE_EVERY_S, 60, "history-retention")
         self._schedule.add_chore(self._fuse_all, FUSION_EVERY_S, FUSION_EVERY_S, "fusion")
+        for runner in self.probes:
+            interval = runner.probe.interval
+            self._schedule.add_chore(runner.tick, interval, 0, _probe_lease(runner), led=True)
         self._schedule.start()
         if self.config.health is not None:
             # Imported here: aiohttp costs ~20 MB, and a console-only bot never needs it.
@@ -193,8 +214,9 @@ class Application:
             await self.health.start()
         self._started = True
         log.info(
-            "statusbot started: %d sources, channels: %s",
+            "statusbot started: %d sources, %d probes, channels: %s",
             len(self.pollers),
+            len(self.probes),
             ", ".join(self.notifiers) or "none",
         )
 
@@ -246,6 +268,18 @@ class Application:
         except Exception:
             log.exception("queueing reminders failed")
 
+    async def _prune_history(self) -> None:
+        """Forget history older than `history.retention_days` (in the background, hourly)."""
+        assert self.store is not None
+        before = self.clock() - timedelta(days=self.config.history.retention_days)
+        try:
+            gone = await self.store.history.prune(before)
+        except Exception:
+            log.exception("pruning history failed")
+            return
+        if gone:
+            log.info("history: pruned %d rows older than %s", gone, before.date())
+
     async def _fuse_all(self) -> None:
         if self.early is not None:
             await self.early.step_all()
@@ -262,7 +296,8 @@ class Application:
         self.heartbeat.beat()
 
     async def readiness(self) -> dict[str, bool]:
-        """The dependencies: the store answers, each chat platform is connected.
+        """The dependencies: the store answers, each chat platform is connected, and (with
+        probes) our own network reaches the providers.
 
         A status page that cannot be read is the world's problem, not ours: it shows in
         /metrics (statusbot_source_up, statusbot_source_last_success_timestamp_seconds).
@@ -272,6 +307,9 @@ class Application:
         }
         for platform in self.platforms:
             checks[f"chat:{platform.notifier.platform}"] = bool(platform.connected)
+        if self.probes and self.early is not None:
+            # Every provider's probes failing at once: our own network is down.
+            checks["network"] = not self.early.network_down
         return checks
 
     def describe(self) -> dict[str, object]:
@@ -279,6 +317,7 @@ class Application:
         lead = self.leadership
         if lead is None:
             return {}
+        # Sources by their id, probes as probe:<id>.
         leads = [name.removeprefix("poll:") for name in lead.leading]
         if lead.leases is None:
             return {"leads": leads}  # one process on SQLite
@@ -315,3 +354,8 @@ class Application:
         async with self:
             await stop.wait()
             log.info("signal received; stopping")
+
+
+def _probe_lease(runner: ProbeRunner) -> str:
+    """The lease a replica must hold to run this probe (the name of its chore)."""
+    return f"probe:{runner.probe_id}"

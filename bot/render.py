@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.events import Event, EventKind
 from bot.models import Severity
-from bot.untrusted import safe_url
+from bot.untrusted import one_line_safe, safe_url
 
 SEVERITY_EMOJI: dict[Severity, str] = {
     Severity.OPERATIONAL: "🟢",
@@ -97,6 +97,12 @@ class CardFacts:
     # Early warning: why we suspect it, and the official lag once the page confirmed.
     reasons: tuple[str, ...] = ()
     lag: tuple[str, ...] = ()
+    # While the incident is open: what the provider's past incidents suggest.
+    expectation: str | None = None
+
+
+# Kinds whose card is of an incident still open (an expectation still means something).
+OPEN_KINDS = (EventKind.DEGRADED, EventKind.OUTAGE, EventKind.UPDATE, EventKind.REMINDER)
 
 
 def card_facts(event: Event) -> CardFacts:
@@ -138,6 +144,7 @@ def card_facts(event: Event) -> CardFacts:
         footer=f"{event.page_name} · updated {utc_text(event.at)}",
         reasons=event.reasons,
         lag=event.lag,
+        expectation=event.expectation if event.kind in OPEN_KINDS else None,
     )
 
 
@@ -190,7 +197,7 @@ def event_record(event: Event) -> dict[str, object]:
 
 
 def one_line(event: Event) -> str:
-    """A single readable line for the console."""
+    """A single readable line for the console; page text cannot break it or drive the terminal."""
     parts = [f"[{event.at.isoformat()}]", f"{KIND_WORDS[event.kind].upper()}", event.page_name]
     parts.append(f"— {event.title}")
     if event.components:
@@ -207,4 +214,4 @@ def one_line(event: Event) -> str:
         parts.append(f"[{'; '.join(event.reasons)}]")
     if event.lag:
         parts.append(f"({'; '.join(event.lag)})")
-    return " ".join(parts)
+    return one_line_safe(" ".join(parts))

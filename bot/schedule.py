@@ -7,9 +7,8 @@ replica leads (bot/leadership.py); gaining a source polls it at once.
 
 Stop (`stop()`), in this order:
 1. pause the scheduler: no job starts from now on;
-2. close every poller, so a poll already handed to the executor does nothing;
-3. wait (bounded) for the polls in flight to commit their transaction, and for a lease
-   renewal under way;
+2. close every poller, so a poll already handed to the executor does nothing (chores too);
+3. wait (bounded) for the polls and chores in flight to commit their transaction;
 4. shut the scheduler down; nothing is left running in its executor.
 """
 
@@ -17,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -39,16 +39,35 @@ class Schedule:
         self.leadership = leadership
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._chores: list[tuple[Callable[[], Awaitable[None]], float, float, str]] = []
+        # Chores in flight, so that stop lets them finish instead of cancelling them.
+        self._running: set[asyncio.Task[object]] = set()
+        self._stopping = False
         self._by_lease = {lease_name(p): p for p in self.pollers}
+        self._led_chores: set[str] = set()
         if leadership is not None:
             leadership.on_gained = self.poll_now
             self.add_chore(leadership.refresh, leadership.renew_every_s, 0, "leadership")
 
     def add_chore(
-        self, func: Callable[[], Awaitable[None]], every_s: float, first_in_s: float, name: str
+        self,
+        func: Callable[[], Awaitable[None]],
+        every_s: float,
+        first_in_s: float,
+        name: str,
+        led: bool = False,
     ) -> None:
-        """Run `func` every `every_s` seconds, the first time `first_in_s` after start."""
+        """Run `func` every `every_s` seconds, the first time `first_in_s` after start.
+
+        `led`: only while this replica holds the lease called `name` (a probe)."""
+        if led and self.leadership is not None:
+            func = functools.partial(self._led_chore, func, name)
+            self._led_chores.add(name)
         self._chores.append((func, every_s, first_in_s, name))
+
+    async def _led_chore(self, func: Callable[[], Awaitable[None]], lease: str) -> None:
+        assert self.leadership is not None
+        if self.leadership.holds(lease):
+            await func()
 
     def start(self) -> None:
         now = datetime.now(UTC)
@@ -70,8 +89,9 @@ class Schedule:
             )
         for func, every_s, first_in_s, name in self._chores:
             self._scheduler.add_job(
-                func,
+                self._chore,
                 "interval",
+                args=[func],
                 seconds=every_s,
                 max_instances=1,
                 coalesce=True,
@@ -79,6 +99,16 @@ class Schedule:
                 id=name,
             )
         self._scheduler.start()
+
+    async def _chore(self, func: Callable[[], Awaitable[None]]) -> None:
+        task = asyncio.current_task()
+        if self._stopping or task is None:
+            return
+        self._running.add(task)
+        try:
+            await func()
+        finally:
+            self._running.discard(task)
 
     async def _poll(self, poller: SourcePoller) -> None:
         if self.leadership is not None and not self.leadership.holds(lease_name(poller)):
@@ -92,13 +122,19 @@ class Schedule:
                 self._scheduler.modify_job(_job_id(poller), next_run_time=later)
 
     def poll_now(self, lease: str) -> None:
-        """This replica now leads the source: read its committed state and poll it now."""
-        poller = self._by_lease.get(lease)
-        if poller is None or not self._scheduler.running:
+        """This replica now leads the source (or probe): read its committed state, poll now."""
+        if not self._scheduler.running:
             return
-        poller.forget_state()
+        poller = self._by_lease.get(lease)
+        if poller is not None:
+            poller.forget_state()
+            job = _job_id(poller)
+        elif lease in self._led_chores:
+            job = lease
+        else:
+            return
         with contextlib.suppress(LookupError):
-            self._scheduler.modify_job(_job_id(poller), next_run_time=datetime.now(UTC))
+            self._scheduler.modify_job(job, next_run_time=datetime.now(UTC))
 
     def next_poll_at(self, poller: SourcePoller) -> datetime | None:
         """When the scheduler will next poll this source (None when not scheduled)."""
@@ -109,15 +145,17 @@ class Schedule:
         """The stop sequence in the module docstring; safe to call twice."""
         if self._scheduler.running:
             self._scheduler.pause()
+        self._stopping = True
         for poller in self.pollers:
             poller.stopping = True
-        waits = [p.wait_idle() for p in self.pollers]
-        if self.leadership is not None:
-            # Shutting the scheduler down cancels its jobs: let a lease renewal finish first.
-            waits.append(self.leadership.stop_renewing())
-        if waits:
+        if self.pollers:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.gather(*waits), timeout)
+                await asyncio.wait_for(
+                    asyncio.gather(*(p.wait_idle() for p in self.pollers)), timeout
+                )
+        if self._running:
+            # Chores (probes, fusion, reminders) in flight finish; shutdown would cancel them.
+            await asyncio.wait(set(self._running), timeout=timeout)
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 

@@ -8,8 +8,11 @@ hears the official story.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from prometheus_client import REGISTRY
 
 from bot.config import parse_config
 from bot.early_cards import EarlyCards, product_name
@@ -38,6 +41,8 @@ from bot.notify import CardRef, Delivery
 from bot.probe_window import ProbeStatus
 from bot.routing import Subscription
 from bot.store.store import PollCommit, Store
+from tests.botproc import write_config
+from tests.test_cli import bot, jsonl
 
 T0 = datetime(2026, 2, 3, 20, 0, tzinfo=UTC)
 CONFIG = parse_config(
@@ -154,7 +159,15 @@ def test_the_card_names_the_product_people_use() -> None:
     assert product_name(CONFIG, "openai") == "ChatGPT"
 
 
+def sampled(name: str) -> float:
+    return REGISTRY.get_sample_value(name, {"provider": "openai"}) or 0.0
+
+
 async def test_an_early_card_becomes_the_official_card_with_the_lag_on_it(store: Store) -> None:
+    lags, leads = (
+        sampled("statusbot_page_confirm_lag_seconds_sum"),
+        sampled("statusbot_probe_recovery_lead_seconds_sum"),
+    )
     w = await world(store)
     await w.fuse(1, failing(), SPIKE, official=False)
     await w.fuse(2, failing(), SPIKE, official=False)
@@ -207,6 +220,9 @@ async def test_an_early_card_becomes_the_official_card_with_the_lag_on_it(store:
     assert episode.incident_key == due["C-plain"].event.incident_key
     assert (episode.confirm_lag_s, episode.recovery_lead_s) == (14 * 60, 9 * 60)
     assert not episode.never_confirmed
+    # /metrics exports both ends.
+    assert sampled("statusbot_page_confirm_lag_seconds_sum") - lags == 14 * 60
+    assert sampled("statusbot_probe_recovery_lead_seconds_sum") - leads == 9 * 60
 
 
 async def test_a_false_alarm_is_said_on_the_same_card(store: Store) -> None:
@@ -243,3 +259,38 @@ async def test_the_page_first_is_recorded_without_an_early_card(store: Store) ->
     assert episode.suspected_at is None
     assert episode.incident_key == due[0].event.incident_key
     assert episode.confirmed_at == at(5.5)
+
+
+async def test_lag_command_sums_up_each_provider(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'lag.db'}"
+    store = Store(url)
+    await store.initialize()
+    try:
+        w = await world(store)
+        # A false alarm at minute 2, then a real outage the page confirms 14 min after us.
+        await w.fuse(2, failing(), SPIKE, official=False)
+        for minute in (4, 17):
+            await w.fuse(minute, answering(), CrowdView(), official=False)
+        later = [ProbeView(p.name, p.status, since=at(40), failing_span_s=180) for p in failing()]
+        await w.fuse(42, later, replace(SPIKE, since=at(40)), official=False)
+        await w.poll(54, incident=True)
+        await w.fuse(54.5, later, SPIKE, official=True)
+        await w.fuse(60, answering(), CrowdView(), official=True)
+        await w.poll(69, incident=False)
+        await w.fuse(69.5, answering(), CrowdView(), official=False)
+    finally:
+        await store.aclose()
+    config = write_config(tmp_path / "c.yaml", {"store": {"url": url}})
+
+    result = bot("lag", "chatgpt", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "OpenAI: 2 episodes",
+        "  confirmed by the page after our first signal: 1, median 14 min later (longest 14 min)",
+        "  recovery seen by our probes first: 1, median 9 min before the page",
+        "  never acknowledged by the page: 1",
+        "    2026-02-03 20:00 UTC, signals for 4 min",
+    ]
+    [summary] = jsonl(bot("lag", "--json", "--config", str(config)).stdout)[:1]
+    assert summary["median_confirm_lag_s"] == 14 * 60
+    assert summary["median_recovery_lead_s"] == 9 * 60
