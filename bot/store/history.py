@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.events import Event, EventKind
 from bot.history import (
     DOWN_FROM,
+    EarlySignal,
     HistoryView,
     IncidentRecord,
     MinuteSample,
@@ -26,6 +27,7 @@ from bot.history import (
     merge_minutes,
     minute_at,
     minute_number,
+    with_early_signals,
     worst_of,
 )
 from bot.models import Severity
@@ -36,14 +38,37 @@ from bot.store.records import PollCommit, as_utc
 # A gap longer than this between two samples of a source is unknown time (the bot was
 # down), not a copy of the last state.
 MAX_FILL_MIN = 10
+
+
+class EarlyEpisodes(Protocol):
+    """The early warning's episodes (bot.store.early.EarlyRepository)."""
+
+    async def episodes(
+        self, provider: str | None = None, since: datetime | None = None
+    ) -> Sequence[EarlyEpisode]: ...
+
+
+class EarlyEpisode(Protocol):
+    @property
+    def incident_key(self) -> str | None: ...
+    @property
+    def first_signal_at(self) -> datetime | None: ...
+    @property
+    def confirmed_at(self) -> datetime | None: ...
+    @property
+    def probes_recovered_at(self) -> datetime | None: ...
+
+
 CARD_KINDS = (EventKind.DEGRADED, EventKind.OUTAGE, EventKind.UPDATE, EventKind.RESTORED)
 
 
 class HistoryRepository:
     """The `availability` and `incident_history` tables."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, early: EarlyEpisodes | None = None) -> None:
         self.db = db
+        # The early warning's episodes: our first signal before the page's, when there was one.
+        self.early = early
 
     # --- writing (inside a poll's transaction) --------------------------------------
 
@@ -209,7 +234,16 @@ class HistoryRepository:
             query = query.where(table.c.first_signal_at <= until)
         async with self.db.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return _fold(rows)
+        records = _fold(rows)
+        if self.early is None or not records:
+            return records
+        episodes = await self.early.episodes(provider, since)
+        signals = [
+            EarlySignal(e.incident_key, e.first_signal_at, e.confirmed_at, e.probes_recovered_at)
+            for e in episodes
+            if e.incident_key is not None
+        ]
+        return with_early_signals(records, signals)
 
     async def past_durations(
         self, provider: str, severity: Severity, before: datetime, limit: int = 10
