@@ -351,6 +351,20 @@ class HistoryView:
         return text + (f" Longest: {worst}." if worst else "")
 
 
+@dataclass(frozen=True, slots=True)
+class Day:
+    """One UTC day of a provider: minutes observed, minutes down, the worst it got."""
+
+    start: datetime
+    observed_min: int
+    down_min: int
+    worst: Severity | None  # None: nothing observed that day
+
+    @property
+    def uptime(self) -> Uptime:
+        return Uptime(self.observed_min, self.down_min)
+
+
 SEVERITY_PLURAL: dict[Severity, str] = {
     Severity.DEGRADED: "degraded-performance incidents",
     Severity.PARTIAL_OUTAGE: "partial outages",

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.events import Event, EventKind
 from bot.history import (
     DOWN_FROM,
+    Day,
     EarlySignal,
     HistoryView,
     IncidentRecord,
@@ -38,6 +39,7 @@ from bot.store.records import PollCommit, as_utc
 # A gap longer than this between two samples of a source is unknown time (the bot was
 # down), not a copy of the last state.
 MAX_FILL_MIN = 10
+MINUTES_PER_DAY = 24 * 60
 
 
 class EarlyEpisodes(Protocol):
@@ -216,6 +218,48 @@ class HistoryRepository:
             gaps=gaps,
             incidents=await self.incidents(provider, start, end),
         )
+
+    async def days(self, provider: str, end: datetime, count: int = 90) -> list[Day]:
+        """The last `count` UTC days up to `end`, oldest first (the board's uptime bars)."""
+        last_day = minute_number(end) // MINUTES_PER_DAY
+        first_day = last_day - count + 1
+        table = schema.availability
+        minutes = (
+            sa.select(table.c.minute, sa.func.max(table.c.severity).label("severity"))
+            .where(table.c.provider == provider)
+            .where(table.c.minute >= first_day * MINUTES_PER_DAY)
+            .where(table.c.minute < (last_day + 1) * MINUTES_PER_DAY)
+            .group_by(table.c.minute)
+            .subquery()
+        )
+        day = (minutes.c.minute // MINUTES_PER_DAY).label("day")
+        down = sa.func.sum(sa.case((minutes.c.severity >= int(DOWN_FROM), 1), else_=0))
+        query = sa.select(day, sa.func.count(), down, sa.func.max(minutes.c.severity)).group_by(day)
+        async with self.db.engine.connect() as conn:
+            rows = {int(r[0]): r for r in (await conn.execute(query)).all()}
+        out = []
+        for number in range(first_day, last_day + 1):
+            row = rows.get(number)
+            start = minute_at(number * MINUTES_PER_DAY)
+            if row is None:
+                out.append(Day(start, 0, 0, None))
+            else:
+                out.append(Day(start, int(row[1]), int(row[2] or 0), Severity(int(row[3]))))
+        return out
+
+    async def timeline(self, provider: str, incident_key: str, limit: int = 12) -> list[Event]:
+        """An incident's events, oldest first (the newest `limit`; reminders left out)."""
+        table = schema.events
+        query = (
+            sa.select(table.c.payload)
+            .where(table.c.provider == provider, table.c.incident_key == incident_key)
+            .where(table.c.kind != EventKind.REMINDER.value)
+            .order_by(table.c.id.desc())
+            .limit(limit)
+        )
+        async with self.db.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [Event.from_json(r[0]) for r in reversed(rows)]
 
     async def incidents(
         self, provider: str, since: datetime, until: datetime | None = None
