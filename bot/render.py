@@ -93,7 +93,9 @@ def card_facts(event: Event) -> CardFacts:
     """The full current card for the event's incident."""
     severity = event.severity
     duration = human_duration(event.duration_s) if event.duration_s is not None else None
-    if event.kind is EventKind.RESTORED:
+    if event.test and event.kind is EventKind.RESTORED:
+        state = "Test complete, nothing is down"
+    elif event.kind is EventKind.RESTORED:
         state = f"Restored after {duration}" if duration else "Restored"
     elif event.kind is EventKind.MAINTENANCE_ENDED:
         state = "Maintenance completed"
@@ -101,8 +103,9 @@ def card_facts(event: Event) -> CardFacts:
         state = f"Now tracked as {event.merged_into_title}"
     else:
         state = SEVERITY_WORDS[severity]
+    test = "🧪 TEST · " if event.test else ""
     return CardFacts(
-        headline=f"{SEVERITY_EMOJI[severity]} {event.page_name}: {state}",
+        headline=f"{test}{SEVERITY_EMOJI[severity]} {event.page_name}: {state}",
         title=event.title,
         severity=severity,
         emoji=SEVERITY_EMOJI[severity],
@@ -121,6 +124,8 @@ def card_facts(event: Event) -> CardFacts:
 def thread_text(event: Event) -> str:
     """The reply added to a card's thread for this event (plain text, no markup)."""
     facts = card_facts(event)
+    if event.test:
+        return f"🧪 {event.text or event.title}"
     if event.kind is EventKind.RESTORED:
         where = f" ({', '.join(event.components)})" if event.components else ""
         return f"✅ {event.page_name} restored after {facts.duration}{where}: {event.title}"
@@ -133,6 +138,20 @@ def thread_text(event: Event) -> str:
         head += f" · {facts.official_status}"
     body = event.text or event.title
     return f"{head}: {body}"
+
+
+def held_note(held: int) -> str:
+    """The line that tells a channel its quiet hours held updates of this card back."""
+    if held <= 0:
+        return ""
+    updates = "update" if held == 1 else "updates"
+    return f"🌙 {held} earlier {updates} held during quiet hours; this is where things stand now."
+
+
+def reply_text(event: Event, held: int = 0) -> str:
+    """The thread reply, with the quiet-hours note first when updates were held."""
+    note = held_note(held)
+    return f"{note}\n{thread_text(event)}" if note else thread_text(event)
 
 
 def event_record(event: Event) -> dict[str, object]:

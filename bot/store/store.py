@@ -18,6 +18,7 @@ from bot.store.outbox import OutboxRepository
 from bot.store.polls import PollRepository
 from bot.store.records import CLOSING_KINDS, DEAD, DROPPED, PENDING, SENT, PollCommit
 from bot.store.reminders import ReminderRepository
+from bot.store.samples import SampleCardRepository
 from bot.store.settings import SettingsRepository
 from bot.store.sources import SourceRepository
 from bot.store.subscriptions import SubscriptionRepository
@@ -52,6 +53,7 @@ class Store:
         self.reminders = ReminderRepository(self.db, self.events, self.outbox)
         self.late_cards = LateCardRepository(self.db, self.events, self.incidents, self.outbox)
         self.settings = SettingsRepository(self.db)
+        self.samples = SampleCardRepository(self.db, self.events, self.outbox)
 
     @property
     def url(self) -> str:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.events import Event, EventKind
-from bot.render import card_facts, thread_text, utc_text
+from bot.render import card_facts, reply_text, utc_text
 from bot.status import StatusReport
 
 Block = dict[str, Any]
@@ -120,10 +120,21 @@ def card_text(event: Event) -> str:
     return truncate("\n".join(parts), SlackLimits.FALLBACK_TEXT)
 
 
-def reply_blocks(event: Event) -> tuple[str, list[Block]]:
-    """A thread reply: (fallback text, blocks)."""
-    text = truncate(thread_text(event), SlackLimits.FALLBACK_TEXT)
+def reply_blocks(event: Event, held: int = 0) -> tuple[str, list[Block]]:
+    """A thread reply (with the quiet-hours note when updates were held): (text, blocks)."""
+    text = truncate(reply_text(event, held), SlackLimits.FALLBACK_TEXT)
     return text, [_section(escape(text))]
+
+
+# The only mention the bot ever writes: a subscription's opt-in for major outages.
+HERE = "<!here>"
+
+
+def with_mention(mention: str | None, text: str, blocks: list[Block]) -> tuple[str, list[Block]]:
+    """Prefix an alert with `@here` when the subscription opted in (`mention == "here"`)."""
+    if mention != "here":
+        return text, blocks
+    return f"{HERE} {text}", _cap([_section(HERE), *blocks])
 
 
 def report_blocks(report: StatusReport) -> tuple[str, list[Block]]:
