@@ -7,8 +7,8 @@ This is the composition root: the only core module that wires in the integration
   fetcher, command service, chat platforms, notifiers, pollers and the outbox worker.
   Nothing polls or connects yet.
 - start: connect chat platforms, start the outbox worker, start the schedule (one job
-  per source, reminders, releasing alerts held in quiet hours, and the heartbeat /healthz reads; bot/schedule.py), start the
-  health server.
+  per source, reminders, early-warning fusion (bot/early.py), releasing alerts held in
+  quiet hours, and the heartbeat /healthz reads; bot/schedule.py), start the health server.
 - stop: the schedule's stop sequence (no new polls, the polls in flight commit), then the
   outbox (deliveries in flight finish, bounded), the health server, the platforms.
   shutdown: close the notifiers, the HTTP client and the store.
@@ -23,7 +23,7 @@ import contextlib
 import importlib
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -32,6 +32,9 @@ from bot import metrics
 from bot.commands import CommandService
 from bot.config import Config
 from bot.console import ConsoleNotifier
+from bot.early import EarlyWarning, WatchedProvider, rules_from_config
+from bot.early_cards import EarlyCards
+from bot.events import Event
 from bot.fetch import StatusFetcher
 from bot.heartbeat import Heartbeat
 from bot.notify import ChatPlatform, Notifier
@@ -52,6 +55,8 @@ STOP_TIMEOUT_S = 5.0
 REMINDER_CHECK_S = 60
 # How often held alerts are looked at: quiet hours end on the minute.
 QUIET_CHECK_S = 30
+# Fusion also runs on a clock: time alone calls off a suspicion, and the crowd baseline learns.
+FUSION_EVERY_S = 30
 
 
 class Application:
@@ -74,6 +79,9 @@ class Application:
         self.notifiers: dict[str, Notifier] = {}
         self.pollers: list[SourcePoller] = []
         self.worker: OutboxWorker | None = None
+        # Early warning: sinks (the early cards) are added with `early.add_sink`.
+        self.early: EarlyWarning | None = None
+        self._fusing: set[asyncio.Task[None]] = set()
         self.health: HealthServer | None = None  # only when `health` is configured
         timeout = config.health.heartbeat_timeout if config.health else 60.0
         self.heartbeat = Heartbeat(timeout)
@@ -130,9 +138,25 @@ class Application:
                 self.store.polls,
                 clock=self.clock,
                 display_name=config.providers[provider].name,
+                on_events=self._official_events,
             )
             for provider, sid, source in config.source_ids()
         ]
+        probes: dict[str, list[tuple[str, str]]] = {}
+        for key, probe_id, probe in config.probe_ids():
+            probes.setdefault(key, []).append((probe_id, probe.name))
+        self.early = EarlyWarning(
+            [
+                WatchedProvider(key, provider.name, tuple(probes.get(key, ())))
+                for key, provider in config.providers.items()
+            ],
+            self.store.signals,
+            self.store.incidents,
+            rules_from_config(config.early_warning),
+            clock=self.clock,
+        )
+        # Each change of a verdict becomes a step of the early card story.
+        self.early.add_sink(EarlyCards(config, self.store.early, clock=self.clock))
 
     async def start(self) -> None:
         assert self.worker is not None
@@ -146,6 +170,7 @@ class Application:
         # A job like the polls: if the scheduler or the loop under it stops running jobs,
         # the beats stop and /healthz says so.
         self._schedule.add_chore(self._beat, self.heartbeat.interval, 0, "heartbeat")
+        self._schedule.add_chore(self._fuse_all, FUSION_EVERY_S, FUSION_EVERY_S, "fusion")
         self._schedule.start()
         if self.config.health is not None:
             # Imported here: aiohttp costs ~20 MB, and a console-only bot never needs it.
@@ -172,6 +197,10 @@ class Application:
         if self._schedule is not None:
             await self._schedule.stop(timeout=STOP_TIMEOUT_S)
             self._schedule = None
+        for task in list(self._fusing):
+            task.cancel()
+        if self._fusing:
+            await asyncio.gather(*self._fusing, return_exceptions=True)
         if self.worker is not None:
             await self.worker.stop(timeout=STOP_TIMEOUT_S)
         if self._worker_task is not None:
@@ -215,6 +244,18 @@ class Application:
             await self.store.outbox.release_held(self.clock())
         except Exception:
             log.exception("releasing held alerts failed")
+
+    async def _fuse_all(self) -> None:
+        if self.early is not None:
+            await self.early.step_all()
+
+    def _official_events(self, events: Sequence[Event]) -> None:
+        """An official poll changed something: fuse its providers now, not on the clock."""
+        if self.early is None or not self._started:
+            return
+        task = asyncio.create_task(self.early.step_all({e.provider for e in events}))
+        self._fusing.add(task)
+        task.add_done_callback(self._fusing.discard)
 
     async def _beat(self) -> None:
         self.heartbeat.beat()

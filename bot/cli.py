@@ -141,6 +141,17 @@ def _parser() -> argparse.ArgumentParser:
         "provider", nargs="?", metavar="PROVIDER", help="a provider key or alias (default: all)"
     )
 
+    lag = command(
+        "lag",
+        "how far each provider's status page lags our early warning, and what it never "
+        "acknowledged (read-only)",
+        with_config,
+    )
+    lag.add_argument(
+        "provider", nargs="?", metavar="PROVIDER", help="a provider key or alias (default: all)"
+    )
+    lag.add_argument("--json", action="store_true", help="one JSON object per provider and line")
+
     outbox = command("outbox", "see stuck deliveries, retry or drop one", with_config)
     outbox.add_argument(
         "action",
@@ -269,6 +280,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.command == "status":
         return await _status(config, args.provider)
+    if args.command == "lag":
+        return await _lag(config, args.provider, args.json)
     return await _outbox(config, args)
 
 
@@ -353,6 +366,30 @@ async def _status(config: Config, provider: str | None) -> int:
             print("\n".join(lines))
     finally:
         await store.aclose()
+    return EXIT_OK
+
+
+async def _lag(config: Config, provider: str | None, as_json: bool) -> int:
+    from bot.commands import CommandService
+    from bot.lag import lag_text, summarize
+    from bot.store.store import Store
+
+    store = Store(config.store.url)
+    try:
+        await store.initialize(migrate=False)
+        key = CommandService(config, store).resolve_provider(provider) if provider else None
+        records = await store.early.episodes(key)
+    finally:
+        await store.aclose()
+    names = {k: p.name for k, p in config.providers.items()}
+    summaries = summarize(records, names, [key] if key else list(config.providers))
+    for index, summary in enumerate(summaries):
+        if as_json:
+            print(json.dumps(summary.to_json()))
+            continue
+        if index:
+            print()
+        print("\n".join(lag_text(summary)))
     return EXIT_OK
 
 

@@ -28,6 +28,13 @@ from bot.store.records import SourceRecord
 
 MAX_ARGS = 300
 SHOWN_ALIASES = 4
+# The subscribe word (and Discord option) that opts a channel in to early warnings.
+EARLY_WORD = "early"
+EARLY_PROMISE = (
+    "Early warnings on: when our own probes and people's reports agree before the official "
+    "page does, this channel gets an unconfirmed card (⚠️), which becomes the official card "
+    "when the page confirms, or says so when it was a false alarm."
+)
 
 
 class SubscriptionBook(Protocol):
@@ -130,6 +137,8 @@ class SubscribeRequest:
     reminder_minutes: int
     mention: str | None = None
     wake_on_major: bool = False
+    # Unconfirmed cards from our own signals before the official page confirms.
+    early: bool = False
 
 
 def clean_args(text: str | None) -> str:
@@ -258,7 +267,7 @@ class CommandService:
 
     def parse_subscribe(self, text: str | None, platform: str | None = None) -> SubscribeRequest:
         """`[provider …] [component:NAME …] [min:degraded|partial|major] [remind:MINUTES]
-        [mention:here|mention:ROLE] [wake:major]`.
+        [early] [mention:here|mention:ROLE] [wake:major]`.
 
         A component name with spaces is quoted: `component:"Chat Completions"`.
         """
@@ -268,6 +277,7 @@ class CommandService:
         components: list[str] = []
         severity = Severity.parse(self.config.default_min_severity)
         remind = self.config.delivery.reminder_minutes
+        early = False
         try:
             tokens = shlex.split(clean_args(text))
         except ValueError:
@@ -285,6 +295,8 @@ class CommandService:
                 mention = parse_mention(value, platform)
             elif value and name == "wake":
                 wake = _wake(value)
+            elif not value and name == EARLY_WORD:
+                early = True
             elif (match := self._find(token)) is not None:
                 if match.key not in providers:
                     providers.append(match.key)
@@ -298,7 +310,7 @@ class CommandService:
                 raise CommandError(
                     f"I don't understand '{shown}'.{self._did_you_mean(token)} "
                     "Usage: subscribe [provider …] "
-                    f'[component:"NAME"] [min:degraded|partial|major] [remind:60] '
+                    f'[component:"NAME"] [min:degraded|partial|major] [remind:60] [early] '
                     f"[mention:{'ROLE' if platform == 'discord' else 'here'}] [wake:major]. "
                     f"Providers: {self.known_providers()}"
                 )
@@ -309,6 +321,7 @@ class CommandService:
             reminder_minutes=remind,
             mention=mention,
             wake_on_major=wake,
+            early=early,
         )
 
     @staticmethod
@@ -348,6 +361,7 @@ class CommandService:
                     components=request.components,
                     min_severity=request.min_severity,
                     reminder_minutes=request.reminder_minutes,
+                    early=request.early,
                     created_by=user_id,
                     created_at=self.clock(),
                     mention=request.mention,
@@ -374,6 +388,8 @@ class CommandService:
             f"Subscribed this channel to {names}: {what}, "
             f"{request.min_severity.label.replace('_', ' ')} and worse{remind}{extras}."
         ]
+        if request.early:
+            lines.append(EARLY_PROMISE)
         if not open_now:
             lines.append("Nothing is open right now.")
         for event, posted in open_now:
@@ -423,6 +439,8 @@ class CommandService:
             if sub.reminder_minutes:
                 line += f", reminders every {sub.reminder_minutes} min"
             line += _extras(sub.mention, sub.wake_on_major)
+            if sub.early:
+                line += ", early warnings"
             if not sub.enabled:
                 line += f" — DISABLED: {sub.disabled_reason or 'delivery failed'}"
             lines.append(line)
@@ -519,7 +537,9 @@ class CommandService:
             [
                 "/is-chatgpt-down [provider] [public] — is it down right now?",
                 "/statusbot subscribe [provider …] [component:NAME] [min:degraded|partial|major]"
-                " [remind:MINUTES] [mention:…] [wake:major] — alerts in this channel",
+                " [remind:MINUTES] [early] [mention:…] [wake:major] — alerts in this channel"
+                " (early: also unconfirmed cards from our own probes and people's reports, before"
+                " the official page)",
                 "/statusbot unsubscribe [provider] — stop them",
                 "/statusbot list — what this channel receives",
                 "/statusbot test — post a sample alert here (checks that I can post and edit)",

@@ -25,10 +25,19 @@ class EventKind(StrEnum):
     REMINDER = "reminder"
     # A component-only card whose story is now told on an official incident's card.
     MERGED = "merged"
+    # Early warning, before (or beside) the official page; only `early` subscriptions hear it.
+    SUSPECTED = "suspected"  # our signals agree: the unconfirmed card
+    FALSE_ALARM = "false_alarm"  # the signals cleared and the page never confirmed
+    PROBES_RECOVERED = "probes_recovered"  # our probes answer again; the page still says down
 
     @property
     def is_source_health(self) -> bool:
         return self in (EventKind.SOURCE_UNREACHABLE, EventKind.SOURCE_RECOVERED)
+
+    @property
+    def is_early(self) -> bool:
+        """Told by our own signals, not by the official page."""
+        return self in (EventKind.SUSPECTED, EventKind.FALSE_ALARM, EventKind.PROBES_RECOVERED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +67,10 @@ class Event:
     # On `merged`: the card (incident key) and title that now tell this story.
     merged_into: str | None = None
     merged_into_title: str | None = None
+    # Early warning: why we suspect it ("5 of 6 probes failing since 15:02"), and the
+    # official lag once known ("OpenAI confirmed this 14 min after our first signal").
+    reasons: tuple[str, ...] = ()
+    lag: tuple[str, ...] = ()
     # A sample card from `/statusbot test`: always delivered, and marked as a test.
     test: bool = False
 

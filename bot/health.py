@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from bot.webserve import serve
+
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
 LivenessCheck = Callable[[], tuple[bool, dict[str, float]]]
 MetricsRefresh = Callable[[], Awaitable[None]]
@@ -40,9 +42,7 @@ class HealthServer:
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/readyz", self._readyz)
         app.router.add_get("/metrics", self._metrics)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, self.port).start()
+        self._runner = await serve(app, self.host, self.port)
         self.bound_port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:

@@ -42,6 +42,25 @@ DEAD_LETTERS = Gauge(
 CHAT_CONNECTED = Gauge(
     "statusbot_chat_connected", "1 while the chat platform's connection is up", ["platform"]
 )
+EARLY_EPISODES = Counter(
+    "statusbot_early_episodes_total",
+    "Early-warning episodes by outcome: suspected, confirmed (after our suspicion), "
+    "page_first (the page confirmed before we suspected), false_alarm",
+    ["provider", "outcome"],
+)
+_LAG_BUCKETS = (0, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200)
+PAGE_CONFIRM_LAG = Histogram(
+    "statusbot_page_confirm_lag_seconds",
+    "From our first signal to the official page confirming the incident",
+    ["provider"],
+    buckets=_LAG_BUCKETS,
+)
+PROBE_RECOVERY_LEAD = Histogram(
+    "statusbot_probe_recovery_lead_seconds",
+    "How long before the official page resolved an incident our probes saw recovery",
+    ["provider"],
+    buckets=_LAG_BUCKETS,
+)
 BUILD_INFO = Info("statusbot_build", "The running statusbot's version")
 
 

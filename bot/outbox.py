@@ -12,6 +12,7 @@ until the next retry falls due, looking again at least every `MAX_SLEEP_S`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import random
@@ -114,6 +115,9 @@ class OutboxWorker:
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._recorder = DeliveryRecorder(store, self.clock)
         self._stopping = False
+        # Set once run() has left its loop: stop() waits for that, so a later cancel never
+        # lands in the middle of a database call (its pooled connection would leak).
+        self._running: asyncio.Event | None = None
         self._depth_measured = 0.0
         # Deliveries started but not finished; the queue is read again below this many.
         self._refill_below = settings.concurrency * 2
@@ -127,6 +131,13 @@ class OutboxWorker:
         return timedelta(seconds=self.settings.claim_lease if self.store.shared else 0)
 
     async def run(self) -> None:
+        left = self._running = asyncio.Event()
+        try:
+            await self._run()
+        finally:
+            left.set()
+
+    async def _run(self) -> None:
         await self.store.listen(
             self.notifiers, self._lease(), self._queued, max_claimed=self.settings.concurrency
         )
@@ -184,6 +195,9 @@ class OutboxWorker:
             task.cancel()
         # Let cancelled deliveries unwind, so their connections go back before the store closes.
         await asyncio.gather(*pending, return_exceptions=True)
+        if self._running is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._running.wait(), timeout)
         await self._recorder.aclose()
         await self.store.unlisten()
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.events import Event, EventKind
 from bot.models import Severity
+from bot.untrusted import safe_url
 
 SEVERITY_EMOJI: dict[Severity, str] = {
     Severity.OPERATIONAL: "🟢",
@@ -44,7 +45,13 @@ KIND_WORDS: dict[EventKind, str] = {
     EventKind.SOURCE_RECOVERED: "Status page reachable again",
     EventKind.REMINDER: "Still ongoing",
     EventKind.MERGED: "Now tracked on another card",
+    EventKind.SUSPECTED: "May be down (unconfirmed)",
+    EventKind.FALSE_ALARM: "False alarm",
+    EventKind.PROBES_RECOVERED: "Our probes see recovery",
 }
+
+# The early card's mark: ours, not the official page's.
+SUSPECTED_EMOJI = "⚠️"
 
 
 def human_duration(seconds: float) -> str:
@@ -87,6 +94,9 @@ class CardFacts:
     url: str | None
     duration: str | None
     footer: str
+    # Early warning: why we suspect it, and the official lag once the page confirmed.
+    reasons: tuple[str, ...] = ()
+    lag: tuple[str, ...] = ()
 
 
 def card_facts(event: Event) -> CardFacts:
@@ -101,23 +111,37 @@ def card_facts(event: Event) -> CardFacts:
         state = "Maintenance completed"
     elif event.kind is EventKind.MERGED:
         state = f"Now tracked as {event.merged_into_title}"
+    elif event.kind is EventKind.SUSPECTED:
+        state = f"Unconfirmed: {event.page_name}'s status page does not report it yet"
+    elif event.kind is EventKind.FALSE_ALARM:
+        state = "False alarm"
     else:
         state = SEVERITY_WORDS[severity]
-    test = "🧪 TEST · " if event.test else ""
+    emoji = SEVERITY_EMOJI[severity]
+    headline = f"{emoji} {event.page_name}: {state}"
+    if event.kind is EventKind.SUSPECTED:
+        emoji = SUSPECTED_EMOJI
+        headline = f"{emoji} {event.title} — not confirmed by {event.page_name} yet"
+    elif event.kind is EventKind.FALSE_ALARM:
+        headline = f"{emoji} {event.text or state}"
+    if event.test:
+        headline = f"🧪 TEST · {headline}"
     return CardFacts(
-        headline=f"{test}{SEVERITY_EMOJI[severity]} {event.page_name}: {state}",
+        headline=headline,
         title=event.title,
         severity=severity,
-        emoji=SEVERITY_EMOJI[severity],
+        emoji=emoji,
         colour=SEVERITY_COLOUR[severity],
         state=state,
         official_status=event.status.value.replace("_", " ").capitalize() if event.status else None,
         components=event.components,
         started=utc_text(event.started_at),
         latest_update=event.text,
-        url=event.url,
+        url=safe_url(event.url),
         duration=duration,
         footer=f"{event.page_name} · updated {utc_text(event.at)}",
+        reasons=event.reasons,
+        lag=event.lag,
     )
 
 
@@ -133,6 +157,13 @@ def thread_text(event: Event) -> str:
         return f"⏳ Still ongoing after {facts.duration}: {event.title}"
     if event.kind is EventKind.MERGED:
         return f"➡️ {facts.state}"
+    if event.kind is EventKind.SUSPECTED:
+        why = f": {'; '.join(event.reasons)}" if event.reasons else ""
+        return f"{facts.headline}{why}"
+    if event.kind is EventKind.FALSE_ALARM:
+        return f"{facts.emoji} {event.text or KIND_WORDS[event.kind]}"
+    if event.kind is EventKind.PROBES_RECOVERED:
+        return f"📡 {event.text or KIND_WORDS[event.kind]}"
     head = f"{facts.emoji} {KIND_WORDS[event.kind]}"
     if facts.official_status:
         head += f" · {facts.official_status}"
@@ -173,6 +204,8 @@ def event_record(event: Event) -> dict[str, object]:
         "text": event.text,
         "url": event.url,
         "merged_into": event.merged_into,
+        "reasons": list(event.reasons),
+        "lag": list(event.lag),
     }
 
 
@@ -188,4 +221,10 @@ def one_line(event: Event) -> str:
         parts.append(f"after {human_duration(event.duration_s)}")
     if event.merged_into_title is not None:
         parts.append(f"→ now tracked as {event.merged_into_title}")
+    if event.kind.is_early and event.text:
+        parts.append(f"— {event.text}")
+    if event.reasons:
+        parts.append(f"[{'; '.join(event.reasons)}]")
+    if event.lag:
+        parts.append(f"({'; '.join(event.lag)})")
     return " ".join(parts)

@@ -29,6 +29,8 @@ class Subscription:
     components: tuple[str, ...] = ()
     min_severity: Severity = Severity.DEGRADED
     reminder_minutes: int = 0
+    # Opted in to early warning: unconfirmed cards from our own signals.
+    early: bool = False
     enabled: bool = True
     disabled_reason: str | None = None
     created_by: str | None = None
@@ -75,6 +77,10 @@ def wants(sub: Subscription, event: Event, has_card: bool) -> bool:
     """Whether this channel should see the event (`has_card`: it follows the incident)."""
     if not sub.enabled or event.provider != sub.provider or event.kind.is_source_health:
         return False
+    if event.kind.is_early:
+        # Suspicions reach only channels that asked for them; the rest of an early story
+        # (false alarm, probes recovered) only a channel with its card.
+        return sub.early and (has_card or event.kind is EventKind.SUSPECTED)
     if has_card:
         return True  # a card we posted follows its incident to the end
     if event.kind is EventKind.MERGED:

@@ -12,6 +12,7 @@ from bot.events import Event
 from bot.models import COMPONENT_SEVERITY, ComponentStatus, Severity
 from bot.render import human_ago, human_duration, utc_text
 from bot.store.records import SourceRecord
+from bot.untrusted import safe_url
 
 # A source not polled successfully for this many intervals no longer vouches for anything.
 STALE_AFTER_INTERVALS = 3
@@ -149,7 +150,7 @@ def provider_status(
         severity=worst,
         incidents=incidents,
         components=tuple((c.name, c.status.value.replace("_", " ")) for c in unhealthy),
-        url=next((s.page_url for s in states if s.page_url), None),
+        url=safe_url(next((s.page_url for s in states if s.page_url), None)),
         last_checked=max((s.last_ok_at for s in states if s.last_ok_at), default=None),
         unreachable_since=unreachable,
         last_error=last_error,

@@ -21,6 +21,8 @@ from tests.test_cli import bot
 
 GUIDE = ROOT / "docs" / "backup.md"
 SUMMARY = "/api/v2/summary.json"
+# Dated before the incident: an older copy would be ignored as stale.
+OPERATIONAL = "openai_summary_2026-07-09_operational_no_incidents_key_keysorted.json"
 BIN = str(Path(sys.executable).parent)
 
 
@@ -57,7 +59,7 @@ def sqlite_config(workdir: Path, page_url: str) -> Path:
 
 async def test_sqlite_backup_while_the_bot_writes_then_check_and_restore(tmp_path: Path) -> None:
     async with FakeStatusPage() as page:
-        page.set_payload(SUMMARY, fixture_bytes("openai_summary_2026-09-24_operational.json"))
+        page.set_payload(SUMMARY, fixture_bytes(OPERATIONAL))
         config = sqlite_config(tmp_path, page.url(SUMMARY))
         async with BotProcess(config) as running:
             db = tmp_path / "statusbot.db"

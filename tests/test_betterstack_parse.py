@@ -115,3 +115,8 @@ def test_open_then_resolved_gives_degraded_then_restored_with_duration() -> None
 def test_unreadable_pages_are_payload_errors(body: bytes, reason: str) -> None:
     with pytest.raises(PayloadError, match=reason):
         parse(body)
+
+
+def test_the_page_clock_is_its_updated_at() -> None:
+    snapshot = parse(REAL.read_bytes())
+    assert snapshot.page_updated_at == datetime(2026, 9, 19, 3, 17, 48, 321000, tzinfo=UTC)

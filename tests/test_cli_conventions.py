@@ -24,7 +24,8 @@ from tests.test_cli import bot
 from tests.waiting import until
 
 SUMMARY = "/api/v2/summary.json"
-OPERATIONAL = "openai_summary_2026-09-24_operational.json"
+# Dated before INCIDENT: an older copy would be ignored as stale.
+OPERATIONAL = "openai_summary_2026-07-09_operational_no_incidents_key_keysorted.json"
 INCIDENT = "openai_summary_2026-09-22_monitoring.json"
 PATH_ONLY = {"PATH": "/usr/bin:/bin"}
 

@@ -175,6 +175,22 @@ async def test_subscribe_list_unsubscribe_round_trip(store: Store) -> None:
     assert "no subscriptions" in await commands.list("slack", "C1")
 
 
+async def test_early_is_a_word_of_subscribe_and_shows_in_the_list(store: Store) -> None:
+    commands = service(store)
+    assert CommandService(CONFIG, None).parse_subscribe("chatgpt").early is False  # type: ignore[arg-type]
+    reply = await commands.subscribe("slack", "T1", "C1", "chatgpt EARLY min:major", "U1")
+    assert reply.splitlines()[1].startswith("Early warnings on: when our own probes")
+    [saved] = await store.subscriptions.channel_subscriptions("slack", "C1")
+    assert saved.early
+    assert saved.min_severity is Severity.MAJOR_OUTAGE
+    assert "• OpenAI: all components, major outage and worse, early warnings" in (
+        await commands.list("slack", "C1")
+    )
+    # Subscribing again without the word turns it off.
+    await commands.subscribe("slack", "T1", "C1", "chatgpt", "U1")
+    assert not (await store.subscriptions.channel_subscriptions("slack", "C1"))[0].early
+
+
 def test_autocomplete_choices() -> None:
     commands = CommandService(CONFIG, None)  # type: ignore[arg-type]
     assert [v for _, v in commands.provider_choices("cl")] == ["anthropic"]

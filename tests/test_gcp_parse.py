@@ -149,3 +149,19 @@ def test_open_then_resolved_gives_degraded_then_restored_with_the_payload_times(
 def test_unreadable_feeds_are_payload_errors(body: bytes, reason: str) -> None:
     with pytest.raises(PayloadError, match=reason):
         parse(body)
+
+
+def test_an_older_copy_of_the_page_restores_nothing() -> None:
+    """The page has no clock: its newest `modified` dates it, so a CDN's older copy (the
+    incident still open) after the resolution neither reopens nor re-alerts the incident."""
+    opened_state, _ = transition(ALL_OPERATIONAL, parse(ACTIVE.read_bytes()), SETTINGS)
+    resolved = parse(RESOLVED.read_bytes())
+    older = parse(ACTIVE.read_bytes())
+    assert resolved.page_updated_at is not None
+    assert older.page_updated_at is not None
+    assert older.page_updated_at < resolved.page_updated_at
+    state, closed = transition(opened_state, resolved, SETTINGS)
+    assert [e.kind for e in closed] == [EventKind.RESTORED]
+    after, events = transition(state, older, SETTINGS)
+    assert events == []
+    assert after.stale_since is not None  # seen as a stale copy, not as news

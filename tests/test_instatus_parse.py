@@ -85,6 +85,8 @@ def test_what_it_has_not_seen_is_a_warning_not_a_failed_poll() -> None:
     snapshot = parse(json.dumps(doc).encode())
     assert snapshot.page_name == "status page"
     assert snapshot.observed_at == datetime(2022, 6, 11, 19, 0, tzinfo=UTC)
+    # The page's own clock: an older copy of it is told apart as stale.
+    assert snapshot.page_updated_at == datetime(2022, 6, 11, 19, 0, tzinfo=UTC)
     (incident,) = snapshot.incidents
     assert (incident.id, incident.status, incident.impact) == (
         "abc",

@@ -48,6 +48,9 @@ def sub(**changes: object) -> Subscription:
 OUTAGE = event(EventKind.OUTAGE, severity=Severity.MAJOR_OUTAGE)
 RESTORED = event(EventKind.RESTORED, severity=Severity.OPERATIONAL, duration_s=1800.0)
 UNREACHABLE = event(EventKind.SOURCE_UNREACHABLE, severity=Severity.OPERATIONAL)
+SUSPECTED = event(EventKind.SUSPECTED, incident_key="early:openai:1", status=None)
+FALSE_ALARM = SUSPECTED.replace(kind=EventKind.FALSE_ALARM, severity=Severity.OPERATIONAL)
+PROBES_BACK = event(EventKind.PROBES_RECOVERED)
 
 # (case, subscription, event, the channel already has a card, wanted)
 CASES = [
@@ -68,6 +71,15 @@ CASES = [
     ("subscribed mid-incident, filtered out", sub(created_at=NOW + timedelta(minutes=5),
      components=("Sora",)), RESTORED, False, False),
     ("source health never goes to channels", sub(), UNREACHABLE, True, False),
+    ("a suspicion reaches an early channel", sub(early=True), SUSPECTED, False, True),
+    ("...whatever its filters", sub(early=True, min_severity=Severity.MAJOR_OUTAGE,
+     components=("Sora",)), SUSPECTED, False, True),
+    ("never a channel without early", sub(), SUSPECTED, False, False),
+    ("a false alarm only where the card is", sub(early=True), FALSE_ALARM, False, False),
+    ("a false alarm on its card", sub(early=True), FALSE_ALARM, True, True),
+    ("probes recovered: early channels with the card", sub(early=True), PROBES_BACK,
+     True, True),
+    ("probes recovered: not a plain channel's card", sub(), PROBES_BACK, True, False),
 ]  # fmt: skip
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.store.early import EarlyRepository
 from bot.store.engine import Database
 from bot.store.eventlog import EventLog
 from bot.store.incidents import IncidentRepository
@@ -20,12 +21,14 @@ class PollRepository:
         events: EventLog,
         incidents: IncidentRepository,
         outbox: OutboxRepository,
+        early: EarlyRepository | None = None,
     ) -> None:
         self.db = db
         self.sources = sources
         self.events = events
         self.incidents = incidents
         self.outbox = outbox
+        self.early = early
 
     async def load_source(self, source_id: str) -> SourceRecord | None:
         return await self.sources.load_source(source_id)
@@ -33,7 +36,8 @@ class PollRepository:
     async def commit_poll(self, commit: PollCommit) -> list[int]:
         """Persist one poll: state, events, incidents and outbox rows, atomically.
 
-        Each event is stored once; its incident and its outbox rows refer to it. Raises
+        Each event is stored once; its incident and its outbox rows refer to it. An open
+        early-warning episode is linked to the incident first (see bot.store.early). Raises
         ConcurrentUpdate when another process committed this source since we loaded it.
         """
         event_ids = []
@@ -43,6 +47,9 @@ class PollRepository:
             if commit.events:
                 batch = await self.outbox.begin_batch(conn)
             for event in commit.events:
+                if self.early is not None:
+                    # The lag on the card; a suspicion's card becomes this incident's.
+                    event = await self.early.annotate(conn, event, commit.at)
                 event_id = await self.events.append(conn, event, commit.at)
                 await self.incidents.record(conn, event, event_id, commit.at)
                 await self.outbox.fan_out(conn, event, event_id, commit.at, batch)

@@ -18,6 +18,7 @@ CLOSING_KINDS = (
     EventKind.RESTORED.value,
     EventKind.MAINTENANCE_ENDED.value,
     EventKind.MERGED.value,
+    EventKind.FALSE_ALARM.value,
 )
 
 

@@ -52,6 +52,7 @@ def subscription_from_row(row: Any) -> Subscription:
         components=tuple(row.components or ()),
         min_severity=Severity(row.min_severity),
         reminder_minutes=row.reminder_minutes,
+        early=bool(row.early),
         enabled=bool(row.enabled),
         disabled_reason=row.disabled_reason,
         created_by=row.created_by,

@@ -64,6 +64,7 @@ subscriptions = sa.Table(
     sa.Column("components", sa.JSON, nullable=False),
     sa.Column("min_severity", sa.Integer, nullable=False),
     sa.Column("reminder_minutes", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("early", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("disabled_reason", sa.Text, nullable=True),
     sa.Column("created_by", sa.String(100), nullable=True),
@@ -119,6 +120,45 @@ cards = sa.Table(
     sa.UniqueConstraint("platform", "channel_id", "incident_key", name="uq_card"),
 )
 
+# Early warning: each probe's recent answers (bot.probe_window.ProbeWindow as JSON).
+probe_windows = sa.Table(
+    "probe_windows",
+    metadata,
+    sa.Column("probe_id", sa.String(200), primary_key=True),
+    sa.Column("provider", sa.String(100), nullable=False),
+    sa.Column("window", sa.JSON, nullable=False),
+    sa.Column("updated_at", UTC_TIME, nullable=False),
+)
+
+# Early warning: every "Down for me too", "Works for me" and /is-chatgpt-down ask.
+crowd_reports = sa.Table(
+    "crowd_reports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("provider", sa.String(100), nullable=False),
+    sa.Column("platform", sa.String(20), nullable=False),
+    sa.Column("workspace_id", sa.String(100), nullable=True),
+    sa.Column("channel_id", sa.String(100), nullable=False),
+    sa.Column("user_id", sa.String(100), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("at", UTC_TIME, nullable=False),
+    sa.Index("ix_crowd_reports_provider_at", "provider", "at"),
+    sa.Index("ix_crowd_reports_person", "platform", "user_id", "at"),
+)
+
+# Early warning: each provider's fused verdict state, its crowd baseline, and a verdict
+# change stored before the sinks hear of it (redelivered after a crash).
+fusion_states = sa.Table(
+    "fusion_states",
+    metadata,
+    sa.Column("provider", sa.String(100), primary_key=True),
+    sa.Column("state", sa.JSON, nullable=False),
+    sa.Column("baseline", sa.JSON, nullable=False),
+    sa.Column("pending", sa.JSON, nullable=True),
+    sa.Column("updated_at", UTC_TIME, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="0"),
+)
+
 # A channel's quiet hours: alerts are held from `start_minute` to `end_minute` (minutes after
 # local midnight in `timezone`), then each card is brought up to date at once.
 quiet_hours = sa.Table(
@@ -148,4 +188,28 @@ settings = sa.Table(
     sa.Column("key", sa.String(200), primary_key=True),
     sa.Column("value", sa.JSON, nullable=False),
     sa.Column("updated_at", UTC_TIME, nullable=False),
+)
+
+# Early-warning episodes: from our first signal to a false alarm or the page's resolution,
+# with the official lag at both ends (`statusbot lag`, /metrics, the cards).
+early_episodes = sa.Table(
+    "early_episodes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("provider", sa.String(100), nullable=False),
+    # The early card's incident key (`early:<provider>:<unix time>`).
+    sa.Column("episode_key", sa.String(300), nullable=False, unique=True),
+    # The official incident the page confirmed it as, once it did.
+    sa.Column("incident_key", sa.String(300), nullable=True),
+    sa.Column("title", sa.Text, nullable=True),
+    sa.Column("first_signal_at", UTC_TIME, nullable=True),
+    sa.Column("suspected_at", UTC_TIME, nullable=True),
+    sa.Column("confirmed_at", UTC_TIME, nullable=True),
+    sa.Column("probes_recovered_at", UTC_TIME, nullable=True),
+    sa.Column("resolved_at", UTC_TIME, nullable=True),
+    sa.Column("retracted_at", UTC_TIME, nullable=True),
+    sa.Column("signals_cleared_at", UTC_TIME, nullable=True),
+    sa.Column("reasons", sa.JSON, nullable=False),
+    sa.Column("updated_at", UTC_TIME, nullable=False),
+    sa.Index("ix_early_episodes_provider", "provider", "id"),
 )

@@ -2,13 +2,15 @@
 
 Each consumer takes the repository it needs (and declares it as a small Protocol):
 the poller `polls`, the outbox worker `outbox`, commands `subscriptions`, `sources` and
-`incidents`, the reminder job `reminders`. A poll's new state, its events, the incidents
-they touch and the outbox rows they fan out to are written in one transaction.
+`incidents`, the reminder job `reminders`, early warning `signals`, the early cards
+`early`. A poll's new state, its events, the incidents they touch and the outbox rows they
+fan out to are written in one transaction.
 """
 
 from __future__ import annotations
 
 from bot.routing import Router
+from bot.store.early import EarlyRepository
 from bot.store.engine import HEAD_REVISION, MIGRATIONS, Database
 from bot.store.eventlog import EventLog
 from bot.store.hush import HushRepository
@@ -20,6 +22,7 @@ from bot.store.records import CLOSING_KINDS, DEAD, DROPPED, PENDING, SENT, PollC
 from bot.store.reminders import ReminderRepository
 from bot.store.samples import SampleCardRepository
 from bot.store.settings import SettingsRepository
+from bot.store.signals import SignalRepository
 from bot.store.sources import SourceRepository
 from bot.store.subscriptions import SubscriptionRepository
 
@@ -49,11 +52,15 @@ class Store:
         self.outbox = OutboxRepository(
             self.db, self.events, self.subscriptions, router or Router(), self.hush
         )
-        self.polls = PollRepository(self.db, self.sources, self.events, self.incidents, self.outbox)
+        self.early = EarlyRepository(self.db, self.events, self.outbox)
+        self.polls = PollRepository(
+            self.db, self.sources, self.events, self.incidents, self.outbox, self.early
+        )
         self.reminders = ReminderRepository(self.db, self.events, self.outbox)
         self.late_cards = LateCardRepository(self.db, self.events, self.incidents, self.outbox)
         self.settings = SettingsRepository(self.db)
         self.samples = SampleCardRepository(self.db, self.events, self.outbox)
+        self.signals = SignalRepository(self.db)
 
     @property
     def url(self) -> str:

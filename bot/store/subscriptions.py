@@ -25,6 +25,7 @@ class SubscriptionRepository:
             "components": list(sub.components),
             "min_severity": int(sub.min_severity),
             "reminder_minutes": sub.reminder_minutes,
+            "early": sub.early,
             "enabled": True,
             "disabled_reason": None,
             "created_by": sub.created_by,

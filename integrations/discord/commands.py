@@ -19,7 +19,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import Choice
 
-from bot.commands import CommandService
+from bot.commands import EARLY_WORD, CommandService
 from bot.errors import CommandError
 from integrations.discord.embeds import EmbedLimits, cut, status_embed
 
@@ -60,6 +60,7 @@ def subscribe_args(
     components: str | None,
     min_severity: str | None,
     remind_minutes: int | None,
+    early: bool | None = None,
     mention: int | None = None,
     wake_on_major: bool | None = None,
 ) -> str:
@@ -73,6 +74,8 @@ def subscribe_args(
         parts.append(f"min:{min_severity}")
     if remind_minutes is not None:
         parts.append(f"remind:{remind_minutes}")
+    if early:
+        parts.append(EARLY_WORD)
     if mention is not None:
         parts.append(f"mention:role:{mention}")
     if wake_on_major:
@@ -123,6 +126,7 @@ def install_commands(tree: app_commands.CommandTree, service: CommandService) ->
         components="Only these components, comma-separated words, e.g. Login, API",
         min_severity="Least severe problem worth an alert",
         remind_minutes="Remind in the thread every N minutes while it lasts (0 = off)",
+        early="Also unconfirmed cards from our own probes and reports, before the official page",
         mention="Mention this role when a major outage starts (nothing else is ever pinged)",
         wake_on_major="Let a major outage through this channel's quiet hours",
     )
@@ -135,6 +139,7 @@ def install_commands(tree: app_commands.CommandTree, service: CommandService) ->
         components: str | None = None,
         min_severity: Choice[str] | None = None,
         remind_minutes: app_commands.Range[int, 0, 1440] | None = None,
+        early: bool | None = None,
         mention: discord.Role | None = None,
         wake_on_major: bool | None = None,
     ) -> None:
@@ -150,6 +155,7 @@ def install_commands(tree: app_commands.CommandTree, service: CommandService) ->
             components,
             min_severity.value if min_severity else None,
             remind_minutes,
+            early,
             mention.id if mention is not None else None,
             wake_on_major,
         )

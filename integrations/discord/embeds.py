@@ -15,6 +15,7 @@ from bot.events import Event, EventKind
 from bot.models import Severity
 from bot.render import SEVERITY_COLOUR, card_facts, human_duration, utc_text
 from bot.status import ProviderStatus, StatusReport, Verdict
+from integrations.discord.markup import escape
 
 
 class EmbedLimits:
@@ -100,9 +101,9 @@ def card_embed(event: Event) -> discord.Embed:
     facts = card_facts(event)
     restored = event.kind in (EventKind.RESTORED, EventKind.MAINTENANCE_ENDED)
     colour = SEVERITY_COLOUR[Severity.OPERATIONAL] if restored else facts.colour
-    description = f"**{facts.title}**"
+    description = f"**{escape(facts.title)}**"
     if facts.latest_update:
-        description += f"\n\n{facts.latest_update}"
+        description += f"\n\n{escape(facts.latest_update)}"
     embed = discord.Embed(
         title=facts.headline,
         url=facts.url,
@@ -116,16 +117,26 @@ def card_embed(event: Event) -> discord.Embed:
     if facts.duration and restored:
         embed.add_field(name="Duration", value=facts.duration, inline=True)
     if facts.components:
-        embed.add_field(name="Affected components", value=name_list(facts.components), inline=False)
+        components = [escape(name) for name in facts.components]
+        embed.add_field(name="Affected components", value=name_list(components), inline=False)
+    if facts.reasons:
+        embed.add_field(name="Why we think so", value=_bullets(facts.reasons), inline=False)
+    if facts.lag:
+        embed.add_field(name="Official lag", value=_bullets(facts.lag), inline=False)
     embed.set_footer(text=facts.footer)
     return fit(embed)
+
+
+def _bullets(lines: tuple[str, ...]) -> str:
+    return "\n".join(f"• {escape(line)}" for line in lines)
 
 
 def restoration_notice(event: Event) -> str:
     """The channel reply that makes the end of an incident visible outside the thread."""
     facts = card_facts(event)
     after = f" after {facts.duration}" if facts.duration else ""
-    return cut(f"✅ **{event.page_name}** restored{after}: {event.title}", EmbedLimits.CONTENT)
+    text = f"✅ **{escape(event.page_name)}** restored{after}: {escape(event.title)}"
+    return cut(text, EmbedLimits.CONTENT)
 
 
 def status_embed(report: StatusReport) -> discord.Embed:
@@ -141,13 +152,13 @@ def status_embed(report: StatusReport) -> discord.Embed:
         status = inc.status.value.replace("_", " ").capitalize() if inc.status else "Ongoing"
         value = f"{status} · started {ago} ago"
         if inc.text:
-            value += f"\nLatest update: {inc.text}"
-        embed.add_field(name=f"Incident: {inc.title}", value=value, inline=False)
+            value += f"\nLatest update: {escape(inc.text)}"
+        embed.add_field(name=f"Incident: {escape(inc.title)}", value=value, inline=False)
     if len(p.incidents) > MAX_INCIDENT_FIELDS:
         more = len(p.incidents) - MAX_INCIDENT_FIELDS
         embed.add_field(name="More incidents", value=f"{more} more on the official page")
     if p.components:
-        names = [f"{name} ({status})" for name, status in p.components]
+        names = [f"{escape(name)} ({status})" for name, status in p.components]
         embed.add_field(name="Affected components", value=name_list(names), inline=False)
     if p.url:
         embed.add_field(name="Official page", value=p.url, inline=False)

@@ -22,6 +22,7 @@ from bot.notify import CardRef, Delivery, SaveCard
 from bot.render import card_facts, reply_text, thread_text
 from bot.retry_after import parse_retry_after
 from integrations.discord.embeds import EmbedLimits, card_embed, cut, restoration_notice
+from integrations.discord.markup import NO_PINGS, escape, opted_in
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +78,10 @@ class DiscordNotifier:
         event, card = delivery.event, delivery.card
         if card is None and event.kind in NOTICE_ONLY:
             # The end of an incident this channel never had a card for: one line, no card.
-            line = cut(reply_text(event, delivery.held), EmbedLimits.CONTENT)
-            message = await self._channel(delivery).send(content=line, nonce=delivery.key)
+            line = cut(escape(reply_text(event, delivery.held)), EmbedLimits.CONTENT)
+            message = await self._channel(delivery).send(
+                content=line, nonce=delivery.key, allowed_mentions=NO_PINGS
+            )
             notice = CardRef(message_id=str(message.id))
             await save_card(notice)
             return notice
@@ -91,7 +94,7 @@ class DiscordNotifier:
             await (
                 self._channel(delivery)
                 .get_partial_message(int(card.message_id))
-                .edit(embed=card_embed(event))
+                .edit(embed=card_embed(event), allowed_mentions=NO_PINGS)
             )
         except discord.NotFound as exc:
             if exc.code != UNKNOWN_MESSAGE:
@@ -121,7 +124,9 @@ class DiscordNotifier:
             fail_if_not_exists=False,
         )
         await self._channel(delivery).send(
-            content=cut(f"<@&{role}> {card_facts(delivery.event).headline}", EmbedLimits.CONTENT),
+            content=cut(
+                f"<@&{role}> {escape(card_facts(delivery.event).headline)}", EmbedLimits.CONTENT
+            ),
             reference=reference,
             mention_author=False,
             allowed_mentions=only_role(role),
@@ -139,11 +144,14 @@ class DiscordNotifier:
         )
         try:
             await channel.send(
-                content=notice, reference=reference, mention_author=False, nonce=delivery.key + "r"
+                content=notice,
+                reference=reference,
+                allowed_mentions=NO_PINGS,
+                nonce=delivery.key + "r",
             )
         except discord.Forbidden:
             # Replies need Read Message History; a plain message still tells the channel.
-            await channel.send(content=notice, nonce=delivery.key + "r")
+            await channel.send(content=notice, allowed_mentions=NO_PINGS, nonce=delivery.key + "r")
 
     async def _post_card(self, delivery: Delivery, save_card: SaveCard, nonce: str) -> CardRef:
         """Post the card, save it at once (a crash after this must not re-post), then thread it."""
@@ -191,7 +199,8 @@ class DiscordNotifier:
             int(card.thread_id), type=discord.ChannelType.public_thread
         )
         try:
-            await thread.send(content=cut(text, EmbedLimits.CONTENT), nonce=delivery.key + "t")
+            content = cut(escape(text), EmbedLimits.CONTENT)
+            await thread.send(content=content, allowed_mentions=NO_PINGS, nonce=delivery.key + "t")
         except (discord.Forbidden, discord.NotFound) as exc:
             log.warning("thread %s refused an update: %s", card.thread_id, exc.text)
 
@@ -212,11 +221,7 @@ def role_id(mention: str | None) -> int | None:
 
 def only_role(role: int | None) -> discord.AllowedMentions:
     """Nothing may ping except the opted-in role: not text from the page, not @everyone."""
-    if role is None:
-        return discord.AllowedMentions.none()
-    return discord.AllowedMentions(
-        everyone=False, users=False, roles=[discord.Object(id=role)], replied_user=False
-    )
+    return NO_PINGS if role is None else opted_in(role_ids=[role])
 
 
 def _classify(exc: discord.HTTPException) -> TransientDeliveryError | PermanentDeliveryError:

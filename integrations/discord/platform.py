@@ -23,6 +23,7 @@ from bot.commands import CommandService, SettingsBook
 from bot.errors import ConfigError, PlatformUnavailable
 from integrations.discord.commands import install_commands
 from integrations.discord.config import DiscordConfig
+from integrations.discord.markup import NO_PINGS
 from integrations.discord.notifier import DiscordNotifier
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ class StatusBotClient(discord.Client):
             intents=minimal_intents(),
             guild_ready_timeout=guild_ready_timeout,
             max_ratelimit_timeout=MAX_RATELIMIT_WAIT_S,
+            # Sent with every message: page and user text never pings anyone.
+            allowed_mentions=NO_PINGS,
         )
         self.guild_ids = guild_ids
         self.settings = settings

@@ -13,6 +13,7 @@ from typing import Any
 from bot.events import Event, EventKind
 from bot.render import card_facts, reply_text, utc_text
 from bot.status import StatusReport
+from integrations.slack.mrkdwn import escape, link
 
 Block = dict[str, Any]
 
@@ -32,11 +33,6 @@ class SlackLimits:
 def truncate(text: str, limit: int) -> str:
     """Cut to at most `limit` characters, marking the cut with "…"."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def escape(text: str) -> str:
-    """Slack mrkdwn treats &, < and > as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def local_time(at: datetime) -> str:
@@ -99,31 +95,42 @@ def card_blocks(event: Event) -> list[Block]:
     blocks = [_header(facts.headline), _section(f"*{escape(facts.title)}*"), _fields(fields)]
     if facts.components:
         blocks.append(_section("*Affected components*\n" + escape(", ".join(facts.components))))
+    if facts.reasons:
+        blocks.append(_section("*Why we think so*\n" + _bullets(facts.reasons)))
     if facts.latest_update:
         blocks.append(_section("*Latest official update*\n" + escape(facts.latest_update)))
-    if facts.url:
-        blocks.append(_section(f"<{facts.url}|Official status page>"))
+    if facts.lag:
+        blocks.append(_section("*Official lag*\n" + _bullets(facts.lag)))
+    page_link = link(facts.url, "Official status page")
+    if page_link:
+        blocks.append(_section(page_link))
     blocks.append(_context(f"{escape(event.page_name)} · updated {local_time(event.at)}"))
     return _cap(blocks)
 
 
+def _bullets(lines: tuple[str, ...]) -> str:
+    return "\n".join(f"• {escape(line)}" for line in lines)
+
+
 def card_text(event: Event) -> str:
-    """Plain fallback for the card (push notifications, unfurl-less clients)."""
+    """The card's `text` fallback (push notifications, unfurl-less clients), escaped too."""
     facts = card_facts(event)
     parts = [facts.headline, facts.title]
     if facts.components:
         parts.append("Affected: " + ", ".join(facts.components))
+    parts.extend(facts.reasons)
     if facts.latest_update:
         parts.append(facts.latest_update)
+    parts.extend(facts.lag)
     if facts.url:
         parts.append(facts.url)
-    return truncate("\n".join(parts), SlackLimits.FALLBACK_TEXT)
+    return truncate(escape("\n".join(parts)), SlackLimits.FALLBACK_TEXT)
 
 
 def reply_blocks(event: Event, held: int = 0) -> tuple[str, list[Block]]:
     """A thread reply (with the quiet-hours note when updates were held): (text, blocks)."""
-    text = truncate(reply_text(event, held), SlackLimits.FALLBACK_TEXT)
-    return text, [_section(escape(text))]
+    text = escape(reply_text(event, held))
+    return truncate(text, SlackLimits.FALLBACK_TEXT), [_section(text)]
 
 
 # The only mention the bot ever writes: a subscription's opt-in for major outages.
@@ -143,9 +150,10 @@ def report_blocks(report: StatusReport) -> tuple[str, list[Block]]:
     blocks = [_section(f"*{escape(lines[0])}*")]
     if len(lines) > 1:
         blocks.append(_section("\n".join(escape(line) for line in lines[1:])))
-    return truncate(report.text(), SlackLimits.FALLBACK_TEXT), _cap(blocks)
+    return truncate(escape(report.text()), SlackLimits.FALLBACK_TEXT), _cap(blocks)
 
 
-def plain_blocks(text: str) -> list[Block]:
-    """A short answer (errors, subscribe confirmations) as one section."""
-    return [_section(escape(text))]
+def plain_message(text: str) -> tuple[str, list[Block]]:
+    """A short answer (errors, subscribe confirmations): (escaped fallback, one section)."""
+    escaped = escape(text)
+    return truncate(escaped, SlackLimits.FALLBACK_TEXT), [_section(escaped)]

@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands import CommandService, clean_args
 from bot.errors import CommandError
-from integrations.slack.blocks import plain_blocks, report_blocks
+from integrations.slack.blocks import plain_message, report_blocks
 from integrations.slack.config import SlackConfig
 from integrations.slack.errors import api_error_code
 
@@ -92,7 +92,8 @@ class SlackCommands:
             text = clean_args(command.get("text"))
             verb, _, rest = text.partition(" ")
             answer = await self._run(verb.lower(), rest, command, client)
-            await respond(text=answer, blocks=plain_blocks(answer), response_type="ephemeral")
+            text, blocks = plain_message(answer)
+            await respond(text=text, blocks=blocks, response_type="ephemeral")
         except Exception as exc:  # noqa: BLE001 - the user always gets an answer
             await self._answer_failure(respond, exc, command)
 
@@ -175,6 +176,7 @@ class SlackCommands:
             )
             message = APOLOGY
         try:
-            await respond(text=message, blocks=plain_blocks(message), response_type="ephemeral")
+            text, blocks = plain_message(message)
+            await respond(text=text, blocks=blocks, response_type="ephemeral")
         except Exception as reply_exc:  # noqa: BLE001 - nothing more we can do
             log.warning("slack command answer failed: %s", type(reply_exc).__name__)

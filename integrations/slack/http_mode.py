@@ -7,9 +7,11 @@ refuse a correctly signed request seen before, so a captured request cannot be r
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import deque
+from urllib.parse import parse_qs
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -17,6 +19,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from bot.junklog import JunkLog
+from bot.webserve import serve
 from integrations.slack.config import SlackHttpConfig
 
 log = logging.getLogger(__name__)
@@ -54,6 +58,7 @@ class SlackHttpServer:
         self.config = config
         self._verifier = SignatureVerifier(signing_secret)
         self._replays = ReplayGuard()
+        self._junk = JunkLog(log, "slack HTTP mode")
         self._runner: web.AppRunner | None = None
 
     @property
@@ -63,10 +68,7 @@ class SlackHttpServer:
     async def start(self) -> None:
         web_app = web.Application()
         web_app.router.add_post(self.config.path, self._handle)
-        self._runner = web.AppRunner(web_app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.config.host, self.config.port)
-        await site.start()
+        self._runner = await serve(web_app, self.config.host, self.config.port)
         log.info("slack HTTP mode listening on %s:%s%s", *self._where())
 
     def _where(self) -> tuple[str, int, str]:
@@ -78,11 +80,21 @@ class SlackHttpServer:
             self._runner = None
 
     async def _handle(self, request: web.Request) -> web.Response:
-        body = await request.text()
+        raw = await request.read()
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
         signature = request.headers.get("X-Slack-Signature", "")
-        signed = self._verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
-        if signed and not self._replays.first_time(timestamp, signature):
+        if not timestamp.isdigit() or not signature:
+            return self._refuse(401, "no valid signature headers")
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return self._refuse(400, "body is not UTF-8")
+        if not self._verifier.is_valid(body=body, timestamp=timestamp, signature=signature):
+            return self._refuse(401, "bad signature or stale timestamp")
+        problem = _body_problem(request.content_type, request.charset, body)
+        if problem:
+            return self._refuse(400, problem)
+        if not self._replays.first_time(timestamp, signature):
             log.warning("slack HTTP mode refused a replayed request")
             return web.json_response({"error": "replayed request"}, status=401)
         bolt_request = AsyncBoltRequest(
@@ -92,3 +104,34 @@ class SlackHttpServer:
         )
         bolt_response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
+
+    def _refuse(self, status: int, reason: str) -> web.Response:
+        self._junk.refused(status, reason)
+        return web.json_response({"error": reason}, status=status)
+
+
+def _body_problem(content_type: str, charset: str | None, text: str) -> str | None:
+    """Why a signed body is not something Slack sends, or None when it is.
+
+    Slack sends UTF-8 forms (commands, `payload=` JSON objects for interactions) or JSON
+    objects (events); anything else would only reach slack-bolt to fail there.
+    """
+    if charset is not None and charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        return f"unsupported charset {charset[:40]!r}"
+    if content_type == "application/json":
+        return None if _is_json_object(text) else "JSON body is not an object"
+    try:
+        form = parse_qs(text, keep_blank_values=True, strict_parsing=bool(text), errors="strict")
+    except (ValueError, UnicodeDecodeError):
+        return "body is not a form"
+    payloads = form.get("payload")
+    if payloads is not None and not all(_is_json_object(p) for p in payloads):
+        return "payload is not a JSON object"
+    return None
+
+
+def _is_json_object(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False

@@ -23,6 +23,7 @@ from bot.errors import ConfigError, PlatformUnavailable
 from integrations.slack.commands import SlackCommands
 from integrations.slack.config import SlackConfig
 from integrations.slack.errors import WORKSPACE_GONE, api_error_code
+from integrations.slack.guards import RequestGuards
 from integrations.slack.http_mode import SlackHttpServer
 from integrations.slack.notifier import SlackNotifier
 
@@ -65,6 +66,7 @@ class SlackPlatform:
             request_verification_enabled=True,
             logger=bolt_log,
         )
+        RequestGuards(config.api_url).register(self.app)
         SlackCommands(commands, config).register(self.app)
         self.notifier = SlackNotifier(token, config.api_url)
         self._socket: AsyncSocketModeHandler | None = None

@@ -93,6 +93,7 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
     return Snapshot(
         page_name=page_name,
         page_url=page_url,
+        page_updated_at=page_updated,
         observed_at=when,
         description=aggregate or "",
         components=tuple(components),

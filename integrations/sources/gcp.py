@@ -73,9 +73,15 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
     reader = Reader("gcp")
     products: dict[str, str] = {}
     incidents: list[Incident] = []
+    # The page has no clock of its own: its newest `modified` tells an older copy apart.
+    newest: datetime | None = None
     for index, item in enumerate(data):
-        incident, affected = _incident(reader, reader.obj(item, f"[{index}]"), f"[{index}]")
+        raw_incident = reader.obj(item, f"[{index}]")
+        incident, affected = _incident(reader, raw_incident, f"[{index}]")
         incidents.append(incident)
+        modified = reader.time(raw_incident, "modified", f"[{index}]")
+        if modified is not None and (newest is None or modified > newest):
+            newest = modified
         for product in affected:
             products.setdefault(product.id, product.name)
     worst: dict[str, Impact] = {}
@@ -97,6 +103,7 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
         page_name=PAGE_NAME,
         page_url=PAGE_URL,
         observed_at=reader.date_snapshot(observed_at),
+        page_updated_at=newest,
         components=components,
         incidents=tuple(incidents),
         warnings=tuple(reader.warnings),
@@ -108,7 +115,6 @@ def _incident(reader: Reader, raw: dict[str, Any], where: str) -> tuple[Incident
     begin = reader.time(raw, "begin", where)
     created = reader.time(raw, "created", where)
     end = reader.time(raw, "end", where)
-    reader.time(raw, "modified", where)
     updates = [
         _update(reader, reader.obj(u, f"{where}.updates[{j}]"), f"{where}.updates[{j}]")
         for j, u in enumerate(reader.items(raw, "updates", where))

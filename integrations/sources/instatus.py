@@ -71,6 +71,7 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
     return Snapshot(
         page_name=page_name,
         page_url=page_url,
+        page_updated_at=page_updated,
         observed_at=reader.date_snapshot(observed_at, page_updated),
         description=status or "",
         incidents=tuple(i for i in incidents if i is not None and not i.status.is_closed),

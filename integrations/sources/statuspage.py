@@ -9,11 +9,10 @@ costs only itself.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from functools import partial
 from typing import Any, TypeVar, cast
@@ -28,6 +27,7 @@ from bot.models import (
     IncidentUpdate,
     Snapshot,
 )
+from integrations.sources.jsonread import load_json, parse_iso, to_utc
 from integrations.sources.skipped import OnceLog
 from integrations.sources.statuspage_types import (
     RawComponent,
@@ -69,8 +69,8 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
     return Snapshot(
         page_name=page_name,
         page_url=page_url,
-        observed_at=_utc(when),
-        page_updated_at=_utc(page_updated) if page_updated else None,
+        observed_at=to_utc(when),
+        page_updated_at=to_utc(page_updated) if page_updated else None,
         description=description,
         components=tuple(components),
         incidents=tuple(incidents),
@@ -83,15 +83,7 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
 
 
 def _load(raw: bytes) -> RawSummary:
-    if not isinstance(raw, bytes | bytearray | memoryview):
-        raise PayloadError("expected bytes")
-    head = bytes(raw[:64]).lstrip().lower()
-    if head.startswith((b"<!doctype", b"<html", b"<")):
-        raise PayloadError("expected JSON, got HTML or XML")
-    try:
-        data = json.loads(bytes(raw))
-    except (ValueError, RecursionError):
-        raise PayloadError("not valid JSON (truncated or corrupt)") from None
+    data = load_json(raw)
     if not isinstance(data, dict):
         raise PayloadError(f"expected a JSON object, got {type(data).__name__}")
     if "page" not in data:
@@ -113,24 +105,6 @@ def _list(container: Any, key: str) -> list[Any]:
     if not isinstance(value, list):
         raise PayloadError(f"{key}: expected a list")
     return value
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:
-        raise PayloadError("timestamp out of range") from None
-
-
-def parse_timestamp(text: str) -> datetime:
-    """ISO 8601 with or without milliseconds, `Z` or an offset; always aware UTC."""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise PayloadError(f"bad timestamp {text[:40]!r}") from None
-    return _utc(moment)
 
 
 T = TypeVar("T")
@@ -203,7 +177,7 @@ class _Reader:
         text = self.optional_text(obj, key, where)
         if not text:
             return None
-        moment = parse_timestamp(text)
+        moment = parse_iso(text)
         if self.newest_time is None or moment > self.newest_time:
             self.newest_time = moment
         return moment
