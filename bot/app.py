@@ -40,6 +40,7 @@ from bot.heartbeat import Heartbeat
 from bot.notify import ChatPlatform, Notifier
 from bot.outbox import OutboxWorker
 from bot.poller import SourcePoller
+from bot.probing import ProbeRunner
 from bot.reminders import send_due_reminders
 from bot.routing import Router
 from bot.schedule import Schedule
@@ -78,6 +79,7 @@ class Application:
         self.platforms: list[ChatPlatform] = []
         self.notifiers: dict[str, Notifier] = {}
         self.pollers: list[SourcePoller] = []
+        self.probes: list[ProbeRunner] = []
         self.worker: OutboxWorker | None = None
         # Early warning: sinks (the early cards) are added with `early.add_sink`.
         self.early: EarlyWarning | None = None
@@ -155,6 +157,19 @@ class Application:
             rules_from_config(config.early_warning),
             clock=self.clock,
         )
+        self.probes = [
+            ProbeRunner(
+                key,
+                probe_id,
+                probe,
+                self.fetcher,
+                self.store.signals,
+                self.early.rules.probes,
+                after=self.early.step,
+                clock=self.clock,
+            )
+            for key, probe_id, probe in config.probe_ids()
+        ]
         # Each change of a verdict becomes a step of the early card story.
         self.early.add_sink(EarlyCards(config, self.store.early, clock=self.clock))
 
@@ -171,6 +186,9 @@ class Application:
         # the beats stop and /healthz says so.
         self._schedule.add_chore(self._beat, self.heartbeat.interval, 0, "heartbeat")
         self._schedule.add_chore(self._fuse_all, FUSION_EVERY_S, FUSION_EVERY_S, "fusion")
+        for runner in self.probes:
+            interval = runner.probe.interval
+            self._schedule.add_chore(runner.tick, interval, 0, f"probe:{runner.probe_id}")
         self._schedule.start()
         if self.config.health is not None:
             # Imported here: aiohttp costs ~20 MB, and a console-only bot never needs it.
@@ -187,8 +205,9 @@ class Application:
             await self.health.start()
         self._started = True
         log.info(
-            "statusbot started: %d sources, channels: %s",
+            "statusbot started: %d sources, %d probes, channels: %s",
             len(self.pollers),
+            len(self.probes),
             ", ".join(self.notifiers) or "none",
         )
 
@@ -261,7 +280,8 @@ class Application:
         self.heartbeat.beat()
 
     async def readiness(self) -> dict[str, bool]:
-        """The dependencies: the store answers, each chat platform is connected.
+        """The dependencies: the store answers, each chat platform is connected, and (with
+        probes) our own network reaches the providers.
 
         A status page that cannot be read is the world's problem, not ours: it shows in
         /metrics (statusbot_source_up, statusbot_source_last_success_timestamp_seconds).
@@ -271,6 +291,9 @@ class Application:
         }
         for platform in self.platforms:
             checks[f"chat:{platform.notifier.platform}"] = bool(platform.connected)
+        if self.probes and self.early is not None:
+            # Every provider's probes failing at once: our own network is down.
+            checks["network"] = not self.early.network_down
         return checks
 
     async def refresh_metrics(self) -> None:

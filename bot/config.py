@@ -183,6 +183,10 @@ class EarlyWarningConfig(_Section):
     probes: ProbeRulesConfig = ProbeRulesConfig()
     # Minimum seconds between two flips of a provider between suspected and clear.
     hold: float = Field(default=900.0, ge=0)
+    # Seconds failures must keep coming before a failing probe counts toward a suspicion.
+    sustain: float = Field(default=120.0, ge=0)
+    # Seconds every signal must have been gone before a suspicion is called a false alarm.
+    clear_after: float = Field(default=600.0, ge=0)
 
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.events import Event, EventKind
 from bot.models import Severity
-from bot.untrusted import safe_url
+from bot.untrusted import one_line_safe, safe_url
 
 SEVERITY_EMOJI: dict[Severity, str] = {
     Severity.OPERATIONAL: "🟢",
@@ -210,7 +210,7 @@ def event_record(event: Event) -> dict[str, object]:
 
 
 def one_line(event: Event) -> str:
-    """A single readable line for the console."""
+    """A single readable line for the console; page text cannot break it or drive the terminal."""
     parts = [f"[{event.at.isoformat()}]", f"{KIND_WORDS[event.kind].upper()}", event.page_name]
     parts.append(f"— {event.title}")
     if event.components:
@@ -227,4 +227,4 @@ def one_line(event: Event) -> str:
         parts.append(f"[{'; '.join(event.reasons)}]")
     if event.lag:
         parts.append(f"({'; '.join(event.lag)})")
-    return " ".join(parts)
+    return one_line_safe(" ".join(parts))
