@@ -24,7 +24,7 @@ import importlib
 import logging
 import signal
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -56,6 +56,7 @@ STOP_TIMEOUT_S = 5.0
 REMINDER_CHECK_S = 60
 # How often held alerts are looked at: quiet hours end on the minute.
 QUIET_CHECK_S = 30
+PRUNE_EVERY_S = 3600
 # Fusion also runs on a clock: time alone calls off a suspicion, and the crowd baseline learns.
 FUSION_EVERY_S = 30
 
@@ -185,6 +186,7 @@ class Application:
         # A job like the polls: if the scheduler or the loop under it stops running jobs,
         # the beats stop and /healthz says so.
         self._schedule.add_chore(self._beat, self.heartbeat.interval, 0, "heartbeat")
+        self._schedule.add_chore(self._prune_history, PRUNE_EVERY_S, 60, "history-retention")
         self._schedule.add_chore(self._fuse_all, FUSION_EVERY_S, FUSION_EVERY_S, "fusion")
         for runner in self.probes:
             interval = runner.probe.interval
@@ -263,6 +265,18 @@ class Application:
             await self.store.outbox.release_held(self.clock())
         except Exception:
             log.exception("releasing held alerts failed")
+
+    async def _prune_history(self) -> None:
+        """Forget history older than `history.retention_days` (in the background, hourly)."""
+        assert self.store is not None
+        before = self.clock() - timedelta(days=self.config.history.retention_days)
+        try:
+            gone = await self.store.history.prune(before)
+        except Exception:
+            log.exception("pruning history failed")
+            return
+        if gone:
+            log.info("history: pruned %d rows older than %s", gone, before.date())
 
     async def _fuse_all(self) -> None:
         if self.early is not None:

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from bot.config import Config
 from bot.errors import CommandError
 from bot.events import Event, EventKind
+from bot.history import HistoryView, Period
 from bot.machine import MachineSettings, open_cards
 from bot.models import Severity
 from bot.names import Match, NameIndex, name_key
@@ -67,6 +68,30 @@ class LateCardBook(Protocol):
     ) -> list[Event]: ...
 
 
+class HistoryBook(Protocol):
+    """Incident history and per-minute availability."""
+
+    async def view(
+        self, provider: str, name: str, period: Period, end: datetime
+    ) -> HistoryView: ...
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryAnswer:
+    """`/statusbot history`: a chart, its summary and its alt text."""
+
+    provider: str
+    period: Period
+    title: str
+    summary: str
+    alt_text: str
+    png: bytes
+
+    @property
+    def filename(self) -> str:
+        return f"{self.provider}-history-{self.period.value}.png"
+
+
 class SettingsBook(Protocol):
     """Small facts kept between runs (which command definitions were last synced)."""
 
@@ -115,6 +140,9 @@ class CommandStore(Protocol):
 
     @property
     def late_cards(self) -> LateCardBook: ...
+
+    @property
+    def history(self) -> HistoryBook: ...
 
     @property
     def settings(self) -> SettingsBook: ...
@@ -262,6 +290,30 @@ class CommandService:
         }
         others = tuple(s for k, s in statuses.items() if k != key)
         return StatusReport(provider=statuses[key], alternatives=others, now=now)
+
+    # --- /statusbot history [provider] [24h|7d|30d|90d] ---------------------------
+
+    def parse_history(self, text: str | None) -> tuple[str, Period]:
+        """A provider (default: the first default one) and a period (default: 7 days)."""
+        words, period = [], Period.WEEK
+        for word in clean_args(text).split():
+            parsed = Period.parse(word)
+            if parsed is None:
+                words.append(word)
+            else:
+                period = parsed
+        return self.resolve_provider(" ".join(words) or None), period
+
+    async def history(self, text: str | None) -> HistoryAnswer:
+        """The chart of a provider's availability and incidents, with its summary."""
+        from bot.chart import render_png  # matplotlib costs ~30 MB: only when asked
+
+        key, period = self.parse_history(text)
+        name = self.config.providers[key].name
+        view = await self.store.history.view(key, name, period, self.clock())
+        png = await render_png(view)
+        title = f"{name} availability, {period.words}"
+        return HistoryAnswer(key, period, title, view.summary(), view.alt_text(), png)
 
     # --- /statusbot subscribe | unsubscribe | list ----------------------------
 
@@ -547,6 +599,7 @@ class CommandService:
                 " /statusbot unmute [provider|all]",
                 "/statusbot quiet 22:00-07:00 [Area/City] — hold alerts at night, summed up"
                 " when it ends; /statusbot quiet off",
+                "/statusbot history [provider] [24h|7d|30d|90d] — uptime and incidents as a chart",
                 f"Providers: {self.known_providers()}",
             ]
         )

@@ -97,6 +97,12 @@ class CardFacts:
     # Early warning: why we suspect it, and the official lag once the page confirmed.
     reasons: tuple[str, ...] = ()
     lag: tuple[str, ...] = ()
+    # While the incident is open: what the provider's past incidents suggest.
+    expectation: str | None = None
+
+
+# Kinds whose card is of an incident still open (an expectation still means something).
+OPEN_KINDS = (EventKind.DEGRADED, EventKind.OUTAGE, EventKind.UPDATE, EventKind.REMINDER)
 
 
 def card_facts(event: Event) -> CardFacts:
@@ -142,6 +148,7 @@ def card_facts(event: Event) -> CardFacts:
         footer=f"{event.page_name} · updated {utc_text(event.at)}",
         reasons=event.reasons,
         lag=event.lag,
+        expectation=event.expectation if event.kind in OPEN_KINDS else None,
     )
 
 

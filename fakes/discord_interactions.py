@@ -41,6 +41,12 @@ class InteractionReply:
         return bool(int(self.message.get("flags") or flags) & 64)
 
     @property
+    def files(self) -> list[dict[str, Any]]:
+        """Attachments the user sees: filename, content_type, data, description (alt text)."""
+        files: list[dict[str, Any]] = self.message.get("_files") or []
+        return files
+
+    @property
     def content(self) -> str:
         return self.message.get("content") or ""
 

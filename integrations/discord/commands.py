@@ -1,5 +1,5 @@
 """Slash commands: `/is-chatgpt-down` and
-`/statusbot subscribe|unsubscribe|list|test|mute|unmute|quiet`.
+`/statusbot subscribe|unsubscribe|list|history|test|mute|unmute|quiet`.
 
 Upstream: https://discord.com/developers/docs/interactions/application-commands and
 https://discordpy.readthedocs.io/en/stable/interactions/api.html#commandtree.
@@ -10,6 +10,7 @@ CommandService and render its answer. Every failure becomes a short ephemeral me
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import shlex
 from collections.abc import Awaitable
@@ -19,7 +20,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import Choice
 
-from bot.commands import EARLY_WORD, CommandService
+from bot.commands import EARLY_WORD, CommandService, HistoryAnswer
 from bot.errors import CommandError
 from integrations.discord.embeds import EmbedLimits, cut, status_embed
 
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "discord"
 DEFER_AFTER_S = 2.0  # Discord allows 3 s for the first answer; slower work is deferred
 CHOICE_NAME_LIMIT = 100
+ALT_TEXT_LIMIT = 1024  # an attachment's description
 # What the bot itself needs in a channel to keep a living card there.
 BOT_NEEDS: tuple[tuple[str, str], ...] = (
     ("view_channel", "View Channel"),
@@ -37,6 +39,12 @@ BOT_NEEDS: tuple[tuple[str, str], ...] = (
     ("send_messages_in_threads", "Send Messages in Threads"),
     ("read_message_history", "Read Message History"),  # the restored notice replies to the card
 )
+PERIOD_CHOICES = [
+    Choice(name="Last 24 hours", value="24h"),
+    Choice(name="Last 7 days", value="7d"),
+    Choice(name="Last 30 days", value="30d"),
+    Choice(name="Last 90 days", value="90d"),
+]
 SEVERITY_CHOICES = [
     Choice(name="Degraded and worse", value="degraded"),
     Choice(name="Partial outage and worse", value="partial"),
@@ -219,6 +227,22 @@ def install_commands(tree: app_commands.CommandTree, service: CommandService) ->
         work = service.quiet(PLATFORM, str(interaction.channel_id), args)
         await answer(interaction, work, ephemeral=False)
 
+    @statusbot.command(name="history", description="Uptime and incidents as a chart")
+    @app_commands.describe(
+        provider="openai, anthropic, google, or an alias such as chatgpt (default: openai)",
+        period="How far back (default: 7 days)",
+    )
+    @app_commands.autocomplete(provider=provider_autocomplete)
+    @app_commands.choices(period=PERIOD_CHOICES)
+    async def history(
+        interaction: discord.Interaction,
+        provider: str | None = None,
+        period: Choice[str] | None = None,
+    ) -> None:
+        args = " ".join(part for part in (provider, period.value if period else None) if part)
+        service.parse_history(args)  # refuse bad arguments before drawing
+        await answer(interaction, service.history(args), ephemeral=False)
+
     tree.add_command(is_down)
     tree.add_command(statusbot)
     tree.on_error = _on_error  # type: ignore[method-assign]
@@ -226,7 +250,7 @@ def install_commands(tree: app_commands.CommandTree, service: CommandService) ->
 
 async def answer(
     interaction: discord.Interaction,
-    work: Awaitable[str | discord.Embed],
+    work: Awaitable[str | discord.Embed | HistoryAnswer],
     *,
     ephemeral: bool,
 ) -> None:
@@ -240,6 +264,8 @@ async def answer(
         result = await task
     if isinstance(result, discord.Embed):
         body: dict[str, Any] = {"embed": result}
+    elif isinstance(result, HistoryAnswer):
+        body = chart_message(result)
     else:
         body = {"content": cut(result, EmbedLimits.CONTENT)}
     # Answers quote roles and names: they show, but never ping.
@@ -248,6 +274,22 @@ async def answer(
         await interaction.followup.send(ephemeral=ephemeral, **body)
     else:
         await interaction.response.send_message(ephemeral=ephemeral, **body)
+
+
+def chart_message(chart: HistoryAnswer) -> dict[str, Any]:
+    """The chart as an attachment (its alt text as the attachment's description) with its
+    summary as the message; page text in the summary cannot format or ping."""
+    summary = discord.utils.escape_mentions(discord.utils.escape_markdown(chart.summary))
+    image = discord.File(
+        io.BytesIO(chart.png),
+        filename=chart.filename,
+        description=cut(chart.alt_text, ALT_TEXT_LIMIT),
+    )
+    return {
+        "content": cut(summary, EmbedLimits.CONTENT),
+        "file": image,
+        "allowed_mentions": discord.AllowedMentions.none(),
+    }
 
 
 def _alert_channel_id(interaction: discord.Interaction) -> str:

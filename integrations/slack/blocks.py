@@ -104,6 +104,8 @@ def card_blocks(event: Event) -> list[Block]:
     page_link = link(facts.url, "Official status page")
     if page_link:
         blocks.append(_section(page_link))
+    if facts.expectation:
+        blocks.append(_context("📊 " + escape(facts.expectation)))
     blocks.append(_context(f"{escape(event.page_name)} · updated {local_time(event.at)}"))
     return _cap(blocks)
 
@@ -124,6 +126,8 @@ def card_text(event: Event) -> str:
     parts.extend(facts.lag)
     if facts.url:
         parts.append(facts.url)
+    if facts.expectation:
+        parts.append(facts.expectation)
     return truncate(escape("\n".join(parts)), SlackLimits.FALLBACK_TEXT)
 
 
