@@ -11,7 +11,7 @@ import shlex
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.config import Config
@@ -126,6 +126,12 @@ class SampleCards(Protocol):
     async def queue(self, recipient: Recipient, events: Sequence[Event], now: datetime) -> None: ...
 
 
+class ReplayBook(Protocol):
+    """Signed requests already handled: a platform refuses a replay, even after a restart."""
+
+    async def first_time(self, timestamp: str, signature: str, keep_for: timedelta) -> bool: ...
+
+
 class CommandStore(Protocol):
     """What the chat commands read and write."""
 
@@ -155,6 +161,9 @@ class CommandStore(Protocol):
 
     @property
     def samples(self) -> SampleCards: ...
+
+    @property
+    def replays(self) -> ReplayBook: ...
 
 
 @dataclass(frozen=True, slots=True)

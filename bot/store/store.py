@@ -22,6 +22,7 @@ from bot.store.outbox import OutboxRepository
 from bot.store.polls import PollRepository
 from bot.store.records import CLOSING_KINDS, DEAD, DROPPED, PENDING, SENT, PollCommit
 from bot.store.reminders import ReminderRepository
+from bot.store.replays import ReplayRepository
 from bot.store.samples import SampleCardRepository
 from bot.store.settings import SettingsRepository
 from bot.store.signals import SignalRepository
@@ -69,6 +70,7 @@ class Store:
         self.late_cards = LateCardRepository(self.db, self.events, self.incidents, self.outbox)
         self.settings = SettingsRepository(self.db)
         self.samples = SampleCardRepository(self.db, self.events, self.outbox)
+        self.replays = ReplayRepository(self.db)
         self.signals = SignalRepository(self.db)
 
     @property
