@@ -7,8 +7,8 @@ This is the composition root: the only core module that wires in the integration
   fetcher, command service, chat platforms, notifiers, pollers and the outbox worker.
   Nothing polls or connects yet.
 - start: connect chat platforms, start the outbox worker, start the schedule (one job
-  per source, reminders, early-warning fusion (bot/early.py), and the heartbeat /healthz
-  reads; bot/schedule.py), start the health server.
+  per source, reminders, early-warning fusion (bot/early.py), releasing alerts held in
+  quiet hours, and the heartbeat /healthz reads; bot/schedule.py), start the health server.
 - stop: the schedule's stop sequence (no new polls, the polls in flight commit), then the
   outbox (deliveries in flight finish, bounded), the health server, the platforms.
   shutdown: close the notifiers, the HTTP client and the store.
@@ -24,7 +24,7 @@ import importlib
 import logging
 import signal
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -40,6 +40,7 @@ from bot.heartbeat import Heartbeat
 from bot.notify import ChatPlatform, Notifier
 from bot.outbox import OutboxWorker
 from bot.poller import SourcePoller
+from bot.probing import ProbeRunner
 from bot.reminders import send_due_reminders
 from bot.routing import Router
 from bot.schedule import Schedule
@@ -53,6 +54,9 @@ log = logging.getLogger(__name__)
 
 STOP_TIMEOUT_S = 5.0
 REMINDER_CHECK_S = 60
+# How often held alerts are looked at: quiet hours end on the minute.
+QUIET_CHECK_S = 30
+PRUNE_EVERY_S = 3600
 # Fusion also runs on a clock: time alone calls off a suspicion, and the crowd baseline learns.
 FUSION_EVERY_S = 30
 
@@ -76,6 +80,7 @@ class Application:
         self.platforms: list[ChatPlatform] = []
         self.notifiers: dict[str, Notifier] = {}
         self.pollers: list[SourcePoller] = []
+        self.probes: list[ProbeRunner] = []
         self.worker: OutboxWorker | None = None
         # Early warning: sinks (the early cards) are added with `early.add_sink`.
         self.early: EarlyWarning | None = None
@@ -153,6 +158,19 @@ class Application:
             rules_from_config(config.early_warning),
             clock=self.clock,
         )
+        self.probes = [
+            ProbeRunner(
+                key,
+                probe_id,
+                probe,
+                self.fetcher,
+                self.store.signals,
+                self.early.rules.probes,
+                after=self.early.step,
+                clock=self.clock,
+            )
+            for key, probe_id, probe in config.probe_ids()
+        ]
         # Each change of a verdict becomes a step of the early card story.
         self.early.add_sink(EarlyCards(config, self.store.early, clock=self.clock))
 
@@ -164,10 +182,15 @@ class Application:
         self._worker_task = asyncio.create_task(self.worker.run(), name="outbox-worker")
         self._schedule = Schedule(self.pollers)
         self._schedule.add_chore(self._enqueue_reminders, REMINDER_CHECK_S, 5, "reminders")
+        self._schedule.add_chore(self._release_held, QUIET_CHECK_S, 1, "quiet-hours")
         # A job like the polls: if the scheduler or the loop under it stops running jobs,
         # the beats stop and /healthz says so.
         self._schedule.add_chore(self._beat, self.heartbeat.interval, 0, "heartbeat")
+        self._schedule.add_chore(self._prune_history, PRUNE_EVERY_S, 60, "history-retention")
         self._schedule.add_chore(self._fuse_all, FUSION_EVERY_S, FUSION_EVERY_S, "fusion")
+        for runner in self.probes:
+            interval = runner.probe.interval
+            self._schedule.add_chore(runner.tick, interval, 0, f"probe:{runner.probe_id}")
         self._schedule.start()
         if self.config.health is not None:
             # Imported here: aiohttp costs ~20 MB, and a console-only bot never needs it.
@@ -184,8 +207,9 @@ class Application:
             await self.health.start()
         self._started = True
         log.info(
-            "statusbot started: %d sources, channels: %s",
+            "statusbot started: %d sources, %d probes, channels: %s",
             len(self.pollers),
+            len(self.probes),
             ", ".join(self.notifiers) or "none",
         )
 
@@ -234,6 +258,26 @@ class Application:
         except Exception:
             log.exception("queueing reminders failed")
 
+    async def _release_held(self) -> None:
+        """Quiet hours that ended: each held card goes out, up to date."""
+        assert self.store is not None
+        try:
+            await self.store.outbox.release_held(self.clock())
+        except Exception:
+            log.exception("releasing held alerts failed")
+
+    async def _prune_history(self) -> None:
+        """Forget history older than `history.retention_days` (in the background, hourly)."""
+        assert self.store is not None
+        before = self.clock() - timedelta(days=self.config.history.retention_days)
+        try:
+            gone = await self.store.history.prune(before)
+        except Exception:
+            log.exception("pruning history failed")
+            return
+        if gone:
+            log.info("history: pruned %d rows older than %s", gone, before.date())
+
     async def _fuse_all(self) -> None:
         if self.early is not None:
             await self.early.step_all()
@@ -250,7 +294,8 @@ class Application:
         self.heartbeat.beat()
 
     async def readiness(self) -> dict[str, bool]:
-        """The dependencies: the store answers, each chat platform is connected.
+        """The dependencies: the store answers, each chat platform is connected, and (with
+        probes) our own network reaches the providers.
 
         A status page that cannot be read is the world's problem, not ours: it shows in
         /metrics (statusbot_source_up, statusbot_source_last_success_timestamp_seconds).
@@ -260,6 +305,9 @@ class Application:
         }
         for platform in self.platforms:
             checks[f"chat:{platform.notifier.platform}"] = bool(platform.connected)
+        if self.probes and self.early is not None:
+            # Every provider's probes failing at once: our own network is down.
+            checks["network"] = not self.early.network_down
         return checks
 
     async def refresh_metrics(self) -> None:

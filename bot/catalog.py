@@ -157,8 +157,11 @@ def watched_providers(catalog: Catalog, providers: Any, origin: str) -> Any:
         fields = entry.provider_fields()
         given = given or {}
         if "sources" in given:
-            # Component aliases name components of the catalog's sources, not of these.
+            # Component aliases name components of the catalog's sources, not of these; and
+            # a provider read from another page (a mirror, a local test page) is not probed
+            # at the real service unless the config says so with its own `probes`.
             fields.pop("alias_components")
+            fields.pop("probes", None)
         merged = {**fields, **given}
         if not merged.get("sources"):
             why = "; ".join(entry.gaps) or "none is listed"

@@ -146,6 +146,21 @@ class HealthConfig(_Section):
     heartbeat_timeout: float = Field(default=60.0, gt=0)
 
 
+class HistoryConfig(_Section):
+    """Incident history and per-minute availability: how long they are kept."""
+
+    retention_days: int = Field(default=90, ge=1, le=3650)
+
+
+class WebConfig(_Section):
+    """The status board page (read-only): `/` and `/history/<provider>.png`."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8090, ge=0, le=65535)
+    # Seconds between the page's own refreshes (a meta refresh: no JavaScript).
+    refresh: int = Field(default=60, ge=10)
+
+
 class DeliveryConfig(_Section):
     max_attempts: int = Field(default=8, ge=1)
     concurrency: int = Field(default=64, ge=1)
@@ -183,6 +198,10 @@ class EarlyWarningConfig(_Section):
     probes: ProbeRulesConfig = ProbeRulesConfig()
     # Minimum seconds between two flips of a provider between suspected and clear.
     hold: float = Field(default=900.0, ge=0)
+    # Seconds failures must keep coming before a failing probe counts toward a suspicion.
+    sustain: float = Field(default=120.0, ge=0)
+    # Seconds every signal must have been gone before a suspicion is called a false alarm.
+    clear_after: float = Field(default=600.0, ge=0)
 
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -214,6 +233,8 @@ class Config(_Section):
     slack: SlackConfig | None = None
     discord: DiscordConfig | None = None
     health: HealthConfig | None = None
+    web: WebConfig | None = None
+    history: HistoryConfig = HistoryConfig()
     delivery: DeliveryConfig = DeliveryConfig()
     early_warning: EarlyWarningConfig = EarlyWarningConfig()
     logging: LoggingConfig = LoggingConfig()

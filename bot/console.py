@@ -8,6 +8,7 @@ from typing import ClassVar, TextIO
 
 from bot.notify import CardRef, Delivery, SaveCard
 from bot.render import event_record, one_line
+from bot.untrusted import json_line_safe
 
 
 class ConsoleNotifier:
@@ -29,7 +30,7 @@ class ConsoleNotifier:
     def print_event(self, delivery: Delivery) -> None:
         if self.json_lines:
             record = {"delivery_id": delivery.key, **event_record(delivery.event)}
-            line = json.dumps(record, ensure_ascii=False)
+            line = json_line_safe(json.dumps(record, ensure_ascii=False))
         else:
             line = one_line(delivery.event)
         self.stream.write(line + "\n")

@@ -328,7 +328,11 @@ def _decode(data: Mapping[str, Any]) -> tuple[Verdict, Signals]:
 def rules_from_config(early_warning: EarlyWarningConfig) -> EarlyRules:
     """EarlyRules from the config's `early_warning` section."""
     return EarlyRules(
-        fusion=FusionSettings(hold_s=early_warning.hold),
+        fusion=FusionSettings(
+            hold_s=early_warning.hold,
+            clear_after_s=early_warning.clear_after,
+            sustain_s=early_warning.sustain,
+        ),
         crowd=CrowdRules(
             min_users=early_warning.crowd.min_users,
             min_channels=early_warning.crowd.min_channels,

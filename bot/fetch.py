@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import ipaddress
 import socket
 from dataclasses import dataclass
 from importlib import metadata
@@ -18,6 +19,7 @@ from bot.errors import SourceUnavailable
 from bot.retry_after import parse_retry_after
 
 MAX_REDIRECTS = 5
+REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 
 
 def _user_agent() -> str:
@@ -81,8 +83,8 @@ class StatusFetcher:
     ) -> None:
         self._client = httpx.AsyncClient(
             transport=transport,
-            follow_redirects=True,
-            max_redirects=MAX_REDIRECTS,
+            # Redirects are followed by hand: another origin only when it is a public address.
+            follow_redirects=False,
             limits=httpx.Limits(
                 max_connections=max_connections,
                 max_keepalive_connections=max_connections,
@@ -170,43 +172,106 @@ class StatusFetcher:
         validators: Validators | None,
         probe: bool = False,
     ) -> FetchResult:
-        async with self._client.stream(
-            "GET", url, headers=headers, timeout=read_timeout
-        ) as response:
-            status = response.status_code
-            if probe:
-                return await _read_probe(response, max_bytes)
-            if status == 304:
-                # Finish the (empty) body so that the connection goes back to the pool:
-                # left unread, it is closed, and the next poll pays a new TCP+TLS handshake.
-                async for _ in response.aiter_bytes():
-                    break
-                return FetchResult(
-                    not_modified=True,
-                    body=b"",
-                    validators=_merge(validators, response.headers),
-                    status_code=status,
-                    bytes_received=response.num_bytes_downloaded,
-                )
-            _raise_for_status(response)
-            declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
-                raise SourceUnavailable(f"response larger than {max_bytes} bytes")
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise SourceUnavailable(f"response larger than {max_bytes} bytes")
-                chunks.append(chunk)
-            return FetchResult(
-                not_modified=False,
-                body=b"".join(chunks),
-                validators=_merge(None, response.headers),
-                status_code=status,
-                bytes_received=response.num_bytes_downloaded,
-                content_type=response.headers.get("Content-Type"),
+        """Follow at most MAX_REDIRECTS hops, then read the answer."""
+        target = httpx.URL(url)
+        configured = _origin(target)
+        for _hop in range(MAX_REDIRECTS + 1):
+            request = self._client.build_request(
+                "GET", target, headers=headers, timeout=read_timeout
             )
+            response = await self._client.send(request, stream=True)
+            try:
+                location = response.headers.get("Location")
+                if response.status_code in REDIRECT_CODES and location:
+                    target = await _next_hop(configured, response.url, location)
+                    continue
+                return await _read(response, max_bytes, validators, probe)
+            finally:
+                await response.aclose()
+        raise httpx.TooManyRedirects("too many redirects")
+
+
+async def _read(
+    response: httpx.Response, max_bytes: int, validators: Validators | None, probe: bool
+) -> FetchResult:
+    status = response.status_code
+    if probe:
+        return await _read_probe(response, max_bytes)
+    if status == 304:
+        # Finish the (empty) body so that the connection goes back to the pool:
+        # left unread, it is closed, and the next poll pays a new TCP+TLS handshake.
+        async for _ in response.aiter_bytes():
+            break
+        return FetchResult(
+            not_modified=True,
+            body=b"",
+            validators=_merge(validators, response.headers),
+            status_code=status,
+            bytes_received=response.num_bytes_downloaded,
+        )
+    _raise_for_status(response)
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise SourceUnavailable(f"response larger than {max_bytes} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            raise SourceUnavailable(f"response larger than {max_bytes} bytes")
+        chunks.append(chunk)
+    return FetchResult(
+        not_modified=False,
+        body=b"".join(chunks),
+        validators=_merge(None, response.headers),
+        status_code=status,
+        bytes_received=response.num_bytes_downloaded,
+        content_type=response.headers.get("Content-Type"),
+    )
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port
+
+
+async def _next_hop(
+    configured: tuple[str, str, int | None], here: httpx.URL, location: str
+) -> httpx.URL:
+    """Where a redirect points, if we may go there.
+
+    The configured URL's own origin may be private (self-hosted pages, tests); any other
+    origin must resolve only to public addresses, so a page cannot make the bot fetch a
+    cloud metadata endpoint or an internal service and post what it says.
+    """
+    try:
+        target = here.join(location)
+    except httpx.InvalidURL:
+        raise SourceUnavailable("redirected to an invalid URL") from None
+    if target.scheme not in ("http", "https") or not target.host:
+        raise SourceUnavailable("redirected to a non-HTTP URL (refused)")
+    if _origin(target) != configured:
+        await _require_public(target.host, target.port or (443 if target.scheme == "https" else 80))
+    return target
+
+
+async def _require_public(host: str, port: int) -> None:
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise SourceUnavailable("redirected to a host that does not resolve") from None
+    if not infos or not all(is_public_address(str(info[4][0])) for info in infos):
+        raise SourceUnavailable("redirected to a private or local address (refused)")
+
+
+def is_public_address(text: str) -> bool:
+    """True for a globally routable unicast address; False for loopback, private, link-local…"""
+    try:
+        address = ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
 
 
 PROBE_HEADERS = ("server", "cf-mitigated", "retry-after")

@@ -74,3 +74,20 @@ def set_build_info() -> None:
     except PackageNotFoundError:
         ours = "unknown"
     BUILD_INFO.info({"version": ours, "python": platform.python_version()})
+
+
+PROBE_STATUS = Gauge(
+    "statusbot_probe_up",
+    "1 while the provider's probe answers as it does when up (0 failing, -1 inconclusive)",
+    ["probe"],
+)
+PROBE_LATENCY = Histogram(
+    "statusbot_probe_latency_seconds",
+    "How long a probe's answer took",
+    ["probe"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10),
+)
+NETWORK_DOWN = Gauge(
+    "statusbot_own_network_down",
+    "1 while every provider's probes fail at once (the fault is probably ours)",
+)

@@ -16,6 +16,7 @@ from bot.errors import SourceError, UndatedPayload
 from bot.machine import ALL_OPERATIONAL, MachineSettings, transition
 from bot.models import Snapshot
 from bot.render import event_record, one_line
+from bot.untrusted import json_line_safe
 from integrations.sources import parse_any
 
 
@@ -57,7 +58,7 @@ def replay_files(files: list[str], fmt: str, flap_window_s: float = 0.0) -> int:
         state, events = transition(state, snapshot, settings)
         for event in events:
             if fmt == "jsonl":
-                print(json.dumps(event_record(event), ensure_ascii=False))
+                print(json_line_safe(json.dumps(event_record(event), ensure_ascii=False)))
             else:
                 print(one_line(event))
     return 1 if failed else 0

@@ -6,8 +6,8 @@ wake up only to return.
 
 Stop (`stop()`), in this order:
 1. pause the scheduler: no job starts from now on;
-2. close every poller, so a poll already handed to the executor does nothing;
-3. wait (bounded) for the polls in flight to commit their transaction;
+2. close every poller, so a poll already handed to the executor does nothing (chores too);
+3. wait (bounded) for the polls and chores in flight to commit their transaction;
 4. shut the scheduler down; nothing is left running in its executor.
 """
 
@@ -33,6 +33,9 @@ class Schedule:
         self.pollers = list(pollers)
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._chores: list[tuple[Callable[[], Awaitable[None]], float, float, str]] = []
+        # Chores in flight, so that stop lets them finish instead of cancelling them.
+        self._running: set[asyncio.Task[object]] = set()
+        self._stopping = False
 
     def add_chore(
         self, func: Callable[[], Awaitable[None]], every_s: float, first_in_s: float, name: str
@@ -60,8 +63,9 @@ class Schedule:
             )
         for func, every_s, first_in_s, name in self._chores:
             self._scheduler.add_job(
-                func,
+                self._chore,
                 "interval",
+                args=[func],
                 seconds=every_s,
                 max_instances=1,
                 coalesce=True,
@@ -69,6 +73,16 @@ class Schedule:
                 id=name,
             )
         self._scheduler.start()
+
+    async def _chore(self, func: Callable[[], Awaitable[None]]) -> None:
+        task = asyncio.current_task()
+        if self._stopping or task is None:
+            return
+        self._running.add(task)
+        try:
+            await func()
+        finally:
+            self._running.discard(task)
 
     async def _poll(self, poller: SourcePoller) -> None:
         await poller.check_once()
@@ -87,6 +101,7 @@ class Schedule:
         """The stop sequence in the module docstring; safe to call twice."""
         if self._scheduler.running:
             self._scheduler.pause()
+        self._stopping = True
         for poller in self.pollers:
             poller.stopping = True
         if self.pollers:
@@ -94,6 +109,9 @@ class Schedule:
                 await asyncio.wait_for(
                     asyncio.gather(*(p.wait_idle() for p in self.pollers)), timeout
                 )
+        if self._running:
+            # Chores (probes, fusion, reminders) in flight finish; shutdown would cancel them.
+            await asyncio.wait(set(self._running), timeout=timeout)
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 

@@ -32,15 +32,25 @@ def safe_url(url: str | None) -> str | None:
     return url
 
 
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def one_line_safe(text: str) -> str:
     """`text` fit for one log or console line: line breaks and control characters made visible.
 
     A page's text must not be able to forge a log line or move a terminal's cursor.
     """
-    text = _LINE_BREAKS.sub("\\\\n", text)
-    return _CONTROL.sub(
-        lambda m: (
-            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"
-        ),
-        text,
-    )
+    return _CONTROL.sub(_visible, _LINE_BREAKS.sub("\\\\n", text))
+
+
+def lines_safe(text: str) -> str:
+    """Like one_line_safe, but keeps line breaks (a traceback stays readable)."""
+    return "\n".join(_CONTROL.sub(_visible, line) for line in _LINE_BREAKS.split(text))
+
+
+def json_line_safe(line: str) -> str:
+    """A JSON line with the characters json.dumps leaves raw (C1 controls, bidi overrides)
+    written as \\u escapes: the same JSON, harmless on a terminal."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", line)

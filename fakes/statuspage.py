@@ -1,8 +1,8 @@
 """A fake status page over real sockets, with the faults real pages have.
 
 Serves payloads with strong ETags and Last-Modified (answering 304s), injects faults per path
-(hang, reset, status codes, 429, truncated, huge, slow drip, redirect loop) and records every
-request. Drive it in-process or over HTTP under `/_control/`; run it standalone with
+(hang, reset, status codes, 429, truncated, huge, slow drip, redirect loop, redirect elsewhere)
+and records every request. Drive it in-process or over HTTP under `/_control/`; run it alone:
 `python -m fakes.statuspage --port 8099 --payload /api/v2/summary.json:summary.json`.
 """
 
@@ -24,7 +24,17 @@ from typing import Any
 from aiohttp import web
 
 FAULTS = frozenset(
-    {"timeout", "reset", "status", "429", "truncated", "huge", "slow_drip", "redirect_loop"}
+    {
+        "timeout",
+        "reset",
+        "status",
+        "429",
+        "truncated",
+        "huge",
+        "slow_drip",
+        "redirect_loop",
+        "redirect",
+    }
 )
 RECORDED_HEADERS = ("If-None-Match", "If-Modified-Since", "User-Agent", "Accept")
 
@@ -114,7 +124,7 @@ class FakeStatusPage:
 
     def set_fault(self, path: str, fault: str, **options: Any) -> None:
         """Make `path` misbehave; see FAULTS. Options: code/body (status), retry_after (429),
-        size (huge), duration/interval (slow_drip), hang (timeout)."""
+        size (huge), duration/interval (slow_drip), hang (timeout), location/code (redirect)."""
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; one of {sorted(FAULTS)}")
         self._faults[path] = _Fault(fault, options)
@@ -194,6 +204,12 @@ class FakeStatusPage:
             return await self._slow_drip(
                 request, float(opts.get("duration", 30.0)), float(opts.get("interval", 0.1))
             )
+        if kind == "redirect":
+            location = str(opts["location"])
+            response = web.Response(
+                status=int(opts.get("code", 302)), headers={"Location": location}
+            )
+            return self._record(request, response)
         # redirect_loop: always send the client back where it came from.
         response = web.Response(status=302, headers={"Location": request.path_qs})
         return self._record(request, response)

@@ -50,6 +50,13 @@ class SignalRepository:
         windows = (ProbeWindow.from_json(r[0]) for r in rows)
         return {w.probe_id: w for w in windows}
 
+    async def probe_window(self, probe_id: str) -> ProbeWindow | None:
+        table = schema.probe_windows
+        query = sa.select(table.c.window).where(table.c.probe_id == probe_id)
+        async with self.db.engine.connect() as conn:
+            found = (await conn.execute(query)).scalar()
+        return ProbeWindow.from_json(found) if found is not None else None
+
     async def save_probe_window(self, window: ProbeWindow, at: datetime) -> None:
         table = schema.probe_windows
         values = {"provider": window.provider, "window": window.to_json(), "updated_at": at}

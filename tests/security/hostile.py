@@ -10,7 +10,7 @@ from fakes.pages import Incident, SummaryPage
 # What a compromised or careless page could publish.
 TITLE = (
     "Errors <!channel> <!here> <@U0BOSS> <!subteam^S0OPS> @everyone @here <@&1234> "
-    "[Official status page](https://evil.example/phish)"
+    "[Official status page](https://evil.example/phish)\x1b[2J\r\nFAKE 2026-01-01 CRITICAL forged"
 )
 UPDATE = (
     "Investigating <https://evil.example/phish|Official status page> &amp; more\x1b[2J\r\n"

@@ -7,6 +7,7 @@ a signed `payload=` that is not a JSON object, and bytes that are not HTTP at al
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -20,6 +21,7 @@ import pytest
 import yaml
 
 from fakes.slack import FakeSlack
+from fakes.statuspage import FakeStatusPage
 from tests.botproc import bot_writing_log
 from tests.security.rawhttp import post, raw_request
 from tests.waiting import until
@@ -45,8 +47,13 @@ def signed(body: bytes, timestamp: str | None = None) -> dict[str, str]:
 
 
 class Servers:
-    def __init__(self, slack_port: int, health_port: int, log: Path) -> None:
-        self.slack_port, self.health_port, self.log = slack_port, health_port, log
+    def __init__(self, slack: FakeSlack, slack_port: int, health_port: int, log: Path) -> None:
+        self.slack, self.slack_port, self.health_port, self.log = (
+            slack,
+            slack_port,
+            health_port,
+            log,
+        )
 
 
 @pytest.fixture
@@ -78,7 +85,7 @@ async def servers(tmp_path: Path) -> AsyncIterator[Servers]:
         async with bot_writing_log(config_file, log, env) as process:
             await until(lambda: "statusbot started" in log.read_text() or process.returncode)
             assert process.returncode is None, log.read_text()
-            yield Servers(slack_port, health_port, log)
+            yield Servers(slack, slack_port, health_port, log)
 
 
 def junk_slack_requests() -> dict[str, bytes]:
@@ -129,6 +136,23 @@ async def test_junk_gets_4xx_and_one_warning_without_traceback(servers: Servers)
     assert all(" WARNING " in line for line in refusals), refusals
     assert len(refusals) == 2, "\n".join(refusals[:20])
     assert "refused 1 malformed request" in refusals[0]
+
+
+async def test_answers_go_only_to_slack(servers: Servers) -> None:
+    """A signed command whose response_url points at an internal service is refused."""
+    async with FakeStatusPage() as internal:
+        run, payload = servers.slack.slash_form("/statusbot", "help", channel_id="C0HTTP")
+        forged = urlencode({**payload, "response_url": internal.url("/admin/hook")}).encode()
+        request = post(PATH, forged, {"Content-Type": FORM, **signed(forged)})
+        assert await raw_request(servers.slack_port, request) == 400
+        await asyncio.sleep(0.5)
+        assert internal.requests == []
+
+        genuine = urlencode(payload).encode()
+        request = post(PATH, genuine, {"Content-Type": FORM, **signed(genuine)})
+        assert await raw_request(servers.slack_port, request) == 200
+        await run.wait_response()
+        assert "/statusbot subscribe" in run.text
 
 
 def _tail(servers: Servers) -> str:

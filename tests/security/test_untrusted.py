@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.untrusted import safe_url
+from integrations.slack.guards import response_url_allowed
 
 
 @pytest.mark.parametrize(
@@ -32,3 +33,22 @@ def test_plain_http_links_are_kept(url: str) -> None:
 )
 def test_links_that_could_carry_markup_are_dropped(url: str | None) -> None:
     assert safe_url(url) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://hooks.slack.com/commands/T0/1/abc", True),
+        ("https://hooks.slack-gov.com/commands/T0/1/abc", True),
+        ("http://127.0.0.1:8001/response/run1", True),  # the configured api_url's origin
+        ("http://hooks.slack.com/commands/T0/1/abc", False),
+        ("https://hooks.slack.com.evil.example/x", False),
+        ("https://evilslack.com/x", False),
+        ("http://127.0.0.1:8002/admin", False),
+        ("http://169.254.169.254/latest/meta-data", False),
+        ("https://hooks.slack.com:8443/x", False),
+        ("not a url", False),
+    ],
+)
+def test_answers_go_only_to_slack_hosts(url: str, allowed: bool) -> None:
+    assert response_url_allowed(url, "http://127.0.0.1:8001/api/") is allowed
