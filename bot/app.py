@@ -7,8 +7,8 @@ This is the composition root: the only core module that wires in the integration
   fetcher, command service, chat platforms, notifiers, pollers and the outbox worker.
   Nothing polls or connects yet.
 - start: connect chat platforms, start the outbox worker, start the schedule (one job
-  per source, reminders, early-warning fusion (bot/early.py), and the heartbeat /healthz
-  reads; bot/schedule.py), start the health server.
+  per source, reminders, early-warning fusion (bot/early.py), releasing alerts held in
+  quiet hours, and the heartbeat /healthz reads; bot/schedule.py), start the health server.
 - stop: the schedule's stop sequence (no new polls, the polls in flight commit), then the
   outbox (deliveries in flight finish, bounded), the health server, the platforms.
   shutdown: close the notifiers, the HTTP client and the store.
@@ -55,6 +55,8 @@ log = logging.getLogger(__name__)
 
 STOP_TIMEOUT_S = 5.0
 REMINDER_CHECK_S = 60
+# How often held alerts are looked at: quiet hours end on the minute.
+QUIET_CHECK_S = 30
 PRUNE_EVERY_S = 3600
 # Fusion also runs on a clock: time alone calls off a suspicion, and the crowd baseline learns.
 FUSION_EVERY_S = 30
@@ -182,6 +184,7 @@ class Application:
         self._worker_task = asyncio.create_task(self.worker.run(), name="outbox-worker")
         self._schedule = Schedule(self.pollers)
         self._schedule.add_chore(self._enqueue_reminders, REMINDER_CHECK_S, 5, "reminders")
+        self._schedule.add_chore(self._release_held, QUIET_CHECK_S, 1, "quiet-hours")
         # A job like the polls: if the scheduler or the loop under it stops running jobs,
         # the beats stop and /healthz says so.
         self._schedule.add_chore(self._beat, self.heartbeat.interval, 0, "heartbeat")
@@ -279,6 +282,14 @@ class Application:
         )
         await self.board.start()
         log.info("status board: %s", self.board.url)
+
+    async def _release_held(self) -> None:
+        """Quiet hours that ended: each held card goes out, up to date."""
+        assert self.store is not None
+        try:
+            await self.store.outbox.release_held(self.clock())
+        except Exception:
+            log.exception("releasing held alerts failed")
 
     async def _prune_history(self) -> None:
         """Forget history older than `history.retention_days` (in the background, hourly)."""

@@ -23,6 +23,7 @@ from bot.store.polls import PollRepository
 from bot.store.records import CLOSING_KINDS, DEAD, DROPPED, PENDING, SENT, PollCommit
 from bot.store.reminders import ReminderRepository
 from bot.store.replays import ReplayRepository
+from bot.store.samples import SampleCardRepository
 from bot.store.settings import SettingsRepository
 from bot.store.signals import SignalRepository
 from bot.store.sources import SourceRepository
@@ -68,6 +69,7 @@ class Store:
         self.reminders = ReminderRepository(self.db, self.events, self.outbox)
         self.late_cards = LateCardRepository(self.db, self.events, self.incidents, self.outbox)
         self.settings = SettingsRepository(self.db)
+        self.samples = SampleCardRepository(self.db, self.events, self.outbox)
         self.replays = ReplayRepository(self.db)
         self.signals = SignalRepository(self.db)
 
