@@ -249,6 +249,16 @@ incident_history = sa.Table(
     sa.Index("ix_incident_history_provider", "provider", "first_signal_at"),
 )
 
+# Signed Slack requests already handled, kept while Slack's 5-minute window would accept them
+# again, so a captured request is refused after a restart and by every replica.
+seen_requests = sa.Table(
+    "seen_requests",
+    metadata,
+    sa.Column("digest", sa.String(64), primary_key=True),  # sha256 of timestamp and signature
+    sa.Column("expires_at", UTC_TIME, nullable=False),
+    sa.Index("ix_seen_requests_expires_at", "expires_at"),
+)
+
 # Who does what when several replicas share one PostgreSQL database: a replica's membership
 # (`member:<replica>`) and the work it leads (`poll:<source id>`), each until `expires_at`.
 leases = sa.Table(

@@ -23,6 +23,8 @@ from bot.store.outbox import OutboxRepository
 from bot.store.polls import PollRepository
 from bot.store.records import CLOSING_KINDS, DEAD, DROPPED, PENDING, SENT, PollCommit
 from bot.store.reminders import ReminderRepository
+from bot.store.replays import ReplayRepository
+from bot.store.samples import SampleCardRepository
 from bot.store.settings import SettingsRepository
 from bot.store.signals import SignalRepository
 from bot.store.sources import SourceRepository
@@ -55,7 +57,7 @@ class Store:
             self.db, self.events, self.subscriptions, router or Router(), self.hush
         )
         self.early = EarlyRepository(self.db, self.events, self.outbox)
-        self.history = HistoryRepository(self.db)
+        self.history = HistoryRepository(self.db, self.early)
         self.polls = PollRepository(
             self.db,
             self.sources,
@@ -69,6 +71,8 @@ class Store:
         self.late_cards = LateCardRepository(self.db, self.events, self.incidents, self.outbox)
         self.leases = LeaseRepository(self.db)
         self.settings = SettingsRepository(self.db)
+        self.samples = SampleCardRepository(self.db, self.events, self.outbox)
+        self.replays = ReplayRepository(self.db)
         self.signals = SignalRepository(self.db)
 
     @property
