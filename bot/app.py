@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from bot import metrics
 from bot.commands import CommandService
-from bot.config import Config
+from bot.config import Config, WebConfig
 from bot.console import ConsoleNotifier
 from bot.early import EarlyWarning, WatchedProvider, rules_from_config
 from bot.early_cards import EarlyCards
@@ -48,6 +48,7 @@ from bot.store.store import DEAD, Store
 from integrations import sources
 
 if TYPE_CHECKING:
+    from bot.boardserver import BoardServer
     from bot.health import HealthServer
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ class Application:
         self.early: EarlyWarning | None = None
         self._fusing: set[asyncio.Task[None]] = set()
         self.health: HealthServer | None = None  # only when `health` is configured
+        self.board: BoardServer | None = None  # only when `web` is configured
         timeout = config.health.heartbeat_timeout if config.health else 60.0
         self.heartbeat = Heartbeat(timeout)
         self._schedule: Schedule | None = None
@@ -205,6 +207,8 @@ class Application:
                 refresh_metrics=self.refresh_metrics,
             )
             await self.health.start()
+        if self.config.web is not None:
+            await self._serve_board(self.config.web)
         self._started = True
         log.info(
             "statusbot started: %d sources, %d probes, channels: %s",
@@ -232,6 +236,9 @@ class Application:
         if self.health is not None:
             await self.health.stop()
             self.health = None
+        if self.board is not None:
+            await self.board.stop()
+            self.board = None
         for platform in reversed(self.platforms):
             try:
                 await asyncio.wait_for(platform.stop(), timeout=STOP_TIMEOUT_S)
@@ -257,6 +264,24 @@ class Application:
             await send_due_reminders(self.store.reminders, self.clock())
         except Exception:
             log.exception("queueing reminders failed")
+
+    async def _serve_board(self, web: WebConfig) -> None:
+        """The status board page (read-only), when `web` is configured."""
+        from bot.boardserver import BoardServer  # aiohttp and jinja2 only when it is on
+
+        assert self.store is not None
+        self.board = BoardServer(
+            self.config,
+            web.host,
+            web.port,
+            sources=self.store.sources.all_sources,
+            open_incidents=self.store.incidents.open_incidents,
+            history=self.store.history,
+            clock=self.clock,
+            refresh_s=web.refresh,
+        )
+        await self.board.start()
+        log.info("status board: %s", self.board.url)
 
     async def _release_held(self) -> None:
         """Quiet hours that ended: each held card goes out, up to date."""

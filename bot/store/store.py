@@ -56,7 +56,7 @@ class Store:
             self.db, self.events, self.subscriptions, router or Router(), self.hush
         )
         self.early = EarlyRepository(self.db, self.events, self.outbox)
-        self.history = HistoryRepository(self.db)
+        self.history = HistoryRepository(self.db, self.early)
         self.polls = PollRepository(
             self.db,
             self.sources,
