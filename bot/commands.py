@@ -7,23 +7,29 @@ text is safe to show.
 
 from __future__ import annotations
 
+import logging
 import shlex
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from bot.config import Config
+from bot.crowd import ReportKind
+from bot.crowd_desk import Reporter
 from bot.errors import CommandError
 from bot.events import Event
+from bot.fusion import Verdict
 from bot.machine import MachineSettings, open_cards
 from bot.models import Severity
 from bot.names import Match, NameIndex, name_key
 from bot.render import SEVERITY_EMOJI, SEVERITY_WORDS
 from bot.routing import Subscription
-from bot.status import StatusReport, provider_status
+from bot.status import EarlyView, StatusReport, provider_status
 from bot.store.records import SourceRecord
+
+log = logging.getLogger(__name__)
 
 MAX_ARGS = 300
 SHOWN_ALIASES = 4
@@ -74,6 +80,24 @@ class SettingsBook(Protocol):
     async def put(self, key: str, value: Any) -> None: ...
 
 
+class EarlySignals(Protocol):
+    """The fused verdicts (bot.early.EarlyWarning)."""
+
+    async def step(self, provider: str) -> Verdict | None: ...
+
+    async def overview(
+        self, fresh: Mapping[str, Verdict] | None = None
+    ) -> dict[str, EarlyView]: ...
+
+
+class CrowdSignals(Protocol):
+    """Where asks and button clicks count (bot.crowd_desk.CrowdDesk)."""
+
+    async def asked(self, provider: str, who: Reporter) -> Verdict | None: ...
+
+    async def clicked(self, provider: str, who: Reporter, kind: ReportKind) -> str: ...
+
+
 class CommandStore(Protocol):
     """What the chat commands read and write."""
 
@@ -122,6 +146,9 @@ class CommandService:
         self.config = config
         self.store = store
         self.clock = clock or (lambda: datetime.now(UTC))
+        # Early warning (set by the app): the fused verdict, and the crowd that asks.
+        self.early: EarlySignals | None = None
+        self.crowd: CrowdSignals | None = None
         # Watched providers first; then every catalog name, to say "not watched here" or to
         # reach a watched provider by a catalog alias its config left out.
         self._names = NameIndex()
@@ -213,8 +240,10 @@ class CommandService:
 
     # --- /is-chatgpt-down -----------------------------------------------------
 
-    async def status(self, query: str | None = None) -> StatusReport:
+    async def status(self, query: str | None = None, asker: Reporter | None = None) -> StatusReport:
+        """The fused verdict first; `asker` (who asked, where) counts as a crowd signal."""
         key = self.resolve_provider(query)
+        early = await self._early_views(key, asker)
         records = {r.source_id: r for r in await self.store.sources.all_sources()}
         open_incidents = await self.store.incidents.open_incidents()
         now = self.clock()
@@ -223,7 +252,21 @@ class CommandService:
             for k in self.config.providers
         }
         others = tuple(s for k, s in statuses.items() if k != key)
-        return StatusReport(provider=statuses[key], alternatives=others, now=now)
+        return StatusReport(provider=statuses[key], alternatives=others, now=now, early=early)
+
+    async def _early_views(self, key: str, asker: Reporter | None) -> dict[str, EarlyView]:
+        """Our own signals for the answer; the official answer stands alone if they fail."""
+        if self.early is None:
+            return {}
+        try:
+            if asker is not None and self.crowd is not None:
+                verdict = await self.crowd.asked(key, asker)
+            else:
+                verdict = await self.early.step(key)
+            return await self.early.overview({key: verdict} if verdict is not None else None)
+        except Exception:
+            log.exception("early-warning signals could not be read for /is-chatgpt-down")
+            return {}
 
     # --- /statusbot subscribe | unsubscribe | list ----------------------------
 

@@ -395,6 +395,31 @@ class FakeSlack:
                 await run.changed.wait()
         return run
 
+    async def block_action(
+        self, payload: dict[str, Any], *, wait_response: bool = True, within: float = 5.0
+    ) -> SlashRun:
+        """Push a `block_actions` interaction (a button click) over Socket Mode, its
+        response_url pointing at this fake; wait for the ack (and a response)."""
+        run_id = f"run{next(self._ids)}"
+        run = SlashRun(envelope_id=f"env-{run_id}", sent_at=time.monotonic())
+        self.slash_runs[run.envelope_id] = run
+        self.slash_runs[run_id] = run
+        payload = {**payload, "response_url": f"{self.url}/response/{run_id}"}
+        async with asyncio.timeout(within):
+            await self._socket_ready.wait()
+            await self._sockets[-1].send_json(
+                {
+                    "envelope_id": run.envelope_id,
+                    "type": "interactive",
+                    "payload": payload,
+                    "accepts_response_payload": False,
+                }
+            )
+            while run.ack is None or (wait_response and not run.responses):
+                run.changed.clear()
+                await run.changed.wait()
+        return run
+
     async def _response_url(self, request: web.Request) -> web.Response:
         run = self.slash_runs.get(request.match_info["run_id"])
         if run is None:
