@@ -7,8 +7,8 @@ This is the composition root: the only core module that wires in the integration
   fetcher, command service, chat platforms, notifiers, pollers and the outbox worker.
   Nothing polls or connects yet.
 - start: connect chat platforms, start the outbox worker, start the schedule (one job
-  per source, reminders, early-warning fusion (bot/early.py), and the heartbeat /healthz
-  reads; bot/schedule.py), start the health server.
+  per source, reminders, early-warning fusion (bot/early.py), releasing alerts held in
+  quiet hours, and the heartbeat /healthz reads; bot/schedule.py), start the health server.
 - stop: the schedule's stop sequence (no new polls, the polls in flight commit), then the
   outbox (deliveries in flight finish, bounded), the health server, the platforms.
   shutdown: close the notifiers, the HTTP client and the store.
@@ -24,13 +24,13 @@ import importlib
 import logging
 import signal
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 from bot import metrics
 from bot.commands import CommandService
-from bot.config import Config
+from bot.config import Config, WebConfig
 from bot.console import ConsoleNotifier
 from bot.crowd_desk import CrowdDesk
 from bot.early import EarlyWarning, WatchedProvider, rules_from_config
@@ -49,12 +49,16 @@ from bot.store.store import DEAD, Store
 from integrations import sources
 
 if TYPE_CHECKING:
+    from bot.boardserver import BoardServer
     from bot.health import HealthServer
 
 log = logging.getLogger(__name__)
 
 STOP_TIMEOUT_S = 5.0
 REMINDER_CHECK_S = 60
+# How often held alerts are looked at: quiet hours end on the minute.
+QUIET_CHECK_S = 30
+PRUNE_EVERY_S = 3600
 # Fusion also runs on a clock: time alone calls off a suspicion, and the crowd baseline learns.
 FUSION_EVERY_S = 30
 
@@ -84,6 +88,7 @@ class Application:
         self.early: EarlyWarning | None = None
         self._fusing: set[asyncio.Task[None]] = set()
         self.health: HealthServer | None = None  # only when `health` is configured
+        self.board: BoardServer | None = None  # only when `web` is configured
         timeout = config.health.heartbeat_timeout if config.health else 60.0
         self.heartbeat = Heartbeat(timeout)
         self._schedule: Schedule | None = None
@@ -189,9 +194,11 @@ class Application:
         self._worker_task = asyncio.create_task(self.worker.run(), name="outbox-worker")
         self._schedule = Schedule(self.pollers)
         self._schedule.add_chore(self._enqueue_reminders, REMINDER_CHECK_S, 5, "reminders")
+        self._schedule.add_chore(self._release_held, QUIET_CHECK_S, 1, "quiet-hours")
         # A job like the polls: if the scheduler or the loop under it stops running jobs,
         # the beats stop and /healthz says so.
         self._schedule.add_chore(self._beat, self.heartbeat.interval, 0, "heartbeat")
+        self._schedule.add_chore(self._prune_history, PRUNE_EVERY_S, 60, "history-retention")
         self._schedule.add_chore(self._fuse_all, FUSION_EVERY_S, FUSION_EVERY_S, "fusion")
         for runner in self.probes:
             interval = runner.probe.interval
@@ -210,6 +217,8 @@ class Application:
                 refresh_metrics=self.refresh_metrics,
             )
             await self.health.start()
+        if self.config.web is not None:
+            await self._serve_board(self.config.web)
         self._started = True
         log.info(
             "statusbot started: %d sources, %d probes, channels: %s",
@@ -237,6 +246,9 @@ class Application:
         if self.health is not None:
             await self.health.stop()
             self.health = None
+        if self.board is not None:
+            await self.board.stop()
+            self.board = None
         for platform in reversed(self.platforms):
             try:
                 await asyncio.wait_for(platform.stop(), timeout=STOP_TIMEOUT_S)
@@ -262,6 +274,44 @@ class Application:
             await send_due_reminders(self.store.reminders, self.clock())
         except Exception:
             log.exception("queueing reminders failed")
+
+    async def _serve_board(self, web: WebConfig) -> None:
+        """The status board page (read-only), when `web` is configured."""
+        from bot.boardserver import BoardServer  # aiohttp and jinja2 only when it is on
+
+        assert self.store is not None
+        self.board = BoardServer(
+            self.config,
+            web.host,
+            web.port,
+            sources=self.store.sources.all_sources,
+            open_incidents=self.store.incidents.open_incidents,
+            history=self.store.history,
+            clock=self.clock,
+            refresh_s=web.refresh,
+        )
+        await self.board.start()
+        log.info("status board: %s", self.board.url)
+
+    async def _release_held(self) -> None:
+        """Quiet hours that ended: each held card goes out, up to date."""
+        assert self.store is not None
+        try:
+            await self.store.outbox.release_held(self.clock())
+        except Exception:
+            log.exception("releasing held alerts failed")
+
+    async def _prune_history(self) -> None:
+        """Forget history older than `history.retention_days` (in the background, hourly)."""
+        assert self.store is not None
+        before = self.clock() - timedelta(days=self.config.history.retention_days)
+        try:
+            gone = await self.store.history.prune(before)
+        except Exception:
+            log.exception("pruning history failed")
+            return
+        if gone:
+            log.info("history: pruned %d rows older than %s", gone, before.date())
 
     async def _fuse_all(self) -> None:
         if self.early is not None:

@@ -322,6 +322,8 @@ def _check_config(path: str | None) -> int:
     lines.append(f"  discord: {'on' if config.discord else 'off'}")
     health = config.health
     lines.append(f"  health: {f'{health.host}:{health.port}' if health else 'off'}")
+    web = config.web
+    lines.append(f"  status board: {f'http://{web.host}:{web.port}/' if web else 'off'}")
     print(scrub("\n".join(lines)))
     return EXIT_OK
 

@@ -146,6 +146,21 @@ class HealthConfig(_Section):
     heartbeat_timeout: float = Field(default=60.0, gt=0)
 
 
+class HistoryConfig(_Section):
+    """Incident history and per-minute availability: how long they are kept."""
+
+    retention_days: int = Field(default=90, ge=1, le=3650)
+
+
+class WebConfig(_Section):
+    """The status board page (read-only): `/` and `/history/<provider>.png`."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8090, ge=0, le=65535)
+    # Seconds between the page's own refreshes (a meta refresh: no JavaScript).
+    refresh: int = Field(default=60, ge=10)
+
+
 class DeliveryConfig(_Section):
     max_attempts: int = Field(default=8, ge=1)
     concurrency: int = Field(default=64, ge=1)
@@ -218,6 +233,8 @@ class Config(_Section):
     slack: SlackConfig | None = None
     discord: DiscordConfig | None = None
     health: HealthConfig | None = None
+    web: WebConfig | None = None
+    history: HistoryConfig = HistoryConfig()
     delivery: DeliveryConfig = DeliveryConfig()
     early_warning: EarlyWarningConfig = EarlyWarningConfig()
     logging: LoggingConfig = LoggingConfig()

@@ -73,6 +73,8 @@ class Event:
     lag: tuple[str, ...] = ()
     # A sample card from `/statusbot test`: always delivered, and marked as a test.
     test: bool = False
+    # While a card is open: what the provider's past incidents of this severity suggest.
+    expectation: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = _EVENT_ADAPTER.dump_python(self, mode="json")

@@ -150,6 +150,8 @@ class StatusReport:
             out.append(f"Incident: {inc.title}{status}, started {ago} ago")
             if inc.text:
                 out.append(f"Latest update: {inc.text}")
+            if inc.expectation:
+                out.append(inc.expectation)
         if p.components:
             out.append("Affected: " + ", ".join(f"{n} ({s})" for n, s in p.components))
         if p.url:

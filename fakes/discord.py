@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 from fakes import discord_payloads as wire
 from fakes.discord_interactions import (
@@ -347,7 +347,9 @@ class FakeDiscord:
         parts = request.match_info["tail"].strip("/").split("/")
         route, params = _route(request.method, parts)
         body: Any = None
-        if request.can_read_body:
+        if request.can_read_body and request.content_type == "multipart/form-data":
+            body = await _read_multipart(request)
+        elif request.can_read_body:
             raw = await request.read()
             body = json.loads(raw) if raw and request.content_type == "application/json" else raw
         status, answer, headers = self._answer(request, route, params, body)
@@ -596,6 +598,35 @@ class FakeDiscord:
             (reply.followups if "original" not in params else reply.edits).append(body)
             reply.done.set()
         return 200, wire.message(wire.snowflake(), 0, None, self.bot_user, reply.message)
+
+
+async def _read_multipart(request: web.Request) -> dict[str, Any]:
+    """A message with attachments: `payload_json` plus `files[n]` parts, as Discord takes
+    them (https://discord.com/developers/docs/reference#uploading-files). The files land
+    in the message as `_files` (filename, content type, bytes, description)."""
+    payload: dict[str, Any] = {}
+    files: list[dict[str, Any]] = []
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            continue
+        if part.name == "payload_json":
+            payload = json.loads(await part.text())
+        elif (part.name or "").startswith("files["):
+            files.append(
+                {
+                    "index": int((part.name or "")[6:-1]),
+                    "filename": part.filename,
+                    "content_type": part.headers.get("Content-Type"),
+                    "data": bytes(await part.read()),
+                }
+            )
+    message = payload["data"] if isinstance(payload.get("data"), dict) else payload
+    described = {int(a.get("id", -1)): a for a in message.get("attachments") or []}
+    for file in files:
+        file["description"] = described.get(file["index"], {}).get("description")
+    message["_files"] = files
+    return payload
 
 
 _HANDLERS = {

@@ -25,7 +25,15 @@ from aiohttp import WSMsgType, web
 
 from fakes.slack_state import ChannelInfo, FakeMessage, SlackWorld
 
-__all__ = ["Call", "ChannelInfo", "FakeMessage", "FakeSlack", "SlashRun", "sign_request"]
+__all__ = [
+    "Call",
+    "ChannelInfo",
+    "FakeFile",
+    "FakeMessage",
+    "FakeSlack",
+    "SlashRun",
+    "sign_request",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +45,25 @@ class Call:
     at: float
     status: int = 200
     error: str | None = None
+
+
+@dataclass(slots=True)
+class FakeFile:
+    """A file uploaded the files_upload_v2 way: URL asked for, bytes sent, upload completed."""
+
+    id: str
+    filename: str
+    length: int
+    alt_txt: str | None
+    data: bytes | None = None
+    title: str | None = None
+    channel: str | None = None
+    initial_comment: str | None = None
+    thread_ts: str | None = None
+
+    @property
+    def shared(self) -> bool:
+        return self.channel is not None
 
 
 @dataclass(slots=True)
@@ -121,6 +148,7 @@ class FakeSlack:
         self._random = random.Random(seed)
         self.revoked_error: str | None = None
         self.slash_runs: dict[str, SlashRun] = {}
+        self.files: dict[str, FakeFile] = {}  # by file id, in upload order
         self.acks: list[str] = []  # envelope ids acknowledged over Socket Mode, in order
         self.connections_opened = 0
         self._sockets: list[web.WebSocketResponse] = []
@@ -143,6 +171,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_get("/socket-mode", self._socket_mode)
         app.router.add_post("/response/{run_id}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -268,7 +297,15 @@ class FakeSlack:
         self._buckets[channel] = (tokens - 1.0, now)
         return False
 
+    def shared_files(self, channel: str) -> list[FakeFile]:
+        """Files completed into `channel`, oldest first."""
+        return [f for f in self.files.values() if f.channel == channel]
+
     def _handle(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "files.getUploadURLExternal":
+            return self._upload_url(args)
+        if method == "files.completeUploadExternal":
+            return self._complete_upload(args)
         if method == "auth.test":
             return {
                 "ok": True,
@@ -284,6 +321,47 @@ class FakeSlack:
             self.connections_opened += 1
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket-mode"}
         return self.world.handle(method, args, bot_id=self.bot_id, bot_user=self.bot_user_id)
+
+    # --- files (https://api.slack.com/messaging/files#uploading_files) ---------------
+
+    def _upload_url(self, args: dict[str, Any]) -> dict[str, Any]:
+        filename = str(args.get("filename") or "")
+        length = str(args.get("length") or "")
+        if not filename or not length.isdigit() or int(length) <= 0:
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._ids):08d}"
+        alt = args.get("alt_txt")
+        self.files[file_id] = FakeFile(file_id, filename, int(length), str(alt) if alt else None)
+        return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file = self.files.get(request.match_info["file_id"])
+        if file is None:
+            return web.Response(status=404, text="unknown upload")
+        data = await request.read()
+        if len(data) != file.length:
+            return web.Response(status=400, text="length does not match")
+        file.data = data
+        return web.Response(text=f"OK - {len(data)}")
+
+    def _complete_upload(self, args: dict[str, Any]) -> dict[str, Any]:
+        listed = args.get("files")
+        if not isinstance(listed, list) or not listed:
+            return {"ok": False, "error": "invalid_arguments"}
+        channel = args.get("channel_id") or None
+        if channel is not None and (error := self.world._postable(str(channel))):
+            return {"ok": False, "error": error}
+        done = []
+        for item in listed:
+            file = self.files.get(str((item or {}).get("id")))
+            if file is None or file.data is None:
+                return {"ok": False, "error": "file_not_found"}
+            file.title = (item or {}).get("title") or file.filename
+            file.channel = str(channel) if channel else None
+            file.initial_comment = args.get("initial_comment") or None
+            file.thread_ts = args.get("thread_ts") or None
+            done.append({"id": file.id, "name": file.filename, "title": file.title})
+        return {"ok": True, "files": done}
 
     # --- Socket Mode -------------------------------------------------------------
 
@@ -439,7 +517,7 @@ async def _read_args(request: web.Request) -> dict[str, Any]:
                 args.update(body)
         else:
             args.update(dict(await request.post()))
-    for key in ("blocks", "metadata", "attachments"):
+    for key in ("blocks", "metadata", "attachments", "files"):
         if isinstance(args.get(key), str):
             try:
                 args[key] = json.loads(args[key])

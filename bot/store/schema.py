@@ -213,3 +213,48 @@ early_episodes = sa.Table(
     sa.Column("updated_at", UTC_TIME, nullable=False),
     sa.Index("ix_early_episodes_provider", "provider", "id"),
 )
+
+# History: one sample per source and minute (its worst severity and the components not
+# operational), pruned after `history.retention_days`. `minute` counts minutes since the
+# Unix epoch (UTC): 90 days of minutes are summed and searched for gaps in SQL, alike on
+# SQLite and PostgreSQL.
+availability = sa.Table(
+    "availability",
+    metadata,
+    sa.Column("source_id", sa.String(200), primary_key=True),
+    sa.Column("minute", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("provider", sa.String(100), nullable=False),
+    sa.Column("severity", sa.Integer, nullable=False),
+    sa.Column("components", sa.JSON, nullable=False),
+    sa.Index("ix_availability_provider", "provider", "minute"),
+)
+
+# History: one record per incident (a card), kept after it ends.
+incident_history = sa.Table(
+    "incident_history",
+    metadata,
+    sa.Column("source_id", sa.String(200), primary_key=True),
+    sa.Column("incident_key", sa.String(300), primary_key=True),
+    sa.Column("provider", sa.String(100), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("url", sa.Text, nullable=True),
+    sa.Column("severity", sa.Integer, nullable=False),
+    sa.Column("components", sa.JSON, nullable=False),
+    sa.Column("first_signal_at", UTC_TIME, nullable=False),
+    sa.Column("official_at", UTC_TIME, nullable=True),
+    sa.Column("recovered_at", UTC_TIME, nullable=True),
+    sa.Column("resolved_at", UTC_TIME, nullable=True),
+    # A component card whose story moved to an official incident's card (that key).
+    sa.Column("merged_into", sa.String(300), nullable=True),
+    sa.Index("ix_incident_history_provider", "provider", "first_signal_at"),
+)
+
+# Signed Slack requests already handled, kept while Slack's 5-minute window would accept them
+# again, so a captured request is refused after a restart and by every replica.
+seen_requests = sa.Table(
+    "seen_requests",
+    metadata,
+    sa.Column("digest", sa.String(64), primary_key=True),  # sha256 of timestamp and signature
+    sa.Column("expires_at", UTC_TIME, nullable=False),
+    sa.Index("ix_seen_requests_expires_at", "expires_at"),
+)

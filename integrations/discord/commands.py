@@ -1,4 +1,5 @@
-"""Slash commands: `/is-chatgpt-down` and `/statusbot subscribe|unsubscribe|list`.
+"""Slash commands: `/is-chatgpt-down` and
+`/statusbot subscribe|unsubscribe|list|history|test|mute|unmute|quiet`.
 
 Upstream: https://discord.com/developers/docs/interactions/application-commands and
 https://discordpy.readthedocs.io/en/stable/interactions/api.html#commandtree.
@@ -9,6 +10,7 @@ CommandService and render its answer. Every failure becomes a short ephemeral me
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import shlex
 from collections.abc import Awaitable
@@ -18,7 +20,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import Choice
 
-from bot.commands import EARLY_WORD, CommandService
+from bot.commands import EARLY_WORD, CommandService, HistoryAnswer
 from bot.crowd_desk import Reporter
 from bot.errors import CommandError
 from integrations.discord.crowd import crowd_view
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "discord"
 DEFER_AFTER_S = 2.0  # Discord allows 3 s for the first answer; slower work is deferred
 CHOICE_NAME_LIMIT = 100
+ALT_TEXT_LIMIT = 1024  # an attachment's description
 # What the bot itself needs in a channel to keep a living card there.
 BOT_NEEDS: tuple[tuple[str, str], ...] = (
     ("view_channel", "View Channel"),
@@ -38,6 +41,12 @@ BOT_NEEDS: tuple[tuple[str, str], ...] = (
     ("send_messages_in_threads", "Send Messages in Threads"),
     ("read_message_history", "Read Message History"),  # the restored notice replies to the card
 )
+PERIOD_CHOICES = [
+    Choice(name="Last 24 hours", value="24h"),
+    Choice(name="Last 7 days", value="7d"),
+    Choice(name="Last 30 days", value="30d"),
+    Choice(name="Last 90 days", value="90d"),
+]
 SEVERITY_CHOICES = [
     Choice(name="Degraded and worse", value="degraded"),
     Choice(name="Partial outage and worse", value="partial"),
@@ -62,6 +71,8 @@ def subscribe_args(
     min_severity: str | None,
     remind_minutes: int | None,
     early: bool | None = None,
+    mention: int | None = None,
+    wake_on_major: bool | None = None,
 ) -> str:
     """Discord's separate options as the CommandService's one-line argument string."""
     parts = (providers or "").split()
@@ -75,6 +86,10 @@ def subscribe_args(
         parts.append(f"remind:{remind_minutes}")
     if early:
         parts.append(EARLY_WORD)
+    if mention is not None:
+        parts.append(f"mention:role:{mention}")
+    if wake_on_major:
+        parts.append("wake:major")
     return " ".join(parts)
 
 
@@ -131,6 +146,8 @@ def install_commands(tree: app_commands.CommandTree, service: CommandService) ->
         min_severity="Least severe problem worth an alert",
         remind_minutes="Remind in the thread every N minutes while it lasts (0 = off)",
         early="Also unconfirmed cards from our own probes and reports, before the official page",
+        mention="Mention this role when a major outage starts (nothing else is ever pinged)",
+        wake_on_major="Let a major outage through this channel's quiet hours",
     )
     @app_commands.autocomplete(providers=provider_autocomplete)
     @app_commands.choices(min_severity=SEVERITY_CHOICES)
@@ -142,6 +159,8 @@ def install_commands(tree: app_commands.CommandTree, service: CommandService) ->
         min_severity: Choice[str] | None = None,
         remind_minutes: app_commands.Range[int, 0, 1440] | None = None,
         early: bool | None = None,
+        mention: discord.Role | None = None,
+        wake_on_major: bool | None = None,
     ) -> None:
         channel_id = _alert_channel_id(interaction)
         missing = missing_bot_permissions(interaction.app_permissions)
@@ -156,6 +175,8 @@ def install_commands(tree: app_commands.CommandTree, service: CommandService) ->
             min_severity.value if min_severity else None,
             remind_minutes,
             early,
+            mention.id if mention is not None else None,
+            wake_on_major,
         )
         work = service.subscribe(
             PLATFORM, str(interaction.guild_id), channel_id, args, str(interaction.user.id)
@@ -176,6 +197,63 @@ def install_commands(tree: app_commands.CommandTree, service: CommandService) ->
             interaction, service.list(PLATFORM, str(interaction.channel_id)), ephemeral=True
         )
 
+    @statusbot.command(name="test", description="Post a sample alert here, then mark it a test")
+    @app_commands.checks.has_permissions(manage_channels=True)
+    async def test(interaction: discord.Interaction) -> None:
+        channel_id = _alert_channel_id(interaction)
+        missing = missing_bot_permissions(interaction.app_permissions)
+        if missing:
+            raise CommandError(f"I can't post alerts here: I'm missing {', '.join(missing)}.")
+        work = service.test(PLATFORM, str(interaction.guild_id), channel_id)
+        await answer(interaction, work, ephemeral=True)
+
+    @statusbot.command(name="mute", description="No alerts about a provider for a while")
+    @app_commands.describe(
+        provider="A provider (openai, claude…) or all", duration="How long: 30m, 2h, 1d"
+    )
+    @app_commands.autocomplete(provider=provider_autocomplete)
+    @app_commands.checks.has_permissions(manage_channels=True)
+    async def mute(interaction: discord.Interaction, provider: str, duration: str) -> None:
+        work = service.mute(PLATFORM, str(interaction.channel_id), f"{provider} {duration}")
+        await answer(interaction, work, ephemeral=False)
+
+    @statusbot.command(name="unmute", description="Alerts about a muted provider again")
+    @app_commands.describe(provider="A provider or all (default: all)")
+    @app_commands.autocomplete(provider=provider_autocomplete)
+    @app_commands.checks.has_permissions(manage_channels=True)
+    async def unmute(interaction: discord.Interaction, provider: str | None = None) -> None:
+        work = service.unmute(PLATFORM, str(interaction.channel_id), provider)
+        await answer(interaction, work, ephemeral=False)
+
+    @statusbot.command(name="quiet", description="Hold alerts during quiet hours, summed up after")
+    @app_commands.describe(
+        hours="22:00-07:00, or off (empty: show them)",
+        timezone="Area/City, e.g. Europe/Paris (default UTC)",
+    )
+    @app_commands.checks.has_permissions(manage_channels=True)
+    async def quiet(
+        interaction: discord.Interaction, hours: str | None = None, timezone: str | None = None
+    ) -> None:
+        args = " ".join(part for part in (hours, timezone) if part)
+        work = service.quiet(PLATFORM, str(interaction.channel_id), args)
+        await answer(interaction, work, ephemeral=False)
+
+    @statusbot.command(name="history", description="Uptime and incidents as a chart")
+    @app_commands.describe(
+        provider="openai, anthropic, google, or an alias such as chatgpt (default: openai)",
+        period="How far back (default: 7 days)",
+    )
+    @app_commands.autocomplete(provider=provider_autocomplete)
+    @app_commands.choices(period=PERIOD_CHOICES)
+    async def history(
+        interaction: discord.Interaction,
+        provider: str | None = None,
+        period: Choice[str] | None = None,
+    ) -> None:
+        args = " ".join(part for part in (provider, period.value if period else None) if part)
+        service.parse_history(args)  # refuse bad arguments before drawing
+        await answer(interaction, service.history(args), ephemeral=False)
+
     tree.add_command(is_down)
     tree.add_command(statusbot)
     tree.on_error = _on_error  # type: ignore[method-assign]
@@ -183,7 +261,7 @@ def install_commands(tree: app_commands.CommandTree, service: CommandService) ->
 
 async def answer(
     interaction: discord.Interaction,
-    work: Awaitable[str | discord.Embed],
+    work: Awaitable[str | discord.Embed | HistoryAnswer],
     *,
     ephemeral: bool,
     view: discord.ui.View | None = None,
@@ -198,14 +276,34 @@ async def answer(
         result = await task
     if isinstance(result, discord.Embed):
         body: dict[str, Any] = {"embed": result}
+    elif isinstance(result, HistoryAnswer):
+        body = chart_message(result)
     else:
         body = {"content": cut(result, EmbedLimits.CONTENT)}
+    # Answers quote roles and names: they show, but never ping.
+    body["allowed_mentions"] = discord.AllowedMentions.none()
     if view is not None:
         body["view"] = view
     if interaction.response.is_done():
         await interaction.followup.send(ephemeral=ephemeral, **body)
     else:
         await interaction.response.send_message(ephemeral=ephemeral, **body)
+
+
+def chart_message(chart: HistoryAnswer) -> dict[str, Any]:
+    """The chart as an attachment (its alt text as the attachment's description) with its
+    summary as the message; page text in the summary cannot format or ping."""
+    summary = discord.utils.escape_mentions(discord.utils.escape_markdown(chart.summary))
+    image = discord.File(
+        io.BytesIO(chart.png),
+        filename=chart.filename,
+        description=cut(chart.alt_text, ALT_TEXT_LIMIT),
+    )
+    return {
+        "content": cut(summary, EmbedLimits.CONTENT),
+        "file": image,
+        "allowed_mentions": discord.AllowedMentions.none(),
+    }
 
 
 def _alert_channel_id(interaction: discord.Interaction) -> str:

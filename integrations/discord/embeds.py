@@ -123,6 +123,8 @@ def card_embed(event: Event) -> discord.Embed:
         embed.add_field(name="Why we think so", value=_bullets(facts.reasons), inline=False)
     if facts.lag:
         embed.add_field(name="Official lag", value=_bullets(facts.lag), inline=False)
+    if facts.expectation:
+        embed.add_field(name="From history", value=escape(facts.expectation), inline=False)
     embed.set_footer(text=facts.footer)
     return fit(embed)
 
@@ -160,6 +162,8 @@ def status_embed(report: StatusReport) -> discord.Embed:
         value = f"{status} · started {ago} ago"
         if inc.text:
             value += f"\nLatest update: {escape(inc.text)}"
+        if inc.expectation:
+            value += f"\n📊 {escape(inc.expectation)}"
         embed.add_field(name=f"Incident: {escape(inc.title)}", value=value, inline=False)
     if len(p.incidents) > MAX_INCIDENT_FIELDS:
         more = len(p.incidents) - MAX_INCIDENT_FIELDS

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.crowd_desk import asks_the_crowd
 from bot.events import Event, EventKind
-from bot.render import card_facts, thread_text, utc_text
+from bot.render import card_facts, reply_text, utc_text
 from bot.status import StatusReport
 from integrations.slack.mrkdwn import escape, link
 
@@ -105,6 +105,8 @@ def card_blocks(event: Event) -> list[Block]:
     page_link = link(facts.url, "Official status page")
     if page_link:
         blocks.append(_section(page_link))
+    if facts.expectation:
+        blocks.append(_context("📊 " + escape(facts.expectation)))
     blocks.append(_context(f"{escape(event.page_name)} · updated {local_time(event.at)}"))
     if asks_the_crowd(event):
         return [*_cap(blocks)[: SlackLimits.MAX_BLOCKS - 1], crowd_actions(event.provider)]
@@ -154,13 +156,26 @@ def card_text(event: Event) -> str:
     parts.extend(facts.lag)
     if facts.url:
         parts.append(facts.url)
+    if facts.expectation:
+        parts.append(facts.expectation)
     return truncate(escape("\n".join(parts)), SlackLimits.FALLBACK_TEXT)
 
 
-def reply_blocks(event: Event) -> tuple[str, list[Block]]:
-    """A thread reply: (fallback text, blocks)."""
-    text = escape(thread_text(event))
+def reply_blocks(event: Event, held: int = 0) -> tuple[str, list[Block]]:
+    """A thread reply (with the quiet-hours note when updates were held): (text, blocks)."""
+    text = escape(reply_text(event, held))
     return truncate(text, SlackLimits.FALLBACK_TEXT), [_section(text)]
+
+
+# The only mention the bot ever writes: a subscription's opt-in for major outages.
+HERE = "<!here>"
+
+
+def with_mention(mention: str | None, text: str, blocks: list[Block]) -> tuple[str, list[Block]]:
+    """Prefix an alert with `@here` when the subscription opted in (`mention == "here"`)."""
+    if mention != "here":
+        return text, blocks
+    return f"{HERE} {text}", _cap([_section(HERE), *blocks])
 
 
 def report_blocks(report: StatusReport) -> tuple[str, list[Block]]:

@@ -1,4 +1,5 @@
-"""Slash-command listeners: `/is-chatgpt-down` and `/statusbot subscribe|unsubscribe|list|help`.
+"""Slash-command listeners: `/is-chatgpt-down` and
+`/statusbot subscribe|unsubscribe|list|history|test|mute|unmute|quiet|help`.
 
 Each listener acks at once (Slack allows 3 s), then answers through `respond()` (the
 command's response_url). Docs: https://api.slack.com/interactivity/slash-commands and
@@ -24,6 +25,7 @@ from bot.errors import CommandError
 from integrations.slack.blocks import CROWD_DOWN, CROWD_WORKS, plain_message, report_blocks
 from integrations.slack.config import SlackConfig
 from integrations.slack.errors import api_error_code
+from integrations.slack.mrkdwn import escape
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,11 @@ CHANNELS_ONLY = (
     "Alerts go to channels: run /statusbot subscribe in the channel that should get them "
     "(and /invite me there first if it is private)."
 )
+NEEDS_FILES_SCOPE = (
+    "I can't post charts yet: my Slack app needs the files:write scope. Ask a workspace "
+    "admin to reinstall it from the current manifest."
+)
+ALT_TEXT_LIMIT = 1000  # Slack's limit on a file's alt text
 STATUS_COMMAND = "/is-chatgpt-down"
 MANAGE_COMMAND = "/statusbot"
 
@@ -141,8 +148,9 @@ class SlackCommands:
             text = clean_args(command.get("text"))
             verb, _, rest = text.partition(" ")
             answer = await self._run(verb.lower(), rest, command, client)
-            text, blocks = plain_message(answer)
-            await respond(text=text, blocks=blocks, response_type="ephemeral")
+            if answer:  # a chart speaks for itself in the channel
+                text, blocks = plain_message(answer)
+                await respond(text=text, blocks=blocks, response_type="ephemeral")
         except Exception as exc:  # noqa: BLE001 - the user always gets an answer
             await self._answer_failure(respond, exc, command)
 
@@ -154,11 +162,15 @@ class SlackCommands:
             return self.commands.help()
         if verb == "list":
             return await self.commands.list(PLATFORM, channel)
+        if verb == "history":
+            self.commands.parse_history(rest)  # refuse bad arguments before drawing
+            await self._post_history(client, channel, rest)
+            return ""
         if verb in ("subscribe", "sub", "unsubscribe", "unsub"):
             await self._check_manager(client, str(command.get("user_id") or ""))
             if verb.startswith("unsub"):
                 return await self.commands.unsubscribe(PLATFORM, channel, rest)
-            self.commands.parse_subscribe(rest)  # refuse bad arguments before any API call
+            self.commands.parse_subscribe(rest, PLATFORM)  # refuse bad arguments first
             await self._check_can_post(client, channel)
             return await self.commands.subscribe(
                 PLATFORM,
@@ -167,8 +179,39 @@ class SlackCommands:
                 rest,
                 user_id=str(command.get("user_id") or "") or None,
             )
+        if verb in ("test", "mute", "unmute", "quiet"):
+            await self._check_manager(client, str(command.get("user_id") or ""))
+            if verb == "test":
+                await self._check_can_post(client, channel)
+                team = str(command.get("team_id") or "") or None
+                return await self.commands.test(PLATFORM, team, channel)
+            if verb == "mute":
+                return await self.commands.mute(PLATFORM, channel, rest)
+            if verb == "unmute":
+                return await self.commands.unmute(PLATFORM, channel, rest)
+            return await self.commands.quiet(PLATFORM, channel, rest)
         shown = verb if len(verb) <= 30 else verb[:30] + "…"
         raise CommandError(f"I don't know the command '{shown}'.\n{self.commands.help()}")
+
+    async def _post_history(self, client: AsyncWebClient, channel: str, args: str) -> None:
+        """The chart as a file in the channel (files_upload_v2), its summary as the comment."""
+        answer = await self.commands.history(args)
+        try:
+            await client.files_upload_v2(
+                channel=channel,
+                file=answer.png,
+                filename=answer.filename,
+                title=answer.title,
+                alt_txt=answer.alt_text[:ALT_TEXT_LIMIT],
+                initial_comment=escape(answer.summary),
+            )
+        except SlackApiError as exc:
+            code = api_error_code(exc)
+            if code in ("channel_not_found", "not_in_channel"):
+                raise CommandError(INVITE_ME) from None
+            if code == "missing_scope":
+                raise CommandError(NEEDS_FILES_SCOPE) from None
+            raise
 
     async def _check_manager(self, client: AsyncWebClient, user_id: str) -> None:
         """managers: anyone, or workspace admins/owners plus `allow_users`."""

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.response import BoltResponse
 
 from bot.junklog import JunkLog
@@ -44,18 +45,34 @@ def response_url_allowed(url: str, api_url: str) -> bool:
 
 
 class RequestGuards:
-    """Refuses requests whose `response_url` would send our answer somewhere else."""
+    """Refuses requests from another workspace than the installed one, and requests whose
+    `response_url` would send our answer somewhere else."""
 
     def __init__(self, api_url: str) -> None:
         self.api_url = api_url
+        self.team_id: str | None = None
+        self.enterprise_id: str | None = None
         self._junk = JunkLog(log, "slack")
+
+    def install(self, team_id: str | None, enterprise_id: str | None) -> None:
+        """The workspace (and Enterprise Grid org) the bot token belongs to, from auth.test."""
+        self.team_id, self.enterprise_id = team_id or None, enterprise_id or None
+
+    def from_installation(self, context: AsyncBoltContext) -> bool:
+        """A request from the installed workspace, or from its org for an org-wide install."""
+        if self.enterprise_id is not None and context.enterprise_id == self.enterprise_id:
+            return True
+        return self.team_id is not None and context.team_id == self.team_id
 
     def register(self, app: AsyncApp) -> None:
         app.middleware(self.check)
 
     async def check(
-        self, body: dict[str, Any], next: Callable[[], Awaitable[Any]]
+        self, body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[Any]]
     ) -> BoltResponse | None:
+        if not self.from_installation(context):
+            self._junk.refused(401, "request from another workspace")
+            return BoltResponse(status=401, body="not the installed workspace")
         url = body.get("response_url")
         if url is not None and not response_url_allowed(str(url), self.api_url):
             self._junk.refused(400, "response_url outside Slack")

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-from collections import deque
+from datetime import timedelta
 from urllib.parse import parse_qs
 
 from aiohttp import web
@@ -19,6 +18,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from bot.commands import ReplayBook
 from bot.junklog import JunkLog
 from bot.webserve import serve
 from integrations.slack.config import SlackHttpConfig
@@ -27,37 +27,32 @@ log = logging.getLogger(__name__)
 
 
 class ReplayGuard:
-    """Remembers (timestamp, signature) pairs for as long as Slack's window accepts them."""
+    """Refuses a (timestamp, signature) pair seen before, for as long as Slack's window
+    would accept it; pairs live in the store, so restarts and replicas share them."""
 
     WINDOW_S = 5 * 60
     # Clock skew between Slack and us: keep pairs a little longer than the window.
     SLACK_S = 60
 
-    def __init__(self) -> None:
-        self._seen: set[tuple[str, str]] = set()
-        self._expiry: deque[tuple[float, tuple[str, str]]] = deque()
+    def __init__(self, book: ReplayBook) -> None:
+        self.book = book
 
-    def first_time(self, timestamp: str, signature: str, now: float | None = None) -> bool:
+    async def first_time(self, timestamp: str, signature: str) -> bool:
         """True the first time a pair is seen; False for a replay."""
-        now = time.monotonic() if now is None else now
-        while self._expiry and self._expiry[0][0] <= now:
-            self._seen.discard(self._expiry.popleft()[1])
-        key = (timestamp, signature)
-        if key in self._seen:
-            return False
-        self._seen.add(key)
-        self._expiry.append((now + self.WINDOW_S + self.SLACK_S, key))
-        return True
+        keep_for = timedelta(seconds=self.WINDOW_S + self.SLACK_S)
+        return await self.book.first_time(timestamp, signature, keep_for)
 
 
 class SlackHttpServer:
     """Serves slack-bolt at config.host:port/path."""
 
-    def __init__(self, app: AsyncApp, config: SlackHttpConfig, signing_secret: str) -> None:
+    def __init__(
+        self, app: AsyncApp, config: SlackHttpConfig, signing_secret: str, replays: ReplayBook
+    ) -> None:
         self.app = app
         self.config = config
         self._verifier = SignatureVerifier(signing_secret)
-        self._replays = ReplayGuard()
+        self._replays = ReplayGuard(replays)
         self._junk = JunkLog(log, "slack HTTP mode")
         self._runner: web.AppRunner | None = None
 
@@ -94,7 +89,7 @@ class SlackHttpServer:
         problem = _body_problem(request.content_type, request.charset, body)
         if problem:
             return self._refuse(400, problem)
-        if not self._replays.first_time(timestamp, signature):
+        if not await self._replays.first_time(timestamp, signature):
             log.warning("slack HTTP mode refused a replayed request")
             return web.json_response({"error": "replayed request"}, status=401)
         bolt_request = AsyncBoltRequest(

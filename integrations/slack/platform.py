@@ -66,7 +66,9 @@ class SlackPlatform:
             request_verification_enabled=True,
             logger=bolt_log,
         )
-        RequestGuards(config.api_url).register(self.app)
+        self.guards = RequestGuards(config.api_url)
+        self.guards.register(self.app)
+        self.commands = commands
         SlackCommands(commands, config).register(self.app)
         self.notifier = SlackNotifier(token, config.api_url)
         self._socket: AsyncSocketModeHandler | None = None
@@ -77,11 +79,15 @@ class SlackPlatform:
 
         A token Slack refuses fails start-up at once with a ConfigError naming the key.
         """
-        await self._check_token("slack.bot_token", self.client.auth_test())
+        me = await self._check_token("slack.bot_token", self.client.auth_test())
+        self.guards.install(me.get("team_id"), me.get("enterprise_id"))
         if self.config.mode == "http":
             assert self.config.signing_secret is not None  # the config validator requires it
             self._http = SlackHttpServer(
-                self.app, self.config.http, self.config.signing_secret.get_secret_value()
+                self.app,
+                self.config.http,
+                self.config.signing_secret.get_secret_value(),
+                self.commands.store.replays,
             )
             await self._http.start()
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
@@ -100,10 +101,24 @@ async def test_replayed_request_is_rejected(slack: FakeSlack, http_platform: Sla
     assert len(slack.calls_to("conversations.info")) == 1
 
 
-def test_replay_guard_forgets_pairs_after_the_window() -> None:
-    guard = ReplayGuard()
-    assert guard.first_time("1", "v0=a", now=0.0)
-    assert not guard.first_time("1", "v0=a", now=10.0)
-    assert guard.first_time("1", "v0=b", now=10.0)
-    later = ReplayGuard.WINDOW_S + ReplayGuard.SLACK_S + 1.0
-    assert guard.first_time("1", "v0=a", now=later)
+async def test_replays_are_remembered_in_the_store_for_the_window(store: Store) -> None:
+    keep = timedelta(seconds=ReplayGuard.WINDOW_S + ReplayGuard.SLACK_S)
+    start = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    assert await store.replays.first_time("1", "v0=a", keep, now=start)
+    assert not await store.replays.first_time("1", "v0=a", keep, now=start + timedelta(seconds=10))
+    assert await store.replays.first_time("1", "v0=b", keep, now=start + timedelta(seconds=10))
+    later = start + keep + timedelta(seconds=1)
+    assert await store.replays.first_time("1", "v0=a", keep, now=later)
+
+
+async def test_another_workspace_is_refused(
+    slack: FakeSlack, http_platform: SlackPlatform, store: Store
+) -> None:
+    run, payload = slack.slash_form(
+        "/statusbot", "subscribe", channel_id="C0EVIL", team_id="T0EVIL"
+    )
+    body = slack.slash_body(payload)
+
+    assert await _post(http_platform, body, sign_request(SIGNING_SECRET, body)) == 401
+    assert await store.subscriptions.channel_subscriptions("slack", "C0EVIL") == []
+    assert slack.calls_to("conversations.info") == []
