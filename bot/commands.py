@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import shlex
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -111,9 +111,7 @@ class EarlySignals(Protocol):
 
     async def step(self, provider: str) -> Verdict | None: ...
 
-    async def overview(
-        self, fresh: Mapping[str, Verdict] | None = None
-    ) -> dict[str, EarlyView]: ...
+    async def overview(self, asked: str, fresh: Verdict | None = None) -> dict[str, EarlyView]: ...
 
 
 class CrowdSignals(Protocol):
@@ -338,7 +336,7 @@ class CommandService:
                 verdict = await self.crowd.asked(key, asker)
             else:
                 verdict = await self.early.step(key)
-            return await self.early.overview({key: verdict} if verdict is not None else None)
+            return await self.early.overview(key, verdict)
         except Exception:
             log.exception("early-warning signals could not be read for /is-chatgpt-down")
             return {}

@@ -226,10 +226,10 @@ class EarlyWarning:
         first = min(open_now, key=lambda e: e.started_at)
         return OfficialView(confirmed=True, title=first.title, since=first.started_at)
 
-    async def overview(self, fresh: Mapping[str, Verdict] | None = None) -> dict[str, EarlyView]:
-        """What our own signals say of every provider (for `/is-chatgpt-down`): the stored
-        level, or the `fresh` verdict where one was just fused, with probe latencies."""
-        fresh = fresh or {}
+    async def overview(self, asked: str, fresh: Verdict | None = None) -> dict[str, EarlyView]:
+        """What our own signals say of every provider (for `/is-chatgpt-down` about
+        `asked`): each stored level with probe latencies, and the reasons for `asked` (the
+        `fresh` verdict just fused, or the signals read again without storing anything)."""
         windows = await self.store.probe_windows()
         network_down = self._network_verdict(windows)
         out = {}
@@ -244,13 +244,22 @@ class EarlyWarning:
                 for v in views
                 if v.status is ProbeStatus.UP and v.latency_ms is not None
             ]
-            verdict = fresh.get(key)
-            if verdict is not None:
-                level, reasons = verdict.level, verdict.reasons
+            reasons: tuple[str, ...] = ()
+            if key == asked and fresh is not None:
+                level, reasons = fresh.level, fresh.reasons
             else:
-                level, reasons = (await self.store.load_fusion(key)).state.level, ()
+                record = await self.store.load_fusion(key)
+                level = record.state.level
+                if key == asked:
+                    reasons = await self._reasons(key, record)
             out[key] = EarlyView(level, reasons, probes_up, min(latencies, default=None))
         return out
+
+    async def _reasons(self, provider: str, record: FusionRecord) -> tuple[str, ...]:
+        """The reasons fusion would give now, from the stored state (nothing is stored)."""
+        now = self.clock()
+        gathered = await self.gather(provider, now, record.baseline)
+        return fuse(record.state, gathered.signals, now, self.rules.fusion).reasons
 
     # --- the step -----------------------------------------------------------------------------
 

@@ -115,7 +115,9 @@ def config(world_dir: Path, page: FakeStatusPage, apis: FakeProviderAPIs, **chat
             "early_warning": {
                 "crowd": {"min_users": 3, "min_channels": 2, "window": 600, "click_every": 30},
                 "probes": {"failing_after": 2},
-                "sustain": 1,
+                # Longer than a probe interval: a network outage reaches every probe within
+                # one interval, so it is ours before any one probe's failures count.
+                "sustain": 4,
                 "clear_after": 1,
                 "hold": 0,
             },
