@@ -249,6 +249,19 @@ async def test_a_false_alarm_is_said_on_the_same_card(store: Store) -> None:
     assert all(d.event.lag == () for d in due)
 
 
+async def test_an_early_card_not_yet_out_gives_way_to_the_official_one(store: Store) -> None:
+    w = await world(store)
+    await w.fuse(2, failing(), SPIKE, official=False)  # queued, but Slack is slow today
+    await w.poll(3, incident=True)
+    due = await w.deliver(3, {"C-early": "ts-1", "C-plain": "ts-2"})
+    assert sorted((d.channel_id, d.event.kind, d.card) for d in due) == [
+        ("C-early", EventKind.OUTAGE, None),
+        ("C-plain", EventKind.OUTAGE, None),
+    ]
+    assert due[0].event.lag == ("OpenAI confirmed this 3 min after our first signal",)
+    assert await w.deliver(4, {}) == []  # the early card never follows
+
+
 async def test_the_page_first_is_recorded_without_an_early_card(store: Store) -> None:
     w = await world(store)
     await w.poll(5, incident=True)
