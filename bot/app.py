@@ -7,8 +7,8 @@ This is the composition root: the only core module that wires in the integration
   fetcher, command service, chat platforms, notifiers, pollers and the outbox worker.
   Nothing polls or connects yet.
 - start: connect chat platforms, start the outbox worker, start the schedule (one job
-  per source, reminders, early-warning fusion (bot/early.py), and the heartbeat /healthz
-  reads; bot/schedule.py), start the health server.
+  per source, reminders, early-warning fusion (bot/early.py), releasing alerts held in
+  quiet hours, and the heartbeat /healthz reads; bot/schedule.py), start the health server.
 - stop: the schedule's stop sequence (no new polls, the polls in flight commit), then the
   outbox (deliveries in flight finish, bounded), the health server, the platforms.
   shutdown: close the notifiers, the HTTP client and the store.
@@ -30,30 +30,34 @@ from typing import TYPE_CHECKING
 
 from bot import metrics
 from bot.commands import CommandService
-from bot.config import Config
+from bot.config import Config, WebConfig
 from bot.console import ConsoleNotifier
 from bot.early import EarlyWarning, WatchedProvider, rules_from_config
 from bot.early_cards import EarlyCards
 from bot.events import Event
 from bot.fetch import StatusFetcher
 from bot.heartbeat import Heartbeat
+from bot.leadership import Leadership
 from bot.notify import ChatPlatform, Notifier
 from bot.outbox import OutboxWorker
 from bot.poller import SourcePoller
 from bot.probing import ProbeRunner
 from bot.reminders import send_due_reminders
 from bot.routing import Router
-from bot.schedule import Schedule
+from bot.schedule import Schedule, lease_name
 from bot.store.store import DEAD, Store
 from integrations import sources
 
 if TYPE_CHECKING:
+    from bot.boardserver import BoardServer
     from bot.health import HealthServer
 
 log = logging.getLogger(__name__)
 
 STOP_TIMEOUT_S = 5.0
 REMINDER_CHECK_S = 60
+# How often held alerts are looked at: quiet hours end on the minute.
+QUIET_CHECK_S = 30
 PRUNE_EVERY_S = 3600
 # Fusion also runs on a clock: time alone calls off a suspicion, and the crowd baseline learns.
 FUSION_EVERY_S = 30
@@ -84,8 +88,10 @@ class Application:
         self.early: EarlyWarning | None = None
         self._fusing: set[asyncio.Task[None]] = set()
         self.health: HealthServer | None = None  # only when `health` is configured
+        self.board: BoardServer | None = None  # only when `web` is configured
         timeout = config.health.heartbeat_timeout if config.health else 60.0
         self.heartbeat = Heartbeat(timeout)
+        self.leadership: Leadership | None = None
         self._schedule: Schedule | None = None
         self._worker_task: asyncio.Task[None] | None = None
         self._started = False
@@ -169,6 +175,13 @@ class Application:
             )
             for key, probe_id, probe in config.probe_ids()
         ]
+        # Replicas on one server database divide the sources and probes; a SQLite file has
+        # one process.
+        self.leadership = Leadership(
+            [lease_name(p) for p in self.pollers] + [_probe_lease(r) for r in self.probes],
+            self.store.leases if self.store.db.shared else None,
+            config.store.leader_lease,
+        )
         # Each change of a verdict becomes a step of the early card story.
         self.early.add_sink(EarlyCards(config, self.store.early, clock=self.clock))
 
@@ -178,8 +191,9 @@ class Application:
         for platform in self.platforms:
             await platform.start()
         self._worker_task = asyncio.create_task(self.worker.run(), name="outbox-worker")
-        self._schedule = Schedule(self.pollers)
+        self._schedule = Schedule(self.pollers, self.leadership)
         self._schedule.add_chore(self._enqueue_reminders, REMINDER_CHECK_S, 5, "reminders")
+        self._schedule.add_chore(self._release_held, QUIET_CHECK_S, 1, "quiet-hours")
         # A job like the polls: if the scheduler or the loop under it stops running jobs,
         # the beats stop and /healthz says so.
         self._schedule.add_chore(self._beat, self.heartbeat.interval, 0, "heartbeat")
@@ -187,7 +201,7 @@ class Application:
         self._schedule.add_chore(self._fuse_all, FUSION_EVERY_S, FUSION_EVERY_S, "fusion")
         for runner in self.probes:
             interval = runner.probe.interval
-            self._schedule.add_chore(runner.tick, interval, 0, f"probe:{runner.probe_id}")
+            self._schedule.add_chore(runner.tick, interval, 0, _probe_lease(runner), led=True)
         self._schedule.start()
         if self.config.health is not None:
             # Imported here: aiohttp costs ~20 MB, and a console-only bot never needs it.
@@ -200,8 +214,11 @@ class Application:
                 self.readiness,
                 liveness=self.heartbeat.alive,
                 refresh_metrics=self.refresh_metrics,
+                describe=self.describe,
             )
             await self.health.start()
+        if self.config.web is not None:
+            await self._serve_board(self.config.web)
         self._started = True
         log.info(
             "statusbot started: %d sources, %d probes, channels: %s",
@@ -215,6 +232,9 @@ class Application:
         if self._schedule is not None:
             await self._schedule.stop(timeout=STOP_TIMEOUT_S)
             self._schedule = None
+            if self.leadership is not None:
+                # The others take over at once instead of waiting for the leases to expire.
+                await self.leadership.release()
         for task in list(self._fusing):
             task.cancel()
         if self._fusing:
@@ -229,6 +249,9 @@ class Application:
         if self.health is not None:
             await self.health.stop()
             self.health = None
+        if self.board is not None:
+            await self.board.stop()
+            self.board = None
         for platform in reversed(self.platforms):
             try:
                 await asyncio.wait_for(platform.stop(), timeout=STOP_TIMEOUT_S)
@@ -254,6 +277,32 @@ class Application:
             await send_due_reminders(self.store.reminders, self.clock())
         except Exception:
             log.exception("queueing reminders failed")
+
+    async def _serve_board(self, web: WebConfig) -> None:
+        """The status board page (read-only), when `web` is configured."""
+        from bot.boardserver import BoardServer  # aiohttp and jinja2 only when it is on
+
+        assert self.store is not None
+        self.board = BoardServer(
+            self.config,
+            web.host,
+            web.port,
+            sources=self.store.sources.all_sources,
+            open_incidents=self.store.incidents.open_incidents,
+            history=self.store.history,
+            clock=self.clock,
+            refresh_s=web.refresh,
+        )
+        await self.board.start()
+        log.info("status board: %s", self.board.url)
+
+    async def _release_held(self) -> None:
+        """Quiet hours that ended: each held card goes out, up to date."""
+        assert self.store is not None
+        try:
+            await self.store.outbox.release_held(self.clock())
+        except Exception:
+            log.exception("releasing held alerts failed")
 
     async def _prune_history(self) -> None:
         """Forget history older than `history.retention_days` (in the background, hourly)."""
@@ -299,6 +348,17 @@ class Application:
             checks["network"] = not self.early.network_down
         return checks
 
+    def describe(self) -> dict[str, object]:
+        """What /readyz adds to its checks: this replica and the sources it polls."""
+        lead = self.leadership
+        if lead is None:
+            return {}
+        # Sources by their id, probes as probe:<id>.
+        leads = [name.removeprefix("poll:") for name in lead.leading]
+        if lead.leases is None:
+            return {"leads": leads}  # one process on SQLite
+        return {"replica": lead.name, "replicas": lead.members, "leads": leads}
+
     async def refresh_metrics(self) -> None:
         """Gauges read from the store and the platforms when /metrics is scraped."""
         for platform in self.platforms:
@@ -330,3 +390,8 @@ class Application:
         async with self:
             await stop.wait()
             log.info("signal received; stopping")
+
+
+def _probe_lease(runner: ProbeRunner) -> str:
+    """The lease a replica must hold to run this probe (the name of its chore)."""
+    return f"probe:{runner.probe_id}"

@@ -64,7 +64,9 @@ def draw(view: HistoryView) -> Figure:
         least = (end_num - start_num) * MIN_MARK
         for severity in (Severity.OPERATIONAL, None, *sorted(COLOURS)[1:]):
             chosen = [
-                (x, w if severity in (Severity.OPERATIONAL, None) else max(w, least))
+                (x, w)
+                if severity in (Severity.OPERATIONAL, None)
+                else _widened(x, w, least, end_num)
                 for x, w, s in bars
                 if s == severity
             ]
@@ -96,6 +98,12 @@ def draw(view: HistoryView) -> Figure:
     )
     _legend(fig)
     return fig
+
+
+def _widened(x: float, width: float, least: float, end: float) -> tuple[float, float]:
+    """A mark at least `least` wide, kept inside the chart (the minute now is at its edge)."""
+    width = max(width, least)
+    return (min(x, end - width), width)
 
 
 def _label_incidents(ax: object, view: HistoryView, rows: int) -> None:

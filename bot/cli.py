@@ -200,8 +200,13 @@ def _parser() -> argparse.ArgumentParser:
         "--flap-window", type=float, default=0.0, help="seconds (default 0: no flap damping)"
     )
 
-    demo = command("demo", "watch a simulated ChatGPT outage end to end (no tokens)", common)
-    demo.add_argument("--step", type=float, default=10.0, help="seconds per stage (default 10)")
+    demo = command(
+        "demo",
+        "watch a simulated ChatGPT outage from our first signal to the page's resolution "
+        "(no tokens)",
+        common,
+    )
+    demo.add_argument("--step", type=float, default=4.0, help="seconds between stages (default 4)")
     demo.add_argument("--json", action="store_true", help="print events as JSON lines")
     return parser
 

@@ -16,13 +16,14 @@ from typing import Any, Protocol
 
 from bot.config import Config
 from bot.errors import CommandError
-from bot.events import Event
+from bot.events import Event, EventKind
 from bot.history import HistoryView, Period
 from bot.machine import MachineSettings, open_cards
 from bot.models import Severity
 from bot.names import Match, NameIndex, name_key
-from bot.render import SEVERITY_EMOJI, SEVERITY_WORDS
-from bot.routing import Subscription
+from bot.quiet import ALL_PROVIDERS, QUIET_USAGE, ChannelHush, QuietHours, parse_duration
+from bot.render import SEVERITY_EMOJI, SEVERITY_WORDS, utc_text
+from bot.routing import Recipient, Subscription
 from bot.status import StatusReport, provider_status
 from bot.store.records import SourceRecord
 
@@ -99,6 +100,32 @@ class SettingsBook(Protocol):
     async def put(self, key: str, value: Any) -> None: ...
 
 
+class ChannelHushBook(Protocol):
+    """Quiet hours and mutes per channel."""
+
+    async def set_quiet(self, platform: str, channel_id: str, hours: QuietHours | None) -> bool: ...
+
+    async def mute(
+        self, platform: str, channel_id: str, provider: str, until: datetime
+    ) -> None: ...
+
+    async def unmute(self, platform: str, channel_id: str, provider: str | None) -> int: ...
+
+    async def channel(self, platform: str, channel_id: str) -> ChannelHush: ...
+
+
+class HeldAlerts(Protocol):
+    """Alerts held in quiet hours."""
+
+    async def release_held(self, now: datetime, channel: tuple[str, str] | None = None) -> int: ...
+
+
+class SampleCards(Protocol):
+    """`/statusbot test`: a sample card for one channel."""
+
+    async def queue(self, recipient: Recipient, events: Sequence[Event], now: datetime) -> None: ...
+
+
 class ReplayBook(Protocol):
     """Signed requests already handled: a platform refuses a replay, even after a restart."""
 
@@ -127,6 +154,15 @@ class CommandStore(Protocol):
     def settings(self) -> SettingsBook: ...
 
     @property
+    def hush(self) -> ChannelHushBook: ...
+
+    @property
+    def outbox(self) -> HeldAlerts: ...
+
+    @property
+    def samples(self) -> SampleCards: ...
+
+    @property
     def replays(self) -> ReplayBook: ...
 
 
@@ -136,6 +172,8 @@ class SubscribeRequest:
     components: tuple[str, ...]
     min_severity: Severity
     reminder_minutes: int
+    mention: str | None = None
+    wake_on_major: bool = False
     # Unconfirmed cards from our own signals before the official page confirms.
     early: bool = False
 
@@ -288,11 +326,14 @@ class CommandService:
 
     # --- /statusbot subscribe | unsubscribe | list ----------------------------
 
-    def parse_subscribe(self, text: str | None) -> SubscribeRequest:
-        """`[provider …] [component:NAME …] [min:degraded|partial|major] [remind:MINUTES] [early]`.
+    def parse_subscribe(self, text: str | None, platform: str | None = None) -> SubscribeRequest:
+        """`[provider …] [component:NAME …] [min:degraded|partial|major] [remind:MINUTES]
+        [early] [mention:here|mention:ROLE] [wake:major]`.
 
         A component name with spaces is quoted: `component:"Chat Completions"`.
         """
+        mention: str | None = None
+        wake = False
         providers: list[str] = []
         components: list[str] = []
         severity = Severity.parse(self.config.default_min_severity)
@@ -311,6 +352,10 @@ class CommandService:
                 severity = self._severity(value)
             elif value and name in ("remind", "reminder", "reminders"):
                 remind = self._minutes(value)
+            elif value and name in ("mention", "ping"):
+                mention = parse_mention(value, platform)
+            elif value and name == "wake":
+                wake = _wake(value)
             elif not value and name == EARLY_WORD:
                 early = True
             elif (match := self._find(token)) is not None:
@@ -326,7 +371,8 @@ class CommandService:
                 raise CommandError(
                     f"I don't understand '{shown}'.{self._did_you_mean(token)} "
                     "Usage: subscribe [provider …] "
-                    f'[component:"NAME"] [min:degraded|partial|major] [remind:60] [early]. '
+                    f'[component:"NAME"] [min:degraded|partial|major] [remind:60] [early] '
+                    f"[mention:{'ROLE' if platform == 'discord' else 'here'}] [wake:major]. "
                     f"Providers: {self.known_providers()}"
                 )
         return SubscribeRequest(
@@ -334,6 +380,8 @@ class CommandService:
             components=tuple(components),
             min_severity=severity,
             reminder_minutes=remind,
+            mention=mention,
+            wake_on_major=wake,
             early=early,
         )
 
@@ -362,7 +410,7 @@ class CommandService:
         args: str | None,
         user_id: str | None = None,
     ) -> str:
-        request = self.parse_subscribe(args)
+        request = self.parse_subscribe(args, platform)
         open_now: list[tuple[Event, bool]] = []
         for key in request.providers:
             saved = await self.store.subscriptions.subscribe(
@@ -377,6 +425,8 @@ class CommandService:
                     early=request.early,
                     created_by=user_id,
                     created_at=self.clock(),
+                    mention=request.mention,
+                    wake_on_major=request.wake_on_major,
                 )
             )
             cards = await self._open_cards(key)
@@ -394,9 +444,10 @@ class CommandService:
         remind = (
             f", reminders every {request.reminder_minutes} min" if request.reminder_minutes else ""
         )
+        extras = _extras(request.mention, request.wake_on_major)
         lines = [
             f"Subscribed this channel to {names}: {what}, "
-            f"{request.min_severity.label.replace('_', ' ')} and worse{remind}."
+            f"{request.min_severity.label.replace('_', ' ')} and worse{remind}{extras}."
         ]
         if request.early:
             lines.append(EARLY_PROMISE)
@@ -448,26 +499,188 @@ class CommandService:
             line = f"• {name}: {comps}, {sub.min_severity.label.replace('_', ' ')} and worse"
             if sub.reminder_minutes:
                 line += f", reminders every {sub.reminder_minutes} min"
+            line += _extras(sub.mention, sub.wake_on_major)
             if sub.early:
                 line += ", early warnings"
             if not sub.enabled:
                 line += f" — DISABLED: {sub.disabled_reason or 'delivery failed'}"
             lines.append(line)
+        lines += self._hush_lines(await self.store.hush.channel(platform, channel_id))
         return "\n".join(lines)
+
+    def _hush_lines(self, hush: ChannelHush) -> Sequence[str]:
+        now = self.clock()
+        lines = []
+        if hush.quiet is not None:
+            state = " (quiet now)" if hush.quiet.active(now) else ""
+            lines.append(f"Quiet hours: {hush.quiet.describe()}{state}.")
+        for provider, until in sorted(hush.mutes.items()):
+            if until > now:
+                lines.append(f"Muted: {self._provider_words(provider)} until {utc_text(until)}.")
+        return lines
+
+    def _provider_words(self, provider: str) -> str:
+        if provider == ALL_PROVIDERS:
+            return "every provider"
+        return (
+            self.config.providers[provider].name if provider in self.config.providers else provider
+        )
+
+    # --- /statusbot test | mute | unmute | quiet ---------------------------------
+
+    async def test(self, platform: str, workspace_id: str | None, channel_id: str) -> str:
+        """Queue a sample card for this channel, then its edit marking it as a test."""
+        subs = await self.store.subscriptions.channel_subscriptions(platform, channel_id)
+        provider = subs[0].provider if subs else self.config.default_providers[0]
+        now = self.clock()
+        first, done = sample_card(provider, self.config.providers[provider].name, channel_id, now)
+        recipient = Recipient(platform, channel_id, workspace_id)
+        await self.store.samples.queue(recipient, [first, done], now)
+        return (
+            "Posting a sample alert in this channel now; it will be marked as a test a moment "
+            "later. If nothing shows up, I can't post here: check my permissions."
+        )
+
+    def _mute_target(self, text: str) -> str:
+        if text.lower() in ("all", "everything", "*"):
+            return ALL_PROVIDERS
+        return self.resolve_provider(text)
+
+    async def mute(self, platform: str, channel_id: str, args: str | None) -> str:
+        """`<provider|all> <duration>`: no alerts about it in this channel until then."""
+        words = clean_args(args).split()
+        if len(words) != 2:
+            raise CommandError(MUTE_USAGE)
+        provider = self._mute_target(words[0])
+        until = self.clock() + parse_duration(words[1])
+        await self.store.hush.mute(platform, channel_id, provider, until)
+        return (
+            f"Muted {self._provider_words(provider)} in this channel until {utc_text(until)}: "
+            "no alerts until then (nothing is saved up). `/statusbot unmute` ends it early."
+        )
+
+    async def unmute(self, platform: str, channel_id: str, args: str | None) -> str:
+        text = clean_args(args)
+        provider = self._mute_target(text) if text else None
+        removed = await self.store.hush.unmute(
+            platform, channel_id, None if provider == ALL_PROVIDERS else provider
+        )
+        if not removed:
+            return "Nothing was muted here."
+        what = self._provider_words(provider) if provider else "every provider"
+        return f"Unmuted {what}: the next update comes through."
+
+    async def quiet(self, platform: str, channel_id: str, args: str | None) -> str:
+        """`22:00-07:00 [Area/City]`, `off`, or nothing to show them."""
+        text = clean_args(args)
+        if not text:
+            hush = await self.store.hush.channel(platform, channel_id)
+            return " ".join(self._hush_lines(hush)) or f"No quiet hours here. {QUIET_USAGE}"
+        if text.lower() in ("off", "none", "stop"):
+            had = await self.store.hush.set_quiet(platform, channel_id, None)
+            released = await self.store.outbox.release_held(self.clock(), (platform, channel_id))
+            if not had:
+                return "This channel had no quiet hours."
+            held = f" The {released} held card(s) come now, up to date." if released else ""
+            return f"Quiet hours off: alerts come at once again.{held}"
+        hours = QuietHours.parse(text)
+        await self.store.hush.set_quiet(platform, channel_id, hours)
+        now = self.clock()
+        state = f" Quiet now, until {utc_text(hours.ends_after(now))}." if hours.active(now) else ""
+        return (
+            f"Quiet hours set: {hours.describe()}. Alerts are held then, and each card is "
+            "brought up to date when quiet time ends (subscribe with wake:major to let a major "
+            f"outage through).{state}"
+        )
 
     def help(self) -> str:
         return "\n".join(
             [
                 "/is-chatgpt-down [provider] [public] — is it down right now?",
                 "/statusbot subscribe [provider …] [component:NAME] [min:degraded|partial|major]"
-                " [remind:MINUTES] [early] — alerts in this channel (early: also unconfirmed"
-                " cards from our own probes and people's reports, before the official page)",
+                " [remind:MINUTES] [early] [mention:…] [wake:major] — alerts in this channel"
+                " (early: also unconfirmed cards from our own probes and people's reports, before"
+                " the official page)",
                 "/statusbot unsubscribe [provider] — stop them",
                 "/statusbot list — what this channel receives",
+                "/statusbot test — post a sample alert here (checks that I can post and edit)",
+                "/statusbot mute <provider|all> <30m|2h|1d> — no alerts for a while;"
+                " /statusbot unmute [provider|all]",
+                "/statusbot quiet 22:00-07:00 [Area/City] — hold alerts at night, summed up"
+                " when it ends; /statusbot quiet off",
                 "/statusbot history [provider] [24h|7d|30d|90d] — uptime and incidents as a chart",
                 f"Providers: {self.known_providers()}",
             ]
         )
+
+
+MUTE_USAGE = "Usage: mute <provider|all> <duration>, e.g. mute chatgpt 2h or mute all 30m."
+
+
+def sample_card(provider: str, name: str, channel_id: str, now: datetime) -> tuple[Event, Event]:
+    """A sample outage card and the edit that marks it as a test."""
+    first = Event(
+        kind=EventKind.OUTAGE,
+        provider=provider,
+        source_id="statusbot-test",
+        page_name=name,
+        incident_key=f"test-{channel_id}-{int(now.timestamp() * 1000)}",
+        title="Sample alert from /statusbot test (not a real incident)",
+        severity=Severity.MAJOR_OUTAGE,
+        at=now,
+        started_at=now,
+        components=("Sample component",),
+        text="This is how an outage alert looks in this channel.",
+        test=True,
+    )
+    done = first.replace(
+        kind=EventKind.RESTORED,
+        severity=Severity.OPERATIONAL,
+        text="Test complete: I can post, edit and reply in this channel. Nothing is down.",
+        duration_s=0.0,
+    )
+    return first, done
+
+
+def parse_mention(value: str, platform: str | None) -> str | None:
+    """Who a major outage may ping: `here` on Slack, a role on Discord; `off` for nobody."""
+    text = value.strip().lower()
+    if text in ("off", "none", "no"):
+        return None
+    if text in ("here", "@here"):
+        if platform == "discord":
+            raise CommandError("On Discord a major outage can mention a role: pick one.")
+        return "here"
+    role = text.removeprefix("role:").removeprefix("<@&").removesuffix(">")
+    if role.isdigit() and 15 <= len(role) <= 22:
+        if platform == "slack":
+            raise CommandError("On Slack a major outage can mention @here: use mention:here.")
+        return f"role:{role}"
+    raise CommandError(
+        "mention: takes here (Slack) or a role (Discord), or off; nothing else is ever pinged."
+    )
+
+
+def mention_words(mention: str) -> str:
+    return "@here" if mention == "here" else f"<@&{mention.removeprefix('role:')}>"
+
+
+def _extras(mention: str | None, wake_on_major: bool) -> str:
+    out = ""
+    if mention:
+        out += f", a major outage mentions {mention_words(mention)}"
+    if wake_on_major:
+        out += ", a major outage comes through quiet hours"
+    return out
+
+
+def _wake(value: str) -> bool:
+    text = value.strip().lower()
+    if text in ("major", "on", "yes"):
+        return True
+    if text in ("off", "no", "none"):
+        return False
+    raise CommandError("wake: takes major (a major outage comes through quiet hours) or off.")
 
 
 def _is_severity(token: str) -> bool:

@@ -8,6 +8,7 @@ expectation ("history, not a promise") while an incident is open.
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -120,6 +121,43 @@ class IncidentRecord:
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class EarlySignal:
+    """What the early warning saw of an official incident: our own first signal, when the
+    page confirmed it, when our probes saw it answering again."""
+
+    incident_key: str
+    first_signal_at: datetime | None
+    confirmed_at: datetime | None
+    probes_recovered_at: datetime | None
+
+
+def with_early_signals(
+    records: Sequence[IncidentRecord], signals: Iterable[EarlySignal]
+) -> list[IncidentRecord]:
+    """Incidents with the early warning's times where it saw them first: the lag is then
+    from our own first signal to the page's confirmation, not only the page's own delay."""
+    by_key = {s.incident_key: s for s in signals}
+    out = []
+    for record in records:
+        signal = by_key.get(record.incident_key)
+        if signal is None:
+            out.append(record)
+            continue
+        first = record.first_signal_at
+        if signal.first_signal_at is not None and signal.first_signal_at < first:
+            first = signal.first_signal_at
+        out.append(
+            dataclasses.replace(
+                record,
+                first_signal_at=first,
+                official_at=signal.confirmed_at or record.official_at,
+                recovered_at=signal.probes_recovered_at or record.recovered_at,
+            )
+        )
+    return out
 
 
 def sample_of(state: SourceState, minute: datetime) -> MinuteSample | None:
@@ -311,6 +349,20 @@ class HistoryView:
             f"maintenance. Uptime {self.uptime.text()}, {len(self.incidents)} incidents."
         )
         return text + (f" Longest: {worst}." if worst else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    """One UTC day of a provider: minutes observed, minutes down, the worst it got."""
+
+    start: datetime
+    observed_min: int
+    down_min: int
+    worst: Severity | None  # None: nothing observed that day
+
+    @property
+    def uptime(self) -> Uptime:
+        return Uptime(self.observed_min, self.down_min)
 
 
 SEVERITY_PLURAL: dict[Severity, str] = {

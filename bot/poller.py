@@ -161,6 +161,11 @@ class SourcePoller:
             return False
         return dataclasses.replace(new, last_ok_at=old.last_ok_at) == old
 
+    def forget_state(self) -> None:
+        """Read the committed state before the next poll (another replica may have moved it)."""
+        if not self._lock.locked():
+            self._state = None
+
     async def wait_idle(self) -> None:
         """Return once no poll is in flight (the one running, if any, has committed)."""
         async with self._lock:

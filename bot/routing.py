@@ -64,9 +64,10 @@ def matches_components(sub: Subscription, event: Event) -> bool:
 
 
 def deserves_mention(event: Event) -> bool:
-    """A major outage starting, or an incident escalating to one: the only alerts that ping."""
+    """A major outage starting, or a card becoming one: the only alerts that ping (the
+    outbox pings a channel once per card)."""
     return (
-        event.kind in (EventKind.DEGRADED, EventKind.OUTAGE)
+        event.kind in (EventKind.DEGRADED, EventKind.OUTAGE, EventKind.UPDATE)
         and event.severity >= Severity.MAJOR_OUTAGE
         and not event.test
     )

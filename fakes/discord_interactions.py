@@ -92,6 +92,10 @@ def interaction_payload(
     }
     if definition.get("guild_id"):
         data["guild_id"] = definition["guild_id"]
+    roles = _role_values(options)
+    if roles:
+        # A role option arrives as its id, with the role itself under `resolved`.
+        data["resolved"] = {"roles": {str(r): _role(int(r)) for r in roles}}
     return {
         "id": str(interaction_id),
         "application_id": str(app_id),
@@ -111,6 +115,32 @@ def interaction_payload(
         "context": 0,
         "attachment_size_limit": 26_214_400,
         "data": data,
+    }
+
+
+ROLE_OPTION = 8
+
+
+def _role_values(options: list[dict[str, Any]]) -> list[Any]:
+    found = []
+    for option in options:
+        if option.get("type") == ROLE_OPTION:
+            found.append(option["value"])
+        found += _role_values(option.get("options") or [])
+    return found
+
+
+def _role(role_id: int) -> dict[str, Any]:
+    return {
+        "id": str(role_id),
+        "name": f"role-{role_id}",
+        "color": 0,
+        "hoist": False,
+        "position": 1,
+        "permissions": "0",
+        "managed": False,
+        "mentionable": True,
+        "flags": 0,
     }
 
 

@@ -28,7 +28,10 @@ SUMMARY = (FIXTURES / "anthropic_summary_2026-10-07_monitoring.json").read_bytes
 OPERATIONAL = (FIXTURES / "anthropic_summary_2026-09-15_operational.json").read_bytes()
 PATH = "/api/v2/summary.json"
 NOW = datetime(2026, 10, 8, 12, 0, tzinfo=UTC)
-TIMEOUT = 0.5
+TIMEOUT = 0.5  # the budget the failure tests run out
+ROOMY = 10.0  # tests of a page that answers: a loaded machine must not turn them into timeouts
+# A hanging or dripping page would hold a poll far longer than this without the budget.
+BOUNDED = 10.0
 
 
 @pytest.fixture
@@ -45,9 +48,8 @@ async def fetcher() -> AsyncIterator[StatusFetcher]:
 
 
 def source(url: str, **overrides: Any) -> SourceConfig:
-    return SourceConfig(
-        kind=overrides.pop("kind", "statuspage"), url=url, timeout=TIMEOUT, **overrides
-    )
+    overrides.setdefault("timeout", TIMEOUT)
+    return SourceConfig(kind=overrides.pop("kind", "statuspage"), url=url, **overrides)
 
 
 async def poll(fetcher: StatusFetcher, url: str, **overrides: Any) -> Reading:
@@ -81,7 +83,7 @@ async def test_fault_becomes_fetch_failure(
     started = time.monotonic()
     failure = failure_of(await poll(fetcher, fake.url(PATH)))
     assert failure.reason == reason
-    assert time.monotonic() - started < 3 * TIMEOUT
+    assert time.monotonic() - started < BOUNDED
     assert fake.base_url not in failure.reason
 
 
@@ -94,7 +96,7 @@ async def test_slow_drip_is_bounded_by_the_overall_timeout(
     failure = failure_of(await poll(fetcher, fake.url(PATH)))
     elapsed = time.monotonic() - started
     assert failure.reason == "timed out after 0.5s"
-    assert elapsed < 3 * TIMEOUT, elapsed
+    assert elapsed < BOUNDED, elapsed
 
 
 async def test_429_carries_retry_after_seconds_and_http_date(
@@ -137,7 +139,7 @@ async def test_dns_failure_is_fast_or_bounded(fetcher: StatusFetcher) -> None:
     started = time.monotonic()
     failure = failure_of(await poll(fetcher, "https://status.invalid/api/v2/summary.json"))
     assert failure.reason in ("DNS lookup failed", "timed out after 0.5s")
-    assert time.monotonic() - started < 3 * TIMEOUT
+    assert time.monotonic() - started < BOUNDED
 
 
 async def test_credentials_in_url_never_reach_the_reason(fetcher: StatusFetcher) -> None:
@@ -182,7 +184,7 @@ async def test_unknown_component_status_is_a_warning_not_an_outage(
     data = json.loads(OPERATIONAL)
     data["components"][0]["status"] = "partially_on_fire"
     fake.set_payload(PATH, json.dumps(data).encode())
-    outcome = await poll(fetcher, fake.url(PATH))
+    outcome = await poll(fetcher, fake.url(PATH), timeout=ROOMY)
     snapshot = outcome.observation
     assert isinstance(snapshot, Snapshot)
     # Passed on as unknown: the state machine keeps the component's last known status.
@@ -193,7 +195,7 @@ async def test_unknown_component_status_is_a_warning_not_an_outage(
 async def test_conditional_get_saves_bytes_and_sees_changes(
     fake: FakeStatusPage, fetcher: StatusFetcher
 ) -> None:
-    reader = SourceReader(source(fake.url(PATH)), fetcher, parse)
+    reader = SourceReader(source(fake.url(PATH), timeout=ROOMY), fetcher, parse)
     first = await reader.read(NOW)
     assert isinstance(first.observation, Snapshot)
     assert first.observation.observed_at == NOW  # poll time, not the page's own clock
@@ -220,9 +222,7 @@ async def test_if_modified_since_alone_gets_a_304(
     fake: FakeStatusPage, fetcher: StatusFetcher
 ) -> None:
     def fetch(validators: Validators | None) -> Any:
-        return fetcher.fetch(
-            fake.url(PATH), timeout=TIMEOUT, max_bytes=10**6, validators=validators
-        )
+        return fetcher.fetch(fake.url(PATH), timeout=ROOMY, max_bytes=10**6, validators=validators)
 
     first = await fetch(None)
     assert first.validators.last_modified
@@ -233,7 +233,9 @@ async def test_if_modified_since_alone_gets_a_304(
 async def test_conditional_get_off_never_sends_validators(
     fake: FakeStatusPage, fetcher: StatusFetcher
 ) -> None:
-    reader = SourceReader(source(fake.url(PATH), conditional_get=False), fetcher, parse)
+    reader = SourceReader(
+        source(fake.url(PATH), conditional_get=False, timeout=ROOMY), fetcher, parse
+    )
     await reader.read(NOW)
     second = await reader.read(NOW)
     assert isinstance(second.observation, Snapshot)
@@ -243,7 +245,7 @@ async def test_conditional_get_off_never_sends_validators(
 async def test_after_a_body_it_cannot_read_the_next_poll_reads_the_page_in_full(
     fake: FakeStatusPage, fetcher: StatusFetcher
 ) -> None:
-    reader = SourceReader(source(fake.url(PATH)), fetcher, parse)
+    reader = SourceReader(source(fake.url(PATH), timeout=ROOMY), fetcher, parse)
     await reader.read(NOW)
     fake.set_payload(PATH, b'{"not": "a summary"}')
     assert isinstance((await reader.read(NOW)).observation, FetchFailure)
@@ -256,7 +258,7 @@ async def test_after_a_body_it_cannot_read_the_next_poll_reads_the_page_in_full(
 async def test_component_filter_applies_in_poll(
     fake: FakeStatusPage, fetcher: StatusFetcher
 ) -> None:
-    outcome = await poll(fetcher, fake.url(PATH), include_components=["CLAUDE CODE"])
+    outcome = await poll(fetcher, fake.url(PATH), include_components=["CLAUDE CODE"], timeout=ROOMY)
     assert isinstance(outcome.observation, Snapshot)
     assert [c.name for c in outcome.observation.components] == ["Claude Code"]
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from bot.chart import png_bytes, render_png
 from bot.commands import CommandService
@@ -22,6 +23,7 @@ from bot.history import Period
 from bot.models import Severity
 from bot.poller import SourcePoller
 from bot.render import card_facts
+from bot.store import schema
 from bot.store.store import Store
 from fakes.history import PastIncident, write_past
 from fakes.pages import SUMMARY_PATH as SUMMARY
@@ -264,3 +266,30 @@ async def test_history_older_than_the_retention_is_pruned(rig) -> None:
     assert [i.title for i in kept] == [TITLE]
     view = await store.history.view("openai", "OpenAI", Period.QUARTER, clock.now)
     assert view.uptime.observed_min == 46
+
+
+async def test_the_early_warnings_first_signal_makes_the_lag_when_it_saw_it_first(rig) -> None:
+    await outage_story(rig)
+    _poller, _page, store, _clock = rig
+    [official] = await store.history.incidents("openai", T0, T0 + timedelta(hours=1))
+    async with store.db.engine.begin() as conn:
+        await conn.execute(
+            sa.insert(schema.early_episodes).values(
+                provider="openai",
+                episode_key="early:openai:1",
+                incident_key=official.incident_key,
+                first_signal_at=T0 + timedelta(minutes=2),
+                suspected_at=T0 + timedelta(minutes=3),
+                confirmed_at=T0 + timedelta(minutes=10),
+                probes_recovered_at=T0 + timedelta(minutes=36),
+                reasons=[],
+                updated_at=T0 + timedelta(minutes=40),
+            )
+        )
+
+    [incident] = await store.history.incidents("openai", T0, T0 + timedelta(hours=1))
+
+    assert incident.first_signal_at == T0 + timedelta(minutes=2)
+    assert incident.lag_s == 8 * 60
+    assert incident.recovered_at == T0 + timedelta(minutes=36)
+    assert incident.duration_s == 38 * 60

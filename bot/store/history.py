@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.events import Event, EventKind
 from bot.history import (
     DOWN_FROM,
+    Day,
+    EarlySignal,
     HistoryView,
     IncidentRecord,
     MinuteSample,
@@ -26,6 +28,7 @@ from bot.history import (
     merge_minutes,
     minute_at,
     minute_number,
+    with_early_signals,
     worst_of,
 )
 from bot.models import Severity
@@ -36,14 +39,38 @@ from bot.store.records import PollCommit, as_utc
 # A gap longer than this between two samples of a source is unknown time (the bot was
 # down), not a copy of the last state.
 MAX_FILL_MIN = 10
+MINUTES_PER_DAY = 24 * 60
+
+
+class EarlyEpisodes(Protocol):
+    """The early warning's episodes (bot.store.early.EarlyRepository)."""
+
+    async def episodes(
+        self, provider: str | None = None, since: datetime | None = None
+    ) -> Sequence[EarlyEpisode]: ...
+
+
+class EarlyEpisode(Protocol):
+    @property
+    def incident_key(self) -> str | None: ...
+    @property
+    def first_signal_at(self) -> datetime | None: ...
+    @property
+    def confirmed_at(self) -> datetime | None: ...
+    @property
+    def probes_recovered_at(self) -> datetime | None: ...
+
+
 CARD_KINDS = (EventKind.DEGRADED, EventKind.OUTAGE, EventKind.UPDATE, EventKind.RESTORED)
 
 
 class HistoryRepository:
     """The `availability` and `incident_history` tables."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, early: EarlyEpisodes | None = None) -> None:
         self.db = db
+        # The early warning's episodes: our first signal before the page's, when there was one.
+        self.early = early
 
     # --- writing (inside a poll's transaction) --------------------------------------
 
@@ -192,6 +219,48 @@ class HistoryRepository:
             incidents=await self.incidents(provider, start, end),
         )
 
+    async def days(self, provider: str, end: datetime, count: int = 90) -> list[Day]:
+        """The last `count` UTC days up to `end`, oldest first (the board's uptime bars)."""
+        last_day = minute_number(end) // MINUTES_PER_DAY
+        first_day = last_day - count + 1
+        table = schema.availability
+        minutes = (
+            sa.select(table.c.minute, sa.func.max(table.c.severity).label("severity"))
+            .where(table.c.provider == provider)
+            .where(table.c.minute >= first_day * MINUTES_PER_DAY)
+            .where(table.c.minute < (last_day + 1) * MINUTES_PER_DAY)
+            .group_by(table.c.minute)
+            .subquery()
+        )
+        day = (minutes.c.minute // MINUTES_PER_DAY).label("day")
+        down = sa.func.sum(sa.case((minutes.c.severity >= int(DOWN_FROM), 1), else_=0))
+        query = sa.select(day, sa.func.count(), down, sa.func.max(minutes.c.severity)).group_by(day)
+        async with self.db.engine.connect() as conn:
+            rows = {int(r[0]): r for r in (await conn.execute(query)).all()}
+        out = []
+        for number in range(first_day, last_day + 1):
+            row = rows.get(number)
+            start = minute_at(number * MINUTES_PER_DAY)
+            if row is None:
+                out.append(Day(start, 0, 0, None))
+            else:
+                out.append(Day(start, int(row[1]), int(row[2] or 0), Severity(int(row[3]))))
+        return out
+
+    async def timeline(self, provider: str, incident_key: str, limit: int = 12) -> list[Event]:
+        """An incident's events, oldest first (the newest `limit`; reminders left out)."""
+        table = schema.events
+        query = (
+            sa.select(table.c.payload)
+            .where(table.c.provider == provider, table.c.incident_key == incident_key)
+            .where(table.c.kind != EventKind.REMINDER.value)
+            .order_by(table.c.id.desc())
+            .limit(limit)
+        )
+        async with self.db.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [Event.from_json(r[0]) for r in reversed(rows)]
+
     async def incidents(
         self, provider: str, since: datetime, until: datetime | None = None
     ) -> list[IncidentRecord]:
@@ -209,7 +278,16 @@ class HistoryRepository:
             query = query.where(table.c.first_signal_at <= until)
         async with self.db.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return _fold(rows)
+        records = _fold(rows)
+        if self.early is None or not records:
+            return records
+        episodes = await self.early.episodes(provider, since)
+        signals = [
+            EarlySignal(e.incident_key, e.first_signal_at, e.confirmed_at, e.probes_recovered_at)
+            for e in episodes
+            if e.incident_key is not None
+        ]
+        return with_early_signals(records, signals)
 
     async def past_durations(
         self, provider: str, severity: Severity, before: datetime, limit: int = 10

@@ -184,6 +184,11 @@ class OutboxRepository:
             if disposition is Disposition.SEND and hush is not None:
                 # This row carries the full card: earlier held updates of it are summed up.
                 held_before = await self._supersede_held(conn, channel, event.incident_key)
+            mention = r.mention
+            if mention is not None and await self._mentioned_before(
+                conn, channel, event.incident_key
+            ):
+                mention = None  # one ping per card: later major updates stay quiet
             claim = (
                 disposition is Disposition.SEND
                 and batch is not None
@@ -212,7 +217,7 @@ class OutboxRepository:
                     "next_attempt_at": held_until or now,
                     "claimed_until": now + lease if claim and lease else None,
                     "created_at": now,
-                    "mention": r.mention,
+                    "mention": mention,
                     "held": held_before,
                 }
             )
@@ -236,7 +241,7 @@ class OutboxRepository:
                             event=event,
                             card=cards_here.get((r.platform, r.channel_id)),
                             attempt=1,
-                            mention=r.mention,
+                            mention=row["mention"],
                             held=row["held"],
                         )
                     )
@@ -247,6 +252,23 @@ class OutboxRepository:
         await self.db.notify(conn, NOTIFY_CHANNEL)
 
     # --- quiet hours ----------------------------------------------------------------
+
+    async def _mentioned_before(
+        self, conn: AsyncConnection, channel: tuple[str, str], incident_key: str
+    ) -> bool:
+        table = schema.outbox
+        found = await conn.scalar(
+            sa.select(table.c.id)
+            .where(
+                table.c.platform == channel[0],
+                table.c.channel_id == channel[1],
+                table.c.incident_key == incident_key,
+                table.c.mention.is_not(None),
+                table.c.status.in_([PENDING, SENT]),
+            )
+            .limit(1)
+        )
+        return found is not None
 
     async def _supersede_held(
         self, conn: AsyncConnection, channel: tuple[str, str], incident_key: str

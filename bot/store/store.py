@@ -3,9 +3,9 @@
 Each consumer takes the repository it needs (and declares it as a small Protocol):
 the poller `polls`, the outbox worker `outbox`, commands `subscriptions`, `sources` and
 `incidents`, the reminder job `reminders`, early warning `signals`, the early cards
-`early`, charts and the status board `history`. A poll's new state, its events, the
-incidents they touch, their history and the outbox rows they fan out to are written in one
-transaction.
+`early`, charts and the status board `history`, replicas sharing a database `leases`. A
+poll's new state, its events, the incidents they touch, their history and the outbox rows
+they fan out to are written in one transaction.
 """
 
 from __future__ import annotations
@@ -18,11 +18,13 @@ from bot.store.history import HistoryRepository
 from bot.store.hush import HushRepository
 from bot.store.incidents import IncidentRepository
 from bot.store.latecards import LateCardRepository
+from bot.store.leases import LeaseRepository
 from bot.store.outbox import OutboxRepository
 from bot.store.polls import PollRepository
 from bot.store.records import CLOSING_KINDS, DEAD, DROPPED, PENDING, SENT, PollCommit
 from bot.store.reminders import ReminderRepository
 from bot.store.replays import ReplayRepository
+from bot.store.samples import SampleCardRepository
 from bot.store.settings import SettingsRepository
 from bot.store.signals import SignalRepository
 from bot.store.sources import SourceRepository
@@ -55,7 +57,7 @@ class Store:
             self.db, self.events, self.subscriptions, router or Router(), self.hush
         )
         self.early = EarlyRepository(self.db, self.events, self.outbox)
-        self.history = HistoryRepository(self.db)
+        self.history = HistoryRepository(self.db, self.early)
         self.polls = PollRepository(
             self.db,
             self.sources,
@@ -67,7 +69,9 @@ class Store:
         )
         self.reminders = ReminderRepository(self.db, self.events, self.outbox)
         self.late_cards = LateCardRepository(self.db, self.events, self.incidents, self.outbox)
+        self.leases = LeaseRepository(self.db)
         self.settings = SettingsRepository(self.db)
+        self.samples = SampleCardRepository(self.db, self.events, self.outbox)
         self.replays = ReplayRepository(self.db)
         self.signals = SignalRepository(self.db)
 

@@ -1,4 +1,5 @@
-"""Slash commands: `/is-chatgpt-down` and `/statusbot subscribe|unsubscribe|list|history`.
+"""Slash commands: `/is-chatgpt-down` and
+`/statusbot subscribe|unsubscribe|list|history|test|mute|unmute|quiet`.
 
 Upstream: https://discord.com/developers/docs/interactions/application-commands and
 https://discordpy.readthedocs.io/en/stable/interactions/api.html#commandtree.
@@ -68,6 +69,8 @@ def subscribe_args(
     min_severity: str | None,
     remind_minutes: int | None,
     early: bool | None = None,
+    mention: int | None = None,
+    wake_on_major: bool | None = None,
 ) -> str:
     """Discord's separate options as the CommandService's one-line argument string."""
     parts = (providers or "").split()
@@ -81,6 +84,10 @@ def subscribe_args(
         parts.append(f"remind:{remind_minutes}")
     if early:
         parts.append(EARLY_WORD)
+    if mention is not None:
+        parts.append(f"mention:role:{mention}")
+    if wake_on_major:
+        parts.append("wake:major")
     return " ".join(parts)
 
 
@@ -128,6 +135,8 @@ def install_commands(tree: app_commands.CommandTree, service: CommandService) ->
         min_severity="Least severe problem worth an alert",
         remind_minutes="Remind in the thread every N minutes while it lasts (0 = off)",
         early="Also unconfirmed cards from our own probes and reports, before the official page",
+        mention="Mention this role when a major outage starts (nothing else is ever pinged)",
+        wake_on_major="Let a major outage through this channel's quiet hours",
     )
     @app_commands.autocomplete(providers=provider_autocomplete)
     @app_commands.choices(min_severity=SEVERITY_CHOICES)
@@ -139,6 +148,8 @@ def install_commands(tree: app_commands.CommandTree, service: CommandService) ->
         min_severity: Choice[str] | None = None,
         remind_minutes: app_commands.Range[int, 0, 1440] | None = None,
         early: bool | None = None,
+        mention: discord.Role | None = None,
+        wake_on_major: bool | None = None,
     ) -> None:
         channel_id = _alert_channel_id(interaction)
         missing = missing_bot_permissions(interaction.app_permissions)
@@ -153,6 +164,8 @@ def install_commands(tree: app_commands.CommandTree, service: CommandService) ->
             min_severity.value if min_severity else None,
             remind_minutes,
             early,
+            mention.id if mention is not None else None,
+            wake_on_major,
         )
         work = service.subscribe(
             PLATFORM, str(interaction.guild_id), channel_id, args, str(interaction.user.id)
@@ -172,6 +185,47 @@ def install_commands(tree: app_commands.CommandTree, service: CommandService) ->
         await answer(
             interaction, service.list(PLATFORM, str(interaction.channel_id)), ephemeral=True
         )
+
+    @statusbot.command(name="test", description="Post a sample alert here, then mark it a test")
+    @app_commands.checks.has_permissions(manage_channels=True)
+    async def test(interaction: discord.Interaction) -> None:
+        channel_id = _alert_channel_id(interaction)
+        missing = missing_bot_permissions(interaction.app_permissions)
+        if missing:
+            raise CommandError(f"I can't post alerts here: I'm missing {', '.join(missing)}.")
+        work = service.test(PLATFORM, str(interaction.guild_id), channel_id)
+        await answer(interaction, work, ephemeral=True)
+
+    @statusbot.command(name="mute", description="No alerts about a provider for a while")
+    @app_commands.describe(
+        provider="A provider (openai, claude…) or all", duration="How long: 30m, 2h, 1d"
+    )
+    @app_commands.autocomplete(provider=provider_autocomplete)
+    @app_commands.checks.has_permissions(manage_channels=True)
+    async def mute(interaction: discord.Interaction, provider: str, duration: str) -> None:
+        work = service.mute(PLATFORM, str(interaction.channel_id), f"{provider} {duration}")
+        await answer(interaction, work, ephemeral=False)
+
+    @statusbot.command(name="unmute", description="Alerts about a muted provider again")
+    @app_commands.describe(provider="A provider or all (default: all)")
+    @app_commands.autocomplete(provider=provider_autocomplete)
+    @app_commands.checks.has_permissions(manage_channels=True)
+    async def unmute(interaction: discord.Interaction, provider: str | None = None) -> None:
+        work = service.unmute(PLATFORM, str(interaction.channel_id), provider)
+        await answer(interaction, work, ephemeral=False)
+
+    @statusbot.command(name="quiet", description="Hold alerts during quiet hours, summed up after")
+    @app_commands.describe(
+        hours="22:00-07:00, or off (empty: show them)",
+        timezone="Area/City, e.g. Europe/Paris (default UTC)",
+    )
+    @app_commands.checks.has_permissions(manage_channels=True)
+    async def quiet(
+        interaction: discord.Interaction, hours: str | None = None, timezone: str | None = None
+    ) -> None:
+        args = " ".join(part for part in (hours, timezone) if part)
+        work = service.quiet(PLATFORM, str(interaction.channel_id), args)
+        await answer(interaction, work, ephemeral=False)
 
     @statusbot.command(name="history", description="Uptime and incidents as a chart")
     @app_commands.describe(
@@ -214,6 +268,8 @@ async def answer(
         body = chart_message(result)
     else:
         body = {"content": cut(result, EmbedLimits.CONTENT)}
+    # Answers quote roles and names: they show, but never ping.
+    body["allowed_mentions"] = discord.AllowedMentions.none()
     if interaction.response.is_done():
         await interaction.followup.send(ephemeral=ephemeral, **body)
     else:

@@ -19,10 +19,10 @@ import discord
 from bot.errors import PermanentDeliveryError, TransientDeliveryError
 from bot.events import EventKind
 from bot.notify import CardRef, Delivery, SaveCard
-from bot.render import thread_text
+from bot.render import card_facts, reply_text, thread_text
 from bot.retry_after import parse_retry_after
 from integrations.discord.embeds import EmbedLimits, card_embed, cut, restoration_notice
-from integrations.discord.markup import NO_PINGS, escape
+from integrations.discord.markup import NO_PINGS, escape, opted_in
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class DiscordNotifier:
         event, card = delivery.event, delivery.card
         if card is None and event.kind in NOTICE_ONLY:
             # The end of an incident this channel never had a card for: one line, no card.
-            line = cut(escape(thread_text(event)), EmbedLimits.CONTENT)
+            line = cut(escape(reply_text(event, delivery.held)), EmbedLimits.CONTENT)
             message = await self._channel(delivery).send(
                 content=line, nonce=delivery.key, allowed_mentions=NO_PINGS
             )
@@ -106,10 +106,32 @@ class DiscordNotifier:
             return await self._post_card(delivery, save_card, nonce=delivery.key + "n")
         if card.thread_id is None:
             card = await self._open_thread(delivery, card, save_card)
-        await self._thread_say(delivery, card, thread_text(event))
-        if event.kind is EventKind.RESTORED:
+        await self._thread_say(delivery, card, reply_text(event, delivery.held))
+        if event.kind is EventKind.RESTORED and not event.test:
             await self._announce_restored(delivery, card)
+        if delivery.mention:
+            await self._announce_escalation(delivery, card)
         return card
+
+    async def _announce_escalation(self, delivery: Delivery, card: CardRef) -> None:
+        """The card became a major outage: ping the subscription's role, replying to the card."""
+        role = role_id(delivery.mention)
+        if role is None:
+            return
+        reference = discord.MessageReference(
+            message_id=int(card.message_id),
+            channel_id=int(delivery.channel_id),
+            fail_if_not_exists=False,
+        )
+        await self._channel(delivery).send(
+            content=cut(
+                f"<@&{role}> {escape(card_facts(delivery.event).headline)}", EmbedLimits.CONTENT
+            ),
+            reference=reference,
+            mention_author=False,
+            allowed_mentions=only_role(role),
+            nonce=delivery.key + "m",
+        )
 
     async def _announce_restored(self, delivery: Delivery, card: CardRef) -> None:
         """The restoration notice in the channel, as a reply to the card when allowed."""
@@ -133,13 +155,17 @@ class DiscordNotifier:
 
     async def _post_card(self, delivery: Delivery, save_card: SaveCard, nonce: str) -> CardRef:
         """Post the card, save it at once (a crash after this must not re-post), then thread it."""
+        role = role_id(delivery.mention)
         message = await self._channel(delivery).send(
-            embed=card_embed(delivery.event), allowed_mentions=NO_PINGS, nonce=nonce
+            content=f"<@&{role}>" if role is not None else None,
+            embed=card_embed(delivery.event),
+            allowed_mentions=only_role(role),
+            nonce=nonce,
         )
         card = CardRef(message_id=str(message.id))
         await save_card(card)
         card = await self._open_thread(delivery, card, save_card)
-        await self._thread_say(delivery, card, thread_text(delivery.event))
+        await self._thread_say(delivery, card, reply_text(delivery.event, delivery.held))
         return card
 
     async def _open_thread(self, delivery: Delivery, card: CardRef, save_card: SaveCard) -> CardRef:
@@ -183,6 +209,19 @@ class DiscordNotifier:
         return self.client.get_partial_messageable(
             int(delivery.channel_id), guild_id=guild_id, type=discord.ChannelType.text
         )
+
+
+def role_id(mention: str | None) -> int | None:
+    """The role a subscription opted in to ping for a major outage (`role:ID`), if any."""
+    if mention is None or not mention.startswith("role:"):
+        return None
+    digits = mention.removeprefix("role:")
+    return int(digits) if digits.isdigit() else None
+
+
+def only_role(role: int | None) -> discord.AllowedMentions:
+    """Nothing may ping except the opted-in role: not text from the page, not @everyone."""
+    return NO_PINGS if role is None else opted_in(role_ids=[role])
 
 
 def _classify(exc: discord.HTTPException) -> TransientDeliveryError | PermanentDeliveryError:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.events import Event, EventKind
-from bot.render import card_facts, thread_text, utc_text
+from bot.render import card_facts, reply_text, utc_text
 from bot.status import StatusReport
 from integrations.slack.mrkdwn import escape, link
 
@@ -131,10 +131,21 @@ def card_text(event: Event) -> str:
     return truncate(escape("\n".join(parts)), SlackLimits.FALLBACK_TEXT)
 
 
-def reply_blocks(event: Event) -> tuple[str, list[Block]]:
-    """A thread reply: (fallback text, blocks)."""
-    text = escape(thread_text(event))
+def reply_blocks(event: Event, held: int = 0) -> tuple[str, list[Block]]:
+    """A thread reply (with the quiet-hours note when updates were held): (text, blocks)."""
+    text = escape(reply_text(event, held))
     return truncate(text, SlackLimits.FALLBACK_TEXT), [_section(text)]
+
+
+# The only mention the bot ever writes: a subscription's opt-in for major outages.
+HERE = "<!here>"
+
+
+def with_mention(mention: str | None, text: str, blocks: list[Block]) -> tuple[str, list[Block]]:
+    """Prefix an alert with `@here` when the subscription opted in (`mention == "here"`)."""
+    if mention != "here":
+        return text, blocks
+    return f"{HERE} {text}", _cap([_section(HERE), *blocks])
 
 
 def report_blocks(report: StatusReport) -> tuple[str, list[Block]]:

@@ -1,5 +1,5 @@
-"""Slash-command listeners: `/is-chatgpt-down` and `/statusbot subscribe|unsubscribe|list|
-history|help`.
+"""Slash-command listeners: `/is-chatgpt-down` and
+`/statusbot subscribe|unsubscribe|list|history|test|mute|unmute|quiet|help`.
 
 Each listener acks at once (Slack allows 3 s), then answers through `respond()` (the
 command's response_url). Docs: https://api.slack.com/interactivity/slash-commands and
@@ -120,7 +120,7 @@ class SlackCommands:
             await self._check_manager(client, str(command.get("user_id") or ""))
             if verb.startswith("unsub"):
                 return await self.commands.unsubscribe(PLATFORM, channel, rest)
-            self.commands.parse_subscribe(rest)  # refuse bad arguments before any API call
+            self.commands.parse_subscribe(rest, PLATFORM)  # refuse bad arguments first
             await self._check_can_post(client, channel)
             return await self.commands.subscribe(
                 PLATFORM,
@@ -129,6 +129,17 @@ class SlackCommands:
                 rest,
                 user_id=str(command.get("user_id") or "") or None,
             )
+        if verb in ("test", "mute", "unmute", "quiet"):
+            await self._check_manager(client, str(command.get("user_id") or ""))
+            if verb == "test":
+                await self._check_can_post(client, channel)
+                team = str(command.get("team_id") or "") or None
+                return await self.commands.test(PLATFORM, team, channel)
+            if verb == "mute":
+                return await self.commands.mute(PLATFORM, channel, rest)
+            if verb == "unmute":
+                return await self.commands.unmute(PLATFORM, channel, rest)
+            return await self.commands.quiet(PLATFORM, channel, rest)
         shown = verb if len(verb) <= 30 else verb[:30] + "…"
         raise CommandError(f"I don't know the command '{shown}'.\n{self.commands.help()}")
 

@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.errors import DeliveryError
 from bot.events import Event, EventKind
 from bot.notify import CardRef, Delivery, SaveCard
-from integrations.slack.blocks import card_blocks, card_text, reply_blocks
+from integrations.slack.blocks import card_blocks, card_text, reply_blocks, with_mention
 from integrations.slack.errors import NETWORK_ERRORS, api_error_code, delivery_error
 
 log = logging.getLogger(__name__)
@@ -90,11 +90,12 @@ class SlackNotifier:
         event = delivery.event
         if delivery.card is None and event.kind in NOTICE_ONLY:
             # The end of an incident this channel never had a card for: one line, no card.
-            text, blocks = reply_blocks(event)
+            text, blocks = reply_blocks(event, delivery.held)
             return await self._new_card(delivery, save_card, text, blocks)
         if delivery.card is None:
-            ref = await self._new_card(delivery, save_card)
-            if event.text or event.kind is EventKind.RESTORED:
+            text, blocks = with_mention(delivery.mention, card_text(event), card_blocks(event))
+            ref = await self._new_card(delivery, save_card, text, blocks)
+            if event.text or event.kind is EventKind.RESTORED or delivery.held:
                 await self._reply(delivery, ref, broadcast=False)
             return ref
         ref = delivery.card
@@ -106,7 +107,9 @@ class SlackNotifier:
                     text=card_text(event),
                     blocks=card_blocks(event),
                 )
-            await self._reply(delivery, ref, broadcast=event.kind is EventKind.RESTORED)
+            # The restored notice is shown in the channel, as is an escalation that pings.
+            loud = (event.kind is EventKind.RESTORED and not event.test) or bool(delivery.mention)
+            await self._reply(delivery, ref, broadcast=loud, mention=delivery.mention)
         except SlackApiError as exc:
             if api_error_code(exc) not in self.CARD_GONE:
                 raise
@@ -142,12 +145,14 @@ class SlackNotifier:
         await save_card(ref)
         return ref
 
-    async def _reply(self, delivery: Delivery, ref: CardRef, *, broadcast: bool) -> None:
+    async def _reply(
+        self, delivery: Delivery, ref: CardRef, *, broadcast: bool, mention: str | None = None
+    ) -> None:
         key = delivery.key + ":r"
         thread_ts = ref.thread_id or ref.message_id
         if delivery.attempt > 1 and await self._find_posted(delivery, key, thread_ts=thread_ts):
             return
-        text, blocks = reply_blocks(delivery.event)
+        text, blocks = with_mention(mention, *reply_blocks(delivery.event, delivery.held))
         await self.client.chat_postMessage(
             channel=delivery.channel_id,
             thread_ts=thread_ts,
