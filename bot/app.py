@@ -37,6 +37,7 @@ from bot.early_cards import EarlyCards
 from bot.events import Event
 from bot.fetch import StatusFetcher
 from bot.heartbeat import Heartbeat
+from bot.lag import summarize
 from bot.leadership import Leadership
 from bot.notify import ChatPlatform, Notifier
 from bot.outbox import OutboxWorker
@@ -379,6 +380,24 @@ class Application:
                 metrics.SOURCE_LAST_SUCCESS.labels(record.source_id).set(
                     record.last_ok_at.timestamp()
                 )
+        await self._refresh_lag_metrics()
+
+    async def _refresh_lag_metrics(self) -> None:
+        """The official lag per provider, from the stored early-warning episodes."""
+        assert self.store is not None
+        try:
+            episodes = await self.store.early.episodes()
+        except Exception:  # noqa: BLE001 - a scrape reports what it can
+            log.warning("metrics: the early-warning episodes cannot be read", exc_info=True)
+            return
+        names = {key: p.name for key, p in self.config.providers.items()}
+        for summary in summarize(episodes, names, list(self.config.providers)):
+            lag, lead = summary.median_confirm_lag_s, summary.median_recovery_lead_s
+            if lag is not None:
+                metrics.PAGE_LAG_MEDIAN.labels(summary.provider).set(lag)
+            if lead is not None:
+                metrics.RECOVERY_LEAD_MEDIAN.labels(summary.provider).set(lead)
+            metrics.NEVER_ACKNOWLEDGED.labels(summary.provider).set(len(summary.never_acknowledged))
 
     async def run_until_signalled(self) -> None:
         """Run until SIGINT or SIGTERM, then stop cleanly."""

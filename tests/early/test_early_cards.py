@@ -294,3 +294,44 @@ async def test_lag_command_sums_up_each_provider(tmp_path: Path) -> None:
     [summary] = jsonl(bot("lag", "--json", "--config", str(config)).stdout)[:1]
     assert summary["median_confirm_lag_s"] == 14 * 60
     assert summary["median_recovery_lead_s"] == 9 * 60
+
+
+async def test_metrics_export_the_stored_lag(tmp_path: Path) -> None:
+    import httpx
+
+    from bot.app import Application
+    from fakes.statuspage import FakeStatusPage
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    store = Store(url)
+    await store.initialize()
+    try:
+        w = await world(store)
+        await w.fuse(2, failing(), SPIKE, official=False)
+        await w.poll(14, incident=True)
+        await w.fuse(14.5, failing(), SPIKE, official=True)
+    finally:
+        await store.aclose()
+    async with FakeStatusPage() as page:
+        page.set_payload("/s.json", b"{}")
+        config = parse_config(
+            {
+                "store": {"url": url},
+                "providers": {
+                    "openai": {
+                        "name": "OpenAI",
+                        "sources": [{"kind": "statuspage", "url": page.url("/s.json")}],
+                    }
+                },
+                "health": {"host": "127.0.0.1", "port": 0},
+                "console": {"enabled": False},
+            },
+            "test",
+        )
+        async with Application(config) as app:
+            assert app.health is not None
+            base = f"http://127.0.0.1:{app.health.bound_port}"
+            async with httpx.AsyncClient(base_url=base) as client:
+                text = (await client.get("/metrics")).text
+    assert 'statusbot_page_confirm_lag_median_seconds{provider="openai"} 840.0' in text
+    assert 'statusbot_page_never_acknowledged{provider="openai"} 0.0' in text
