@@ -293,7 +293,9 @@ async def _dispatch(args: argparse.Namespace) -> int:
 async def _run(config: Config, args: argparse.Namespace) -> int:
     from bot.app import Application
     from bot.healthcheck import health_override
+    from bot.limits import raise_file_limit
 
+    raise_file_limit()
     update: dict[str, object] = {}
     if args.json:
         update["console"] = config.console.model_copy(update={"json_lines": True})
