@@ -4,6 +4,11 @@ The page walks operational → degraded → major outage → monitoring → reso
 per `step_s` seconds; the bot polls it every second and prints to the console. No tokens,
 no internet. The page is the repository's fake status page (fakes/), which is not part of
 the installed package: the demo runs from a checkout (`make demo`), and says so otherwise.
+
+Before it starts, the demo's store gets 90 days of simulated history (fakes/history.py), so
+the card says what past outages suggest and the status board, served while it runs, has
+something to show. It leaves a copy of the board behind (`demo-board/`): during the outage
+(outage.html) and after it (index.html).
 """
 
 from __future__ import annotations
@@ -19,8 +24,13 @@ from bot.app import Application
 from bot.config import parse_config
 from bot.errors import StatusBotError
 from bot.logs import configure_logging
+from bot.store.store import Store
 
 SUMMARY = "/api/v2/summary.json"
+BOARD_DIR = Path("demo-board")
+PAST_INCIDENTS = 16
+# The stage whose board is saved as outage.html: the incident open, its cause identified.
+OUTAGE_STAGE = 3
 NEEDS_CHECKOUT = (
     "the demo plays its outage on the fake status page in the repository's fakes/, which "
     "is not installed with the package: run it from a checkout with `make demo`"
@@ -99,11 +109,27 @@ def demo_config(url: str, db_path: Path, json_lines: bool) -> dict[str, Any]:
         },
         "console": {"json": json_lines},
         "logging": {"level": "WARNING"},
+        "web": {"host": "127.0.0.1", "port": 0, "refresh": 10},
     }
 
 
+async def seed_history(db_path: Path, until: datetime) -> None:
+    """90 days of simulated incidents and availability before the demo's own outage."""
+    from fakes.history import simulate
+
+    store = Store(f"sqlite+aiosqlite:///{db_path}")
+    try:
+        await store.initialize()
+        await simulate(store, "openai", COMPONENTS, until, days=90, count=PAST_INCIDENTS)
+    finally:
+        await store.aclose()
+
+
 async def run_demo(
-    step_s: float = 10.0, json_lines: bool = False, log_level: str = "WARNING"
+    step_s: float = 10.0,
+    json_lines: bool = False,
+    log_level: str = "WARNING",
+    board_dir: Path = BOARD_DIR,
 ) -> int:
     try:
         from fakes.statuspage import FakeStatusPage
@@ -112,20 +138,30 @@ async def run_demo(
     configure_logging(log_level, False)
     started = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="statusbot-demo-") as tmp:
+        await seed_history(Path(tmp) / "demo.db", started)
         async with FakeStatusPage() as page:
             page.set_payload(SUMMARY, stage_payload(0, started, step_s))
             config = parse_config(
                 demo_config(page.url(SUMMARY), Path(tmp) / "demo.db", json_lines), "demo"
             )
             async with Application(config) as app:
+                assert app.board is not None
+                _narrate(f"status board (live while the demo runs): {app.board.url}")
                 for index, (narration, *_rest) in enumerate(STAGES):
                     _narrate(f"stage {index + 1}/{len(STAGES)}: {narration}")
                     page.set_payload(SUMMARY, stage_payload(index, started, step_s))
                     await asyncio.sleep(step_s if index else max(2.0, step_s / 2))
+                    if index == OUTAGE_STAGE:
+                        await app.board.save(board_dir, "outage")
                 await asyncio.sleep(2.0)
                 assert app.commands is not None
                 report = await app.commands.status("chatgpt")
                 _narrate("/is-chatgpt-down now says:\n" + report.text())
+                saved = await app.board.save(board_dir)
+                _narrate(
+                    f"the status board is saved: open {saved} (after the outage) and "
+                    f"{board_dir / 'outage.html'} (during it)"
+                )
     return 0
 
 
