@@ -201,8 +201,13 @@ def _parser() -> argparse.ArgumentParser:
         "--flap-window", type=float, default=0.0, help="seconds (default 0: no flap damping)"
     )
 
-    demo = command("demo", "watch a simulated ChatGPT outage end to end (no tokens)", common)
-    demo.add_argument("--step", type=float, default=10.0, help="seconds per stage (default 10)")
+    demo = command(
+        "demo",
+        "watch a simulated ChatGPT outage from our first signal to the page's resolution "
+        "(no tokens)",
+        common,
+    )
+    demo.add_argument("--step", type=float, default=4.0, help="seconds between stages (default 4)")
     demo.add_argument("--json", action="store_true", help="print events as JSON lines")
     demo.add_argument(
         "--board",
@@ -295,7 +300,9 @@ async def _dispatch(args: argparse.Namespace) -> int:
 async def _run(config: Config, args: argparse.Namespace) -> int:
     from bot.app import Application
     from bot.healthcheck import health_override
+    from bot.limits import raise_file_limit
 
+    raise_file_limit()
     update: dict[str, object] = {}
     if args.json:
         update["console"] = config.console.model_copy(update={"json_lines": True})

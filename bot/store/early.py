@@ -22,7 +22,7 @@ from bot.store import schema
 from bot.store.engine import Database
 from bot.store.eventlog import EventLog
 from bot.store.outbox import OutboxRepository, QueueBatch
-from bot.store.records import as_utc
+from bot.store.records import DROPPED, PENDING, as_utc
 
 # Official events that tell an incident's story (and so may confirm an open suspicion).
 _CONFIRMING = (EventKind.DEGRADED, EventKind.OUTAGE, EventKind.UPDATE)
@@ -225,6 +225,19 @@ class EarlyRepository:
             cards.update()
             .where(cards.c.incident_key == record.episode_key, ~has_official)
             .values(incident_key=event.incident_key, closed=False)
+        )
+        # An early card still waiting to go out would arrive after the official one: the
+        # official card (with the lag on it) tells the story instead.
+        queued = schema.outbox
+        await conn.execute(
+            queued.update()
+            .where(
+                queued.c.incident_key == record.episode_key,
+                queued.c.status == PENDING,
+                sa.or_(queued.c.claimed_until.is_(None), queued.c.claimed_until < now),
+                queued.c.attempts == 0,
+            )
+            .values(status=DROPPED, last_error="the page confirmed it before this card went out")
         )
 
     # --- reading ---------------------------------------------------------------------

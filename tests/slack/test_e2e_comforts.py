@@ -43,8 +43,11 @@ async def test_sample_card_is_posted_then_marked_as_a_test(slack: FakeSlack, bot
     assert now[0]["text"]["text"].endswith("Test complete, nothing is down")
     # Each reader sees the times in their own timezone.
     assert "<!date^" in str(now)
-    replies = await until(lambda: slack.replies(TESTED, card.ts), "the test's thread reply")
-    assert any("Nothing is down" in r.text for r in replies)
+    await until(
+        lambda: any("Nothing is down" in r.text for r in slack.replies(TESTED, card.ts)),
+        "the test's closing thread reply",
+    )
+    replies = slack.replies(TESTED, card.ts)
     assert not any(r.reply_broadcast for r in replies), "a test must not shout in the channel"
     assert "<!here>" not in str(card.blocks) + card.text
     # Not an incident: /is-chatgpt-down does not report it.
