@@ -14,6 +14,7 @@ from pathlib import Path
 
 from prometheus_client import REGISTRY
 
+from bot.commands import CommandService
 from bot.config import parse_config
 from bot.early_cards import EarlyCards, product_name
 from bot.events import EventKind
@@ -260,6 +261,31 @@ async def test_an_early_card_not_yet_out_gives_way_to_the_official_one(store: St
     ]
     assert due[0].event.lag == ("OpenAI confirmed this 3 min after our first signal",)
     assert await w.deliver(4, {}) == []  # the early card never follows
+
+
+async def test_a_channel_opting_in_during_a_suspicion_gets_its_card_at_once(
+    store: Store,
+) -> None:
+    w = await world(store)
+    await w.fuse(2, failing(), SPIKE, official=False)
+    await w.deliver(2, {"C-early": "ts-early"})
+    commands = CommandService(CONFIG, store, clock=lambda: at(5))
+    reply = await commands.subscribe("slack", "T1", "C-late", "chatgpt early")
+    assert "Suspected now: ⚠️ ChatGPT may be down — its unconfirmed card follows here." in reply
+    assert "Nothing is open right now." not in reply
+    plain = await commands.subscribe("slack", "T1", "C-late-plain", "chatgpt")
+    assert "Suspected" not in plain
+    [late] = await w.deliver(5, {"C-late": "ts-late"})
+    assert (late.channel_id, late.event.kind) == ("C-late", EventKind.SUSPECTED)
+    again = await commands.subscribe("slack", "T1", "C-late", "chatgpt early")
+    assert "Suspected" not in again  # it has the card already
+    # The page confirms: both early cards become the official one.
+    await w.poll(14, incident=True)
+    due = {d.channel_id: d.card for d in await w.deliver(14, {"C-plain": "p", "C-late-plain": "q"})}
+    assert due == {
+        "C-early": CardRef("ts-early"), "C-late": CardRef("ts-late"),
+        "C-plain": None, "C-late-plain": None,
+    }  # fmt: skip
 
 
 async def test_the_page_first_is_recorded_without_an_early_card(store: Store) -> None:
