@@ -32,11 +32,13 @@ from bot import metrics
 from bot.commands import CommandService
 from bot.config import Config, WebConfig
 from bot.console import ConsoleNotifier
+from bot.crowd_desk import CrowdDesk
 from bot.early import EarlyWarning, WatchedProvider, rules_from_config
 from bot.early_cards import EarlyCards
 from bot.events import Event
 from bot.fetch import StatusFetcher
 from bot.heartbeat import Heartbeat
+from bot.lag import summarize
 from bot.leadership import Leadership
 from bot.notify import ChatPlatform, Notifier
 from bot.outbox import OutboxWorker
@@ -122,6 +124,28 @@ class Application:
         await self.store.initialize(migrate=self.migrate)
         self.fetcher = StatusFetcher()
         self.commands = CommandService(config, self.store, clock=self.clock)
+        probes: dict[str, list[tuple[str, str]]] = {}
+        for key, probe_id, probe in config.probe_ids():
+            probes.setdefault(key, []).append((probe_id, probe.name))
+        self.early = EarlyWarning(
+            [
+                WatchedProvider(key, provider.name, tuple(probes.get(key, ())))
+                for key, provider in config.providers.items()
+            ],
+            self.store.signals,
+            self.store.incidents,
+            rules_from_config(config.early_warning),
+            clock=self.clock,
+        )
+        self.commands.early = self.early
+        self.commands.crowd = CrowdDesk(
+            {key: provider.name for key, provider in config.providers.items()},
+            self.store.signals,
+            self.early,
+            window_s=config.early_warning.crowd.window,
+            click_every_s=config.early_warning.crowd.click_every,
+            clock=self.clock,
+        )
         if config.console.enabled:
             self.notifiers["console"] = ConsoleNotifier(json_lines=config.console.json_lines)
         for name in ("slack", "discord"):
@@ -149,19 +173,6 @@ class Application:
             )
             for provider, sid, source in config.source_ids()
         ]
-        probes: dict[str, list[tuple[str, str]]] = {}
-        for key, probe_id, probe in config.probe_ids():
-            probes.setdefault(key, []).append((probe_id, probe.name))
-        self.early = EarlyWarning(
-            [
-                WatchedProvider(key, provider.name, tuple(probes.get(key, ())))
-                for key, provider in config.providers.items()
-            ],
-            self.store.signals,
-            self.store.incidents,
-            rules_from_config(config.early_warning),
-            clock=self.clock,
-        )
         self.probes = [
             ProbeRunner(
                 key,
@@ -379,6 +390,24 @@ class Application:
                 metrics.SOURCE_LAST_SUCCESS.labels(record.source_id).set(
                     record.last_ok_at.timestamp()
                 )
+        await self._refresh_lag_metrics()
+
+    async def _refresh_lag_metrics(self) -> None:
+        """The official lag per provider, from the stored early-warning episodes."""
+        assert self.store is not None
+        try:
+            episodes = await self.store.early.episodes()
+        except Exception:  # noqa: BLE001 - a scrape reports what it can
+            log.warning("metrics: the early-warning episodes cannot be read", exc_info=True)
+            return
+        names = {key: p.name for key, p in self.config.providers.items()}
+        for summary in summarize(episodes, names, list(self.config.providers)):
+            lag, lead = summary.median_confirm_lag_s, summary.median_recovery_lead_s
+            if lag is not None:
+                metrics.PAGE_LAG_MEDIAN.labels(summary.provider).set(lag)
+            if lead is not None:
+                metrics.RECOVERY_LEAD_MEDIAN.labels(summary.provider).set(lead)
+            metrics.NEVER_ACKNOWLEDGED.labels(summary.provider).set(len(summary.never_acknowledged))
 
     async def run_until_signalled(self) -> None:
         """Run until SIGINT or SIGTERM, then stop cleanly."""

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from bot import metrics
 from bot.config import SourceConfig
-from bot.errors import ConcurrentUpdate
+from bot.errors import ConcurrentUpdate, LocalResourceExhausted
 from bot.events import Event
 from bot.machine import MachineSettings, SourceState, is_stale, transition
 from bot.models import FetchFailure, Observation, Snapshot
@@ -92,6 +92,13 @@ class SourcePoller:
                 return await self._check()
             except asyncio.CancelledError:
                 raise
+            except LocalResourceExhausted as exc:
+                # Never "the page is unreachable": nothing about it was learnt this time.
+                log.warning(
+                    "poll of %s skipped: %s on our side, not the page's", self.source_id, exc
+                )
+                metrics.POLLS.labels(self.source_id, "skipped").inc()
+                return []
             except Exception:
                 log.exception("poll of %s failed unexpectedly", self.source_id)
                 metrics.POLLS.labels(self.source_id, "crash").inc()

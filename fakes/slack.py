@@ -155,6 +155,8 @@ class FakeSlack:
         self.connections_opened = 0
         self._sockets: list[web.WebSocketResponse] = []
         self._socket_ready = asyncio.Event()
+        # Told to reconnect: like Slack, send them nothing new while the client moves over.
+        self._retiring: set[web.WebSocketResponse] = set()
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -473,7 +475,8 @@ class FakeSlack:
                     self._on_ack(json.loads(message.data))
         finally:
             self._sockets.remove(ws)
-            if not self._sockets:
+            self._retiring.discard(ws)
+            if not self._live_sockets():
                 self._socket_ready.clear()
         return ws
 
@@ -491,9 +494,15 @@ class FakeSlack:
     def socket_connected(self) -> bool:
         return bool(self._sockets)
 
+    def _live_sockets(self) -> list[web.WebSocketResponse]:
+        return [ws for ws in self._sockets if ws not in self._retiring]
+
     async def request_reconnect(self) -> None:
         """Slack's periodic `disconnect` (refresh_requested): clients must reconnect."""
-        for ws in list(self._sockets):
+        retiring = list(self._sockets)
+        self._retiring.update(retiring)
+        self._socket_ready.clear()
+        for ws in retiring:
             await ws.send_json({"type": "disconnect", "reason": "refresh_requested"})
 
     def slash_form(
@@ -549,7 +558,7 @@ class FakeSlack:
         async with asyncio.timeout(within):
             await self._socket_ready.wait()
             run.sent_at = time.monotonic()
-            await self._sockets[-1].send_json(
+            await self._live_sockets()[-1].send_json(
                 {
                     "envelope_id": run.envelope_id,
                     "type": "slash_commands",
@@ -558,6 +567,31 @@ class FakeSlack:
                 }
             )
             while run.ack is None or (wait_response and not run.responses and not run.text):
+                run.changed.clear()
+                await run.changed.wait()
+        return run
+
+    async def block_action(
+        self, payload: dict[str, Any], *, wait_response: bool = True, within: float = 5.0
+    ) -> SlashRun:
+        """Push a `block_actions` interaction (a button click) over Socket Mode, its
+        response_url pointing at this fake; wait for the ack (and a response)."""
+        run_id = f"run{next(self._ids)}"
+        run = SlashRun(envelope_id=f"env-{run_id}", sent_at=time.monotonic())
+        self.slash_runs[run.envelope_id] = run
+        self.slash_runs[run_id] = run
+        payload = {**payload, "response_url": f"{self.url}/response/{run_id}"}
+        async with asyncio.timeout(within):
+            await self._socket_ready.wait()
+            await self._sockets[-1].send_json(
+                {
+                    "envelope_id": run.envelope_id,
+                    "type": "interactive",
+                    "payload": payload,
+                    "accepts_response_payload": False,
+                }
+            )
+            while run.ack is None or (wait_response and not run.responses):
                 run.changed.clear()
                 await run.changed.wait()
         return run
