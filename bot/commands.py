@@ -137,9 +137,11 @@ class ChannelHushBook(Protocol):
 
 
 class HeldAlerts(Protocol):
-    """Alerts held in quiet hours."""
+    """Alerts held in quiet hours, and what an uninstall removes."""
 
     async def release_held(self, now: datetime, channel: tuple[str, str] | None = None) -> int: ...
+
+    async def forget_workspace(self, platform: str, workspace_id: str) -> int: ...
 
 
 class SampleCards(Protocol):
@@ -529,6 +531,10 @@ class CommandService:
             )
             cards += open_cards(record.state, settings)
         return cards
+
+    async def forget_workspace(self, platform: str, workspace_id: str) -> int:
+        """The app left a workspace (uninstalled, tokens revoked): nothing stays for it."""
+        return await self.store.outbox.forget_workspace(platform, workspace_id)
 
     async def unsubscribe(self, platform: str, channel_id: str, args: str | None) -> str:
         text = clean_args(args)
