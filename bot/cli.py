@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, get_args
 
 from bot.config import LOG_LEVELS, Config, SourceKind, load_config
@@ -208,6 +209,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--step", type=float, default=4.0, help="seconds between stages (default 4)")
     demo.add_argument("--json", action="store_true", help="print events as JSON lines")
+    demo.add_argument(
+        "--board",
+        type=Path,
+        default=Path("demo-board"),
+        help="where to leave the status board's copy (default ./demo-board)",
+    )
     return parser
 
 
@@ -266,7 +273,7 @@ async def _dispatch(args: argparse.Namespace) -> int:
 
         # The demo narrates on stderr: its logs stay quiet unless asked for.
         level = _log_level(args, None) if args.log_level or os.environ.get(LOG_LEVEL_ENV) else None
-        return await run_demo(args.step, args.json, level or "WARNING")
+        return await run_demo(args.step, args.json, level or "WARNING", args.board)
     config = load_config(_config_path(args))
     configure_logging(_log_level(args, config), config.logging.json_lines, config.secrets())
     if args.command == "healthcheck":

@@ -285,6 +285,8 @@ class Config(_Section):
                 secret = getattr(section, field, None) if section is not None else None
                 if secret is not None:
                     values.add(secret.get_secret_value())
+        if self.slack is not None and self.slack.oauth is not None:
+            values.add(self.slack.oauth.client_secret.get_secret_value())
         return sorted(v for v in values if v)
 
     def probe_ids(self) -> list[tuple[str, str, ProbeConfig]]:

@@ -8,6 +8,11 @@ demo runs from a checkout, `make demo`, and says so otherwise). No tokens, no in
 
 The bot's clock runs `SPEED` times faster than the wall clock, so that a story told in
 about a minute has an outage's real proportions (minutes of lag, not seconds).
+
+Before it starts, the demo's store gets 90 days of simulated history (fakes/history.py), so
+the card says what past outages suggest and the status board, served while it runs, has
+something to show. It leaves a copy of the board behind (`demo-board/`): during the outage
+(outage.html) and after it (index.html).
 """
 
 from __future__ import annotations
@@ -27,8 +32,11 @@ from bot.crowd import CrowdReport, ReportKind
 from bot.errors import StatusBotError
 from bot.lag import lag_text, summarize
 from bot.logs import configure_logging
+from bot.store.store import Store
 
 SUMMARY = "/api/v2/summary.json"
+BOARD_DIR = Path("demo-board")
+PAST_INCIDENTS = 16
 NEEDS_CHECKOUT = (
     "the demo plays its outage on the fake status page and fake provider APIs in the "
     "repository's fakes/, which are not installed with the package: run it from a checkout "
@@ -127,7 +135,20 @@ def demo_config(page_url: str, api_base: str, db_path: Path, json_lines: bool) -
         "early_warning": {"probes": {"failing_after": 2}},
         "console": {"json": json_lines},
         "logging": {"level": "WARNING"},
+        "web": {"host": "127.0.0.1", "port": 0, "refresh": 10},
     }
+
+
+async def seed_history(db_path: Path, until: datetime) -> None:
+    """90 days of simulated incidents and availability before the demo's own outage."""
+    from fakes.history import simulate
+
+    store = Store(f"sqlite+aiosqlite:///{db_path}")
+    try:
+        await store.initialize()
+        await simulate(store, "openai", COMPONENTS, until, days=90, count=PAST_INCIDENTS)
+    finally:
+        await store.aclose()
 
 
 def simulated_clock(speed: float = SPEED) -> Callable[[], datetime]:
@@ -137,7 +158,10 @@ def simulated_clock(speed: float = SPEED) -> Callable[[], datetime]:
 
 
 async def run_demo(
-    step_s: float = 4.0, json_lines: bool = False, log_level: str = "WARNING"
+    step_s: float = 4.0,
+    json_lines: bool = False,
+    log_level: str = "WARNING",
+    board_dir: Path = BOARD_DIR,
 ) -> int:
     try:
         from fakes.provider_api import FakeProviderAPIs
@@ -148,6 +172,7 @@ async def run_demo(
     clock = simulated_clock()
     story = SimulatedPage()
     with tempfile.TemporaryDirectory(prefix="statusbot-demo-") as tmp:
+        await seed_history(Path(tmp) / "demo.db", clock())
         async with FakeStatusPage() as page, FakeProviderAPIs() as apis:
             page.set_payload(SUMMARY, story.payload(QUIET, clock()))
             config = parse_config(
@@ -155,7 +180,7 @@ async def run_demo(
                 "demo",
             )
             async with Application(config, clock=clock) as app:
-                demo = _Demo(app, page, story, clock, step_s)
+                demo = _Demo(app, page, story, clock, step_s, board_dir)
                 await demo.tell(apis)
     return 0
 
@@ -168,8 +193,12 @@ class _Demo:
         story: SimulatedPage,
         clock: Callable[[], datetime],
         step_s: float,
+        board_dir: Path,
     ) -> None:
         assert app.store is not None
+        assert app.board is not None
+        self.board = app.board
+        self.board_dir = board_dir
         self.app = app
         self.store = app.store
         self.page = page
@@ -178,6 +207,7 @@ class _Demo:
         self.step_s = step_s
 
     async def tell(self, apis: Any) -> None:
+        _narrate(f"The status board, live while the demo runs: {self.board.url}")
         _narrate("All is well: the page is quiet, our probes of ChatGPT get their usual answers.")
         await self._pause()
         _narrate("ChatGPT starts failing: our probes get 5xx answers (probes alone never post).")
@@ -199,6 +229,7 @@ class _Demo:
         _narrate("OpenAI has identified the cause.")
         self._set_page(IDENTIFIED)
         await self._pause()
+        await self.board.save(self.board_dir, "outage")
         _narrate("The fix is out: our probes get their usual answers again.")
         apis.set_mode("openai", "up")
         apis.set_mode("chatgpt", "up")
@@ -216,6 +247,11 @@ class _Demo:
         _narrate("/is-chatgpt-down now says:\n" + report.text())
         summary = summarize(await self.store.early.episodes(), {"openai": "OpenAI"})
         _narrate("statusbot lag says:\n" + "\n".join(lag_text(summary[0])))
+        saved = await self.board.save(self.board_dir)
+        _narrate(
+            f"The status board is saved: open {saved} (after the outage) and "
+            f"{self.board_dir / 'outage.html'} (during it)"
+        )
 
     def _set_page(self, stage: PageStage) -> None:
         self.page.set_payload(SUMMARY, self.story.payload(stage, self.clock()))
