@@ -37,6 +37,8 @@ from bot.early_cards import EarlyCards
 from bot.events import Event
 from bot.fetch import StatusFetcher
 from bot.heartbeat import Heartbeat
+from bot.lag import summarize
+from bot.leadership import Leadership
 from bot.models import Severity
 from bot.notify import ChatPlatform, Notifier
 from bot.outbox import OutboxWorker
@@ -44,7 +46,7 @@ from bot.poller import SourcePoller
 from bot.probing import ProbeRunner
 from bot.reminders import send_due_reminders
 from bot.routing import Router, Subscription
-from bot.schedule import Schedule
+from bot.schedule import Schedule, lease_name
 from bot.store.store import DEAD, Store
 from integrations import sources
 
@@ -93,6 +95,7 @@ class Application:
         self.board: BoardServer | None = None  # only when `web` is configured
         timeout = config.health.heartbeat_timeout if config.health else 60.0
         self.heartbeat = Heartbeat(timeout)
+        self.leadership: Leadership | None = None
         self._schedule: Schedule | None = None
         self._worker_task: asyncio.Task[None] | None = None
         self._started = False
@@ -177,6 +180,13 @@ class Application:
             )
             for key, probe_id, probe in config.probe_ids()
         ]
+        # Replicas on one server database divide the sources and probes; a SQLite file has
+        # one process.
+        self.leadership = Leadership(
+            [lease_name(p) for p in self.pollers] + [_probe_lease(r) for r in self.probes],
+            self.store.leases if self.store.db.shared else None,
+            config.store.leader_lease,
+        )
         # Each change of a verdict becomes a step of the early card story.
         self.early.add_sink(EarlyCards(config, self.store.early, clock=self.clock))
 
@@ -186,9 +196,9 @@ class Application:
         for platform in self.platforms:
             await platform.start()
         self._worker_task = asyncio.create_task(self.worker.run(), name="outbox-worker")
-        self._schedule = Schedule(self.pollers)
+        self._schedule = Schedule(self.pollers, self.leadership)
         self._schedule.add_chore(self._enqueue_reminders, REMINDER_CHECK_S, 5, "reminders")
-        self._schedule.add_chore(self._release_held, QUIET_CHECK_S, 1, "quiet-hours")
+        self._schedule.add_chore(self._release_held, QUIET_CHECK_S, 1, "quiet-hours", led=True)
         # A job like the polls: if the scheduler or the loop under it stops running jobs,
         # the beats stop and /healthz says so.
         self._schedule.add_chore(self._beat, self.heartbeat.interval, 0, "heartbeat")
@@ -196,7 +206,7 @@ class Application:
         self._schedule.add_chore(self._fuse_all, FUSION_EVERY_S, FUSION_EVERY_S, "fusion")
         for runner in self.probes:
             interval = runner.probe.interval
-            self._schedule.add_chore(runner.tick, interval, 0, f"probe:{runner.probe_id}")
+            self._schedule.add_chore(runner.tick, interval, 0, _probe_lease(runner), led=True)
         self._schedule.start()
         if self.config.health is not None:
             # Imported here: aiohttp costs ~20 MB, and a console-only bot never needs it.
@@ -209,6 +219,7 @@ class Application:
                 self.readiness,
                 liveness=self.heartbeat.alive,
                 refresh_metrics=self.refresh_metrics,
+                describe=self.describe,
             )
             await self.health.start()
         if self.config.web is not None:
@@ -226,6 +237,9 @@ class Application:
         if self._schedule is not None:
             await self._schedule.stop(timeout=STOP_TIMEOUT_S)
             self._schedule = None
+            if self.leadership is not None:
+                # The others take over at once instead of waiting for the leases to expire.
+                await self.leadership.release()
         for task in list(self._fusing):
             task.cancel()
         if self._fusing:
@@ -362,6 +376,17 @@ class Application:
             checks["network"] = not self.early.network_down
         return checks
 
+    def describe(self) -> dict[str, object]:
+        """What /readyz adds to its checks: this replica and the sources it polls."""
+        lead = self.leadership
+        if lead is None:
+            return {}
+        # Sources by their id, probes as probe:<id>.
+        leads = [name.removeprefix("poll:") for name in lead.leading]
+        if lead.leases is None:
+            return {"leads": leads}  # one process on SQLite
+        return {"replica": lead.name, "replicas": lead.members, "leads": leads}
+
     async def refresh_metrics(self) -> None:
         """Gauges read from the store and the platforms when /metrics is scraped."""
         for platform in self.platforms:
@@ -382,6 +407,24 @@ class Application:
                 metrics.SOURCE_LAST_SUCCESS.labels(record.source_id).set(
                     record.last_ok_at.timestamp()
                 )
+        await self._refresh_lag_metrics()
+
+    async def _refresh_lag_metrics(self) -> None:
+        """The official lag per provider, from the stored early-warning episodes."""
+        assert self.store is not None
+        try:
+            episodes = await self.store.early.episodes()
+        except Exception:  # noqa: BLE001 - a scrape reports what it can
+            log.warning("metrics: the early-warning episodes cannot be read", exc_info=True)
+            return
+        names = {key: p.name for key, p in self.config.providers.items()}
+        for summary in summarize(episodes, names, list(self.config.providers)):
+            lag, lead = summary.median_confirm_lag_s, summary.median_recovery_lead_s
+            if lag is not None:
+                metrics.PAGE_LAG_MEDIAN.labels(summary.provider).set(lag)
+            if lead is not None:
+                metrics.RECOVERY_LEAD_MEDIAN.labels(summary.provider).set(lead)
+            metrics.NEVER_ACKNOWLEDGED.labels(summary.provider).set(len(summary.never_acknowledged))
 
     async def run_until_signalled(self) -> None:
         """Run until SIGINT or SIGTERM, then stop cleanly."""
@@ -393,3 +436,8 @@ class Application:
         async with self:
             await stop.wait()
             log.info("signal received; stopping")
+
+
+def _probe_lease(runner: ProbeRunner) -> str:
+    """The lease a replica must hold to run this probe (the name of its chore)."""
+    return f"probe:{runner.probe_id}"

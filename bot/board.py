@@ -146,9 +146,29 @@ def _environment() -> jinja2.Environment:
 _ENV = _environment()
 
 
-def render_board(board: Board, refresh_s: int) -> str:
+@dataclass(frozen=True, slots=True)
+class Links:
+    """Where the page finds its stylesheet and charts: the server's routes, or files beside
+    a saved copy of the page."""
+
+    css: str = "/board.css"
+    prefix: str | None = None  # a saved copy: charts are files named with this prefix
+
+    def chart(self, provider: str, period: str) -> str:
+        if self.prefix is None:
+            return f"/history/{provider}.png?period={period}"
+        return chart_file(self.prefix, provider, period)
+
+
+def chart_file(prefix: str, provider: str, period: str) -> str:
+    return f"history/{prefix}-{provider}-{period}.png"
+
+
+def render_board(board: Board, refresh_s: int, links: Links | None = None) -> str:
     """The page's HTML."""
-    return _ENV.get_template("board.html").render(board=board, refresh_s=refresh_s)
+    return _ENV.get_template("board.html").render(
+        board=board, refresh_s=refresh_s, links=links or Links()
+    )
 
 
 def verdict_line(status: ProviderStatus) -> str:

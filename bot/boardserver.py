@@ -5,13 +5,15 @@ admin action; anything else is a 404 or 405.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from pathlib import Path
 
 from aiohttp import web
 
-from bot.board import TEMPLATES, BoardHistory, board_facts, render_board
+from bot.board import TEMPLATES, BoardHistory, Links, board_facts, chart_file, render_board
 from bot.chart import render_png
 from bot.config import Config
 from bot.events import Event
@@ -79,13 +81,31 @@ class BoardServer:
             await self._runner.cleanup()
             self._runner = None
 
-    async def page_html(self) -> str:
-        """The board as it is now (also what `make demo` leaves behind)."""
+    async def page_html(self, links: Links | None = None) -> str:
+        """The board as it is now."""
         board = await board_facts(
             self.config, await self.sources(), await self.open_incidents(), self.history,
             self.clock(),
         )  # fmt: skip
-        return render_board(board, self.refresh_s)
+        return render_board(board, self.refresh_s, links)
+
+    async def save(self, directory: Path, name: str = "index") -> Path:
+        """A copy of the board as it is now, with its charts, that opens from the disk
+        (`make demo` leaves one behind); returns the page's path."""
+        charts = directory / "history"
+        await asyncio.to_thread(charts.mkdir, parents=True, exist_ok=True)
+        html = await self.page_html(Links(css="board.css", prefix=name))
+        files: dict[Path, bytes] = {
+            directory / f"{name}.html": html.encode(),
+            directory / "board.css": self._css,
+        }
+        for provider in self.config.providers:
+            for period in Period:
+                png = await self.chart_png(provider, period)
+                files[directory / chart_file(name, provider, period.value)] = png
+        for path, data in files.items():
+            await asyncio.to_thread(path.write_bytes, data)
+        return directory / f"{name}.html"
 
     async def chart_png(self, provider: str, period: Period) -> bytes:
         name = self.config.providers[provider].name

@@ -18,6 +18,7 @@ from bot.config import SourceConfig
 from bot.errors import SourceError, UndatedPayload
 from bot.fetch import FetchResult, StatusFetcher
 from bot.models import ComponentStatus, Incident, Snapshot
+from bot.untrusted import one_line_safe
 from integrations.sources import PARSERS, detect_format, incidentio
 
 TIMEOUT_S = 15.0
@@ -50,7 +51,9 @@ async def check_source(url: str, kind: str | None = None, components_url: str | 
         reason = exc.errors(include_input=False, include_url=False)[0]["msg"]
         print(f"cannot read {clean(url)}: {reason}", file=sys.stderr)
         return 1
-    print("\n".join(report(source, snapshot, detected=kind is None, dated=dated)))
+    # Page text, one line each: escape sequences and line breaks in it show escaped.
+    lines = report(source, snapshot, detected=kind is None, dated=dated)
+    print("\n".join(one_line_safe(line) for line in lines))
     return 0
 
 

@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, get_args
 
 from bot.config import LOG_LEVELS, Config, SourceKind, load_config
@@ -200,9 +201,20 @@ def _parser() -> argparse.ArgumentParser:
         "--flap-window", type=float, default=0.0, help="seconds (default 0: no flap damping)"
     )
 
-    demo = command("demo", "watch a simulated ChatGPT outage end to end (no tokens)", common)
-    demo.add_argument("--step", type=float, default=10.0, help="seconds per stage (default 10)")
+    demo = command(
+        "demo",
+        "watch a simulated ChatGPT outage from our first signal to the page's resolution "
+        "(no tokens)",
+        common,
+    )
+    demo.add_argument("--step", type=float, default=4.0, help="seconds between stages (default 4)")
     demo.add_argument("--json", action="store_true", help="print events as JSON lines")
+    demo.add_argument(
+        "--board",
+        type=Path,
+        default=Path("demo-board"),
+        help="where to leave the status board's copy (default ./demo-board)",
+    )
     return parser
 
 
@@ -261,7 +273,7 @@ async def _dispatch(args: argparse.Namespace) -> int:
 
         # The demo narrates on stderr: its logs stay quiet unless asked for.
         level = _log_level(args, None) if args.log_level or os.environ.get(LOG_LEVEL_ENV) else None
-        return await run_demo(args.step, args.json, level or "WARNING")
+        return await run_demo(args.step, args.json, level or "WARNING", args.board)
     config = load_config(_config_path(args))
     configure_logging(_log_level(args, config), config.logging.json_lines, config.secrets())
     if args.command == "healthcheck":
@@ -288,7 +300,9 @@ async def _dispatch(args: argparse.Namespace) -> int:
 async def _run(config: Config, args: argparse.Namespace) -> int:
     from bot.app import Application
     from bot.healthcheck import health_override
+    from bot.limits import raise_file_limit
 
+    raise_file_limit()
     update: dict[str, object] = {}
     if args.json:
         update["console"] = config.console.model_copy(update={"json_lines": True})

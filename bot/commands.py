@@ -126,6 +126,12 @@ class SampleCards(Protocol):
     async def queue(self, recipient: Recipient, events: Sequence[Event], now: datetime) -> None: ...
 
 
+class EarlyCardBook(Protocol):
+    """The unconfirmed card of a suspicion still open, for a channel that opts in now."""
+
+    async def late_card(self, sub: Subscription, now: datetime) -> Event | None: ...
+
+
 class ReplayBook(Protocol):
     """Signed requests already handled: a platform refuses a replay, even after a restart."""
 
@@ -146,6 +152,9 @@ class CommandStore(Protocol):
 
     @property
     def late_cards(self) -> LateCardBook: ...
+
+    @property
+    def early(self) -> EarlyCardBook: ...
 
     @property
     def history(self) -> HistoryBook: ...
@@ -412,6 +421,7 @@ class CommandService:
     ) -> str:
         request = self.parse_subscribe(args, platform)
         open_now: list[tuple[Event, bool]] = []
+        suspected: list[Event] = []
         for key in request.providers:
             saved = await self.store.subscriptions.subscribe(
                 Subscription(
@@ -435,6 +445,8 @@ class CommandService:
                 for e in await self.store.late_cards.queue(saved, cards, self.clock())
             }
             open_now += [(e, e.incident_key in queued) for e in cards]
+            if saved.early and (early := await self.store.early.late_card(saved, self.clock())):
+                suspected.append(early)
         names = ", ".join(self.config.providers[k].name for k in request.providers)
         what = (
             f"components matching {', '.join(request.components)}"
@@ -451,7 +463,9 @@ class CommandService:
         ]
         if request.early:
             lines.append(EARLY_PROMISE)
-        if not open_now:
+        for event in suspected:
+            lines.append(f"Suspected now: ⚠️ {event.title} — its unconfirmed card follows here.")
+        if not open_now and not suspected:
             lines.append("Nothing is open right now.")
         for event, posted in open_now:
             where = "its card follows here" if posted else "outside this channel's filters"

@@ -136,6 +136,9 @@ class ProviderConfig(_Section):
 
 class StoreConfig(_Section):
     url: str = "sqlite+aiosqlite:///statusbot.db"
+    # Replicas on one PostgreSQL database: seconds a replica leads a source without renewing
+    # its lease. A dead or stuck replica's sources move within this time and a third.
+    leader_lease: float = Field(default=20.0, ge=1.0)
 
 
 class HealthConfig(_Section):

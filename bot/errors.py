@@ -12,6 +12,7 @@ StatusBotError
 │   └── PermanentDeliveryError   the channel is gone or closed to us; disable the subscription
 ├── PlatformUnavailable      a chat platform cannot be reached or is not ready at start-up
 ├── ConcurrentUpdate         another process committed the same source's poll first
+├── LocalResourceExhausted   we ran out (file descriptors, memory); never about a page
 └── CommandError             a chat command the user got wrong; the message is shown to them
 
 Retry-After values are read by bot.retry_after.parse_retry_after, the one parser.
@@ -87,6 +88,11 @@ class PlatformUnavailable(StatusBotError):
 
 class ConcurrentUpdate(StatusBotError):
     """Another bot process recorded a newer state of the same source; ours is discarded."""
+
+
+class LocalResourceExhausted(StatusBotError):
+    """Our own process or host ran out of descriptors or memory: the poll says nothing about
+    the page, so it is skipped rather than counted as the page failing."""
 
 
 class CommandError(StatusBotError):

@@ -9,17 +9,20 @@ from __future__ import annotations
 import asyncio
 import errno
 import ipaddress
+import os
 import socket
 from dataclasses import dataclass
 from importlib import metadata
 
 import httpx
 
-from bot.errors import SourceUnavailable
+from bot.errors import LocalResourceExhausted, SourceUnavailable
 from bot.retry_after import parse_retry_after
 
 MAX_REDIRECTS = 5
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+# Our side ran out: too many open files (process or system), no memory or buffers.
+LOCAL_SHORTAGE = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOMEM, errno.ENOBUFS})
 
 
 def _user_agent() -> str:
@@ -144,8 +147,16 @@ class StatusFetcher:
         probe: bool,
     ) -> FetchResult:
         try:
-            async with asyncio.timeout(timeout):
-                return await self._get(url, headers, timeout, max_bytes, validators, probe)
+            try:
+                async with asyncio.timeout(timeout):
+                    return await self._get(url, headers, timeout, max_bytes, validators, probe)
+            except MemoryError:
+                raise LocalResourceExhausted("out of memory") from None
+            except (httpx.TransportError, OSError) as exc:
+                # Our own shortage says nothing about the page: never a failed poll.
+                if (shortage := _local_shortage(exc)) is not None:
+                    raise LocalResourceExhausted(shortage) from None
+                raise
         except TimeoutError:
             raise SourceUnavailable(f"timed out after {timeout:g}s") from None
         except httpx.TimeoutException:
@@ -347,6 +358,18 @@ def _connect_reason(exc: BaseException) -> str:
     if "certificate" in text or "ssl" in text:
         return "TLS handshake failed"
     return "could not connect"
+
+
+def _local_shortage(exc: BaseException) -> str | None:
+    """'too many open files (EMFILE)' when our side ran out somewhere in the chain."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in LOCAL_SHORTAGE:
+            return f"{os.strerror(current.errno).lower()} ({_errno_name(current)})"
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def _errno_name(exc: OSError) -> str:

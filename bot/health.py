@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -12,13 +13,15 @@ from bot.webserve import serve
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
 LivenessCheck = Callable[[], tuple[bool, dict[str, float]]]
 MetricsRefresh = Callable[[], Awaitable[None]]
+Describe = Callable[[], dict[str, Any]]
 
 
 class HealthServer:
     """A tiny aiohttp server; liveness and readiness are whatever the application says.
 
     /healthz: the process is working (its scheduler's heartbeat is fresh); failing it asks
-    for a restart. /readyz: its dependencies (store, chat connections) answer.
+    for a restart. /readyz: its dependencies (store, chat connections) answer, and what the
+    application adds (`describe`: which sources a replica leads).
     """
 
     def __init__(
@@ -28,12 +31,14 @@ class HealthServer:
         readiness: ReadinessCheck,
         liveness: LivenessCheck | None = None,
         refresh_metrics: MetricsRefresh | None = None,
+        describe: Describe | None = None,
     ) -> None:
         self.host = host
         self.port = port
         self.readiness = readiness
         self.liveness = liveness
         self.refresh_metrics = refresh_metrics
+        self.describe = describe
         self._runner: web.AppRunner | None = None
         self.bound_port: int | None = None
 
@@ -61,8 +66,9 @@ class HealthServer:
     async def _readyz(self, _request: web.Request) -> web.Response:
         checks = await self.readiness()
         ready = all(checks.values())
+        extra = self.describe() if self.describe is not None else {}
         return web.json_response(
-            {"status": "ready" if ready else "not ready", "checks": checks},
+            {"status": "ready" if ready else "not ready", "checks": checks, **extra},
             status=200 if ready else 503,
         )
 

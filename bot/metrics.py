@@ -61,6 +61,23 @@ PROBE_RECOVERY_LEAD = Histogram(
     ["provider"],
     buckets=_LAG_BUCKETS,
 )
+# From the store at each scrape, so every replica reports the same and a restart forgets nothing.
+PAGE_LAG_MEDIAN = Gauge(
+    "statusbot_page_confirm_lag_median_seconds",
+    "Median, over the stored episodes, of how long after our first signal the page confirmed",
+    ["provider"],
+)
+RECOVERY_LEAD_MEDIAN = Gauge(
+    "statusbot_probe_recovery_lead_median_seconds",
+    "Median, over the stored episodes, of how long before the page our probes saw recovery",
+    ["provider"],
+)
+NEVER_ACKNOWLEDGED = Gauge(
+    "statusbot_page_never_acknowledged",
+    "Stored suspicions the official page never confirmed (false alarms, or outages it never "
+    "admitted)",
+    ["provider"],
+)
 BUILD_INFO = Info("statusbot_build", "The running statusbot's version")
 
 

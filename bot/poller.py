@@ -18,7 +18,7 @@ from typing import Protocol
 
 from bot import metrics
 from bot.config import SourceConfig
-from bot.errors import ConcurrentUpdate
+from bot.errors import ConcurrentUpdate, LocalResourceExhausted
 from bot.events import Event
 from bot.machine import MachineSettings, SourceState, is_stale, transition
 from bot.models import FetchFailure, Observation, Snapshot
@@ -92,6 +92,13 @@ class SourcePoller:
                 return await self._check()
             except asyncio.CancelledError:
                 raise
+            except LocalResourceExhausted as exc:
+                # Never "the page is unreachable": nothing about it was learnt this time.
+                log.warning(
+                    "poll of %s skipped: %s on our side, not the page's", self.source_id, exc
+                )
+                metrics.POLLS.labels(self.source_id, "skipped").inc()
+                return []
             except Exception:
                 log.exception("poll of %s failed unexpectedly", self.source_id)
                 metrics.POLLS.labels(self.source_id, "crash").inc()
@@ -153,6 +160,11 @@ class SourcePoller:
         if events or self._recorded_at is None or now - self._recorded_at >= self._record_every:
             return False
         return dataclasses.replace(new, last_ok_at=old.last_ok_at) == old
+
+    def forget_state(self) -> None:
+        """Read the committed state before the next poll (another replica may have moved it)."""
+        if not self._lock.locked():
+            self._state = None
 
     async def wait_idle(self) -> None:
         """Return once no poll is in flight (the one running, if any, has committed)."""

@@ -9,7 +9,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from bot.errors import SourceError
+from bot.errors import LocalResourceExhausted, SourceError
 from bot.fetch import StatusFetcher
 from integrations.probes.classify import Alive, Answer, ProbeOutcome, classify
 
@@ -38,6 +38,9 @@ async def probe_once(
         result = await fetcher.probe(url, timeout=timeout, max_bytes=max_bytes)
     except SourceError as exc:
         return ProbeResult(ProbeOutcome.FAILING, exc.reason, None)
+    except LocalResourceExhausted as exc:
+        # Our shortage, not the API's: says nothing either way.
+        return ProbeResult(ProbeOutcome.INCONCLUSIVE, f"{exc} on our side", None)
     except Exception:
         log.exception("unexpected error while probing")
         return ProbeResult(ProbeOutcome.INCONCLUSIVE, "unexpected probe error", None)

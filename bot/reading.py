@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.config import SourceConfig
-from bot.errors import PayloadError, SourceError
+from bot.errors import LocalResourceExhausted, PayloadError, SourceError
 from bot.fetch import FetchResult, Validators
 from bot.models import FetchFailure, Observation, Snapshot
 from bot.snapshots import filter_components
@@ -56,7 +56,8 @@ class SourceReader:
         self._validators: Validators | None = None
 
     async def read(self, now: datetime) -> Reading:
-        """Fetch and parse once at `now`; never raises except on cancellation."""
+        """Fetch and parse once at `now`; raises only on cancellation, or LocalResourceExhausted
+        when our side ran out (descriptors, memory)."""
         source = self.source
         # Validators only while we hold the snapshot they stand for, and only when that
         # snapshot came from this one document.
@@ -68,6 +69,8 @@ class SourceReader:
             )
         except SourceError as exc:
             return Reading(_failure(now, exc))
+        except LocalResourceExhausted:
+            raise  # the poller skips this poll: it says nothing about the page
         except Exception:
             log.exception("unexpected error fetching a %s source", source.kind)
             return Reading(FetchFailure(now, "unexpected fetch error"))
@@ -90,6 +93,8 @@ class SourceReader:
             except SourceError as exc:
                 failure = FetchFailure(now, f"component list: {exc.reason}", exc.retry_after_s)
                 return Reading(failure, bytes_received=received)
+            except LocalResourceExhausted:
+                raise
             except Exception:
                 log.exception("unexpected error fetching a component list (%s)", source.kind)
                 return Reading(FetchFailure(now, "unexpected fetch error"), bytes_received=received)

@@ -213,6 +213,7 @@ def event_record(event: Event) -> dict[str, object]:
         "merged_into": event.merged_into,
         "reasons": list(event.reasons),
         "lag": list(event.lag),
+        "expectation": event.expectation if event.kind in OPEN_KINDS else None,
     }
 
 
@@ -234,4 +235,6 @@ def one_line(event: Event) -> str:
         parts.append(f"[{'; '.join(event.reasons)}]")
     if event.lag:
         parts.append(f"({'; '.join(event.lag)})")
+    if event.expectation and event.kind in OPEN_KINDS:
+        parts.append(f"— {event.expectation}")
     return one_line_safe(" ".join(parts))

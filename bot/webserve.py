@@ -1,12 +1,20 @@
 """Our HTTP servers (Slack HTTP mode, health and metrics) on aiohttp, hardened the same way.
 
-Bytes that are not HTTP get aiohttp's own 400; here they are counted into one warning
-line per minute instead of an ERROR traceback per request.
+- A connection that has not sent complete request headers within `HEADER_TIMEOUT_S` (of
+  connecting, or of its last answer) is closed: slow clients cannot hold sockets.
+- A request body must arrive within `BODY_TIMEOUT_S` (408 otherwise).
+- At most `max_connections` open connections per server; more are answered 503 and closed
+  at once, so a flood of slow clients cannot take the file descriptors the polls need.
+- Bytes that are not HTTP get aiohttp's own 400; here they are counted into one warning line
+  per minute instead of an ERROR traceback per request.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -14,6 +22,13 @@ from aiohttp.http_exceptions import HttpProcessingError
 from bot.junklog import JunkLog
 
 log = logging.getLogger(__name__)
+
+HEADER_TIMEOUT_S = 10.0
+BODY_TIMEOUT_S = 10.0
+MAX_CONNECTIONS = 256
+BUSY = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class _CountMalformedHttp(logging.Filter):
@@ -35,9 +50,100 @@ _MALFORMED = _CountMalformedHttp()
 logging.getLogger("aiohttp.server").addFilter(_MALFORMED)
 
 
-async def serve(app: web.Application, host: str, port: int) -> web.AppRunner:
+@web.middleware
+async def body_deadline(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Read the whole body within BODY_TIMEOUT_S before the handler sees the request."""
+    if request.can_read_body:
+        try:
+            async with asyncio.timeout(BODY_TIMEOUT_S):
+                await request.read()  # cached: the handler's own read() returns it at once
+        except TimeoutError:
+            return web.Response(status=408, text="request body too slow")
+    return await handler(request)
+
+
+class _Counted(asyncio.Protocol):
+    """aiohttp's protocol for one connection, counted while it is open."""
+
+    def __init__(self, inner: Any, cap: ConnectionCap) -> None:
+        self.inner = inner
+        self.cap = cap
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.inner.connection_made(transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.cap.open -= 1
+        self.inner.connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        self.inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        result: bool | None = self.inner.eof_received()
+        return result
+
+    def pause_writing(self) -> None:
+        self.inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.inner.resume_writing()
+
+
+class _Busy(asyncio.Protocol):
+    """Answers 503 and hangs up: the server is at its connection cap."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        transport.write(BUSY)
+        transport.close()
+
+
+class ConnectionCap:
+    """Hands out aiohttp's protocol while fewer than `limit` connections are open."""
+
+    def __init__(self, server: web.Server, limit: int, name: str) -> None:
+        self.server = server
+        self.limit = limit
+        self.open = 0
+        self._junk = JunkLog(log, name)
+
+    def __call__(self) -> asyncio.Protocol:
+        if self.open >= self.limit:
+            self._junk.refused(503, f"more than {self.limit} open connections")
+            return _Busy()
+        self.open += 1
+        return _Counted(self.server(), self)
+
+
+class GuardedSite(web.BaseSite):
+    """A TCP site whose connections go through a ConnectionCap."""
+
+    def __init__(self, runner: web.AppRunner, host: str, port: int, max_connections: int) -> None:
+        super().__init__(runner)
+        self._host, self._port, self._max = host, port, max_connections
+
+    @property
+    def name(self) -> str:
+        return f"http://{self._host}:{self._port}"
+
+    async def start(self) -> None:
+        await super().start()
+        server = self._runner.server
+        assert server is not None
+        cap = ConnectionCap(server, self._max, f"HTTP server on port {self._port}")
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(cap, self._host, self._port, backlog=128)
+
+
+async def serve(
+    app: web.Application, host: str, port: int, max_connections: int = MAX_CONNECTIONS
+) -> web.AppRunner:
     """Start `app` on host:port; returns the runner (its `cleanup()` stops the server)."""
-    runner = web.AppRunner(app, access_log=None)
+    app.middlewares.append(body_deadline)
+    # aiohttp closes a connection still waiting for complete headers at its keep-alive
+    # deadline, counted from connect or from the last answer: that is our header timeout.
+    runner = web.AppRunner(app, access_log=None, keepalive_timeout=HEADER_TIMEOUT_S)
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    await GuardedSite(runner, host, port, max_connections).start()
     return runner

@@ -153,6 +153,8 @@ class FakeSlack:
         self.connections_opened = 0
         self._sockets: list[web.WebSocketResponse] = []
         self._socket_ready = asyncio.Event()
+        # Told to reconnect: like Slack, send them nothing new while the client moves over.
+        self._retiring: set[web.WebSocketResponse] = set()
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -384,7 +386,8 @@ class FakeSlack:
                     self._on_ack(json.loads(message.data))
         finally:
             self._sockets.remove(ws)
-            if not self._sockets:
+            self._retiring.discard(ws)
+            if not self._live_sockets():
                 self._socket_ready.clear()
         return ws
 
@@ -402,9 +405,15 @@ class FakeSlack:
     def socket_connected(self) -> bool:
         return bool(self._sockets)
 
+    def _live_sockets(self) -> list[web.WebSocketResponse]:
+        return [ws for ws in self._sockets if ws not in self._retiring]
+
     async def request_reconnect(self) -> None:
         """Slack's periodic `disconnect` (refresh_requested): clients must reconnect."""
-        for ws in list(self._sockets):
+        retiring = list(self._sockets)
+        self._retiring.update(retiring)
+        self._socket_ready.clear()
+        for ws in retiring:
             await ws.send_json({"type": "disconnect", "reason": "refresh_requested"})
 
     def slash_form(
@@ -460,7 +469,7 @@ class FakeSlack:
         async with asyncio.timeout(within):
             await self._socket_ready.wait()
             run.sent_at = time.monotonic()
-            await self._sockets[-1].send_json(
+            await self._live_sockets()[-1].send_json(
                 {
                     "envelope_id": run.envelope_id,
                     "type": "slash_commands",

@@ -261,9 +261,21 @@ def audit(
     discord_channels: list[int],
 ) -> Figures:
     """Figures for every channel, from the bot's committed events and the fakes' records."""
+    return audit_rows(
+        committed_events(db), outbox(db), slack, slack_channels, discord, discord_channels
+    )
+
+
+def audit_rows(
+    events: list[dict[str, Any]],
+    rows: dict[tuple[str, str, int], tuple[int, str]],
+    slack: FakeSlack | None,
+    slack_channels: list[str],
+    discord: FakeDiscord | None,
+    discord_channels: list[int],
+) -> Figures:
+    """`audit` from events and outbox rows already read (any database)."""
     figures = Figures()
-    events = committed_events(db)
-    rows = outbox(db)
     figures.events = len(events)
     if slack is not None:
         for channel in slack_channels:

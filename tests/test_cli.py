@@ -188,14 +188,34 @@ def test_status_before_any_poll_says_unknown(tmp_path: Path) -> None:
     assert "not been checked yet" in result.stdout
 
 
-def test_demo_tells_the_whole_story() -> None:
-    result = bot("demo", "--step", "1.5", "--json")
+def test_demo_tells_the_whole_story(tmp_path: Path) -> None:
+    board = tmp_path / "board"
+    result = bot("demo", "--step", "1.5", "--json", "--board", str(board))
     assert result.returncode == 0, result.stderr
     events = jsonl(result.stdout)
-    assert [e["kind"] for e in events] == ["degraded", "outage", "update", "update", "restored"]
-    assert len({e["incident_key"] for e in events}) == 1  # one card from start to end
-    assert events[-1]["duration_s"] > 0
+    kinds = [e["kind"] for e in events]
+    # Probes fail, people report it: the early card; then the page confirms, our probes see
+    # recovery before the page, and the page resolves.
+    assert kinds[0] == "suspected"
+    assert kinds[1] == "outage"
+    assert kinds.index("probes_recovered") < kinds.index("restored") == len(kinds) - 1
+    early, confirmed, restored = events[0], events[1], events[-1]
+    assert "2 of 2 probes failing" in early["reasons"][0]
+    assert "5 people in 3 channels across 2 workspaces report it" in early["reasons"]
+    assert confirmed["lag"][0].startswith("OpenAI confirmed this ")
+    assert confirmed["lag"][0].endswith(" min after our first signal")
+    assert restored["lag"][1].startswith("our probes saw recovery ")
+    assert restored["duration_s"] > 0
     assert "OpenAI is operational" in result.stderr
+    assert "never acknowledged by the page: 0" in result.stderr
+    # The card said what the simulated past suggests; the board was left behind.
+    assert "History, not a promise: OpenAI's past" in result.stdout
+    during, after = (board / "outage.html").read_text(), (board / "index.html").read_text()
+    assert "OpenAI is having an outage" in during
+    assert "Something seems to have gone wrong" in during
+    assert "OpenAI is operational" in after
+    assert (board / "history" / "index-openai-90d.png").read_bytes()[:4] == b"\x89PNG"
+    assert f"open {board / 'index.html'}" in result.stderr
 
 
 def test_check_config_hides_any_value_taken_from_the_environment(tmp_path: Path) -> None:

@@ -69,7 +69,9 @@ async def test_healthz_readyz_and_metrics(tmp_path: Path) -> None:
             assert alive.json()["status"] == "alive"
             ready = await client.get("/readyz")
             assert ready.status_code == 200
-            assert ready.json() == {"status": "ready", "checks": {"store": True}}
+            # One process on SQLite leads every source it watches.
+            expected = {"status": "ready", "checks": {"store": True}, "leads": ["openai"]}
+            assert ready.json() == expected
 
             async def polled() -> str | None:
                 text = (await client.get("/metrics")).text

@@ -18,11 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.events import Event, EventKind
 from bot.fusion import Episode, hm, lag_words
-from bot.store import schema
+from bot.routing import Recipient, Subscription, wants
+from bot.store import cards, schema
 from bot.store.engine import Database
 from bot.store.eventlog import EventLog
 from bot.store.outbox import OutboxRepository, QueueBatch
-from bot.store.records import as_utc
+from bot.store.records import DROPPED, PENDING, as_utc
 
 # Official events that tell an incident's story (and so may confirm an open suspicion).
 _CONFIRMING = (EventKind.DEGRADED, EventKind.OUTAGE, EventKind.UPDATE)
@@ -176,6 +177,38 @@ class EarlyRepository:
                 record = await self._by_key(conn, episode_key)
         return record
 
+    async def late_card(self, sub: Subscription, now: datetime) -> Event | None:
+        """Queue the open suspicion's card for a channel that opts in now; returns it (None
+        when nothing is suspected, or the channel has it already)."""
+        async with self.db.engine.begin() as conn:
+            record = await self._open_suspicion(conn, sub.provider)
+            if record is None:
+                return None
+            if (sub.platform, sub.channel_id) in await cards.following(conn, record.episode_key):
+                return None
+            events = schema.events
+            row = (
+                await conn.execute(
+                    sa.select(events.c.id, events.c.payload)
+                    .where(
+                        events.c.incident_key == record.episode_key,
+                        events.c.kind == EventKind.SUSPECTED.value,
+                    )
+                    .order_by(events.c.id)
+                    .limit(1)
+                )
+            ).first()
+            if row is None:
+                return None
+            event = Event.from_json(row.payload)
+            if not wants(sub, event, has_card=False):
+                return None
+            batch = await self.outbox.begin_batch(conn)
+            recipient = Recipient(sub.platform, sub.channel_id, sub.workspace_id, sub.id)
+            await self.outbox.enqueue(conn, event, row.id, [recipient], now, batch)
+        self.outbox.announce(batch)
+        return event
+
     # --- the poll's side: inside commit_poll's transaction --------------------------
 
     async def annotate(self, conn: AsyncConnection, event: Event, now: datetime) -> Event:
@@ -210,21 +243,34 @@ class EarlyRepository:
             confirmed_at=record.confirmed_at or now,
             signals_cleared_at=None,
         )
-        cards = schema.cards
-        other = cards.alias("official")
+        card_rows = schema.cards
+        other = card_rows.alias("official")
         has_official = (
             sa.select(other.c.id)
             .where(
-                other.c.platform == cards.c.platform,
-                other.c.channel_id == cards.c.channel_id,
+                other.c.platform == card_rows.c.platform,
+                other.c.channel_id == card_rows.c.channel_id,
                 other.c.incident_key == event.incident_key,
             )
             .exists()
         )
         await conn.execute(
-            cards.update()
-            .where(cards.c.incident_key == record.episode_key, ~has_official)
+            card_rows.update()
+            .where(card_rows.c.incident_key == record.episode_key, ~has_official)
             .values(incident_key=event.incident_key, closed=False)
+        )
+        # An early card still waiting to go out would arrive after the official one: the
+        # official card (with the lag on it) tells the story instead.
+        queued = schema.outbox
+        await conn.execute(
+            queued.update()
+            .where(
+                queued.c.incident_key == record.episode_key,
+                queued.c.status == PENDING,
+                sa.or_(queued.c.claimed_until.is_(None), queued.c.claimed_until < now),
+                queued.c.attempts == 0,
+            )
+            .values(status=DROPPED, last_error="the page confirmed it before this card went out")
         )
 
     # --- reading ---------------------------------------------------------------------

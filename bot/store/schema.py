@@ -258,3 +258,13 @@ seen_requests = sa.Table(
     sa.Column("expires_at", UTC_TIME, nullable=False),
     sa.Index("ix_seen_requests_expires_at", "expires_at"),
 )
+
+# Who does what when several replicas share one PostgreSQL database: a replica's membership
+# (`member:<replica>`) and the work it leads (`poll:<source id>`), each until `expires_at`.
+leases = sa.Table(
+    "leases",
+    metadata,
+    sa.Column("name", sa.String(300), primary_key=True),
+    sa.Column("holder", sa.String(200), nullable=False),
+    sa.Column("expires_at", UTC_TIME, nullable=False),
+)

@@ -3,9 +3,9 @@
 Each consumer takes the repository it needs (and declares it as a small Protocol):
 the poller `polls`, the outbox worker `outbox`, commands `subscriptions`, `sources` and
 `incidents`, the reminder job `reminders`, early warning `signals`, the early cards
-`early`, charts and the status board `history`. A poll's new state, its events, the
-incidents they touch, their history and the outbox rows they fan out to are written in one
-transaction.
+`early`, charts and the status board `history`, replicas sharing a database `leases`. A
+poll's new state, its events, the incidents they touch, their history and the outbox rows
+they fan out to are written in one transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from bot.store.history import HistoryRepository
 from bot.store.hush import HushRepository
 from bot.store.incidents import IncidentRepository
 from bot.store.latecards import LateCardRepository
+from bot.store.leases import LeaseRepository
 from bot.store.outbox import OutboxRepository
 from bot.store.polls import PollRepository
 from bot.store.records import CLOSING_KINDS, DEAD, DROPPED, PENDING, SENT, PollCommit
@@ -68,6 +69,7 @@ class Store:
         )
         self.reminders = ReminderRepository(self.db, self.events, self.outbox)
         self.late_cards = LateCardRepository(self.db, self.events, self.incidents, self.outbox)
+        self.leases = LeaseRepository(self.db)
         self.settings = SettingsRepository(self.db)
         self.samples = SampleCardRepository(self.db, self.events, self.outbox)
         self.replays = ReplayRepository(self.db)

@@ -65,7 +65,11 @@ class SubscriptionRepository:
             if gone:
                 await conn.execute(table.delete().where(table.c.id.in_(gone)))
         for sub in subs:
-            await self.subscribe(sub)
+            try:
+                await self.subscribe(sub)
+            except sa.exc.IntegrityError:
+                # Another replica starting at the same moment inserted it first: update it.
+                await self.subscribe(sub)
 
     async def unsubscribe(self, platform: str, channel_id: str, provider: str | None) -> int:
         table = schema.subscriptions

@@ -13,7 +13,7 @@ from typing import Any
 from bot.events import Event, EventKind
 from bot.render import card_facts, reply_text, utc_text
 from bot.status import StatusReport
-from integrations.slack.mrkdwn import escape, link
+from integrations.slack.mrkdwn import escape, link, live_mention
 
 Block = dict[str, Any]
 
@@ -138,7 +138,7 @@ def reply_blocks(event: Event, held: int = 0) -> tuple[str, list[Block]]:
 
 
 # The only mention the bot ever writes: a subscription's opt-in for major outages.
-HERE = "<!here>"
+HERE = live_mention("here")
 
 
 def with_mention(mention: str | None, text: str, blocks: list[Block]) -> tuple[str, list[Block]]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from prometheus_client import REGISTRY
 
+from bot.commands import CommandService
 from bot.config import parse_config
 from bot.early_cards import EarlyCards, product_name
 from bot.events import EventKind
@@ -249,6 +250,44 @@ async def test_a_false_alarm_is_said_on_the_same_card(store: Store) -> None:
     assert all(d.event.lag == () for d in due)
 
 
+async def test_an_early_card_not_yet_out_gives_way_to_the_official_one(store: Store) -> None:
+    w = await world(store)
+    await w.fuse(2, failing(), SPIKE, official=False)  # queued, but Slack is slow today
+    await w.poll(3, incident=True)
+    due = await w.deliver(3, {"C-early": "ts-1", "C-plain": "ts-2"})
+    assert sorted((d.channel_id, d.event.kind, d.card) for d in due) == [
+        ("C-early", EventKind.OUTAGE, None),
+        ("C-plain", EventKind.OUTAGE, None),
+    ]
+    assert due[0].event.lag == ("OpenAI confirmed this 3 min after our first signal",)
+    assert await w.deliver(4, {}) == []  # the early card never follows
+
+
+async def test_a_channel_opting_in_during_a_suspicion_gets_its_card_at_once(
+    store: Store,
+) -> None:
+    w = await world(store)
+    await w.fuse(2, failing(), SPIKE, official=False)
+    await w.deliver(2, {"C-early": "ts-early"})
+    commands = CommandService(CONFIG, store, clock=lambda: at(5))
+    reply = await commands.subscribe("slack", "T1", "C-late", "chatgpt early")
+    assert "Suspected now: ⚠️ ChatGPT may be down — its unconfirmed card follows here." in reply
+    assert "Nothing is open right now." not in reply
+    plain = await commands.subscribe("slack", "T1", "C-late-plain", "chatgpt")
+    assert "Suspected" not in plain
+    [late] = await w.deliver(5, {"C-late": "ts-late"})
+    assert (late.channel_id, late.event.kind) == ("C-late", EventKind.SUSPECTED)
+    again = await commands.subscribe("slack", "T1", "C-late", "chatgpt early")
+    assert "Suspected" not in again  # it has the card already
+    # The page confirms: both early cards become the official one.
+    await w.poll(14, incident=True)
+    due = {d.channel_id: d.card for d in await w.deliver(14, {"C-plain": "p", "C-late-plain": "q"})}
+    assert due == {
+        "C-early": CardRef("ts-early"), "C-late": CardRef("ts-late"),
+        "C-plain": None, "C-late-plain": None,
+    }  # fmt: skip
+
+
 async def test_the_page_first_is_recorded_without_an_early_card(store: Store) -> None:
     w = await world(store)
     await w.poll(5, incident=True)
@@ -294,3 +333,44 @@ async def test_lag_command_sums_up_each_provider(tmp_path: Path) -> None:
     [summary] = jsonl(bot("lag", "--json", "--config", str(config)).stdout)[:1]
     assert summary["median_confirm_lag_s"] == 14 * 60
     assert summary["median_recovery_lead_s"] == 9 * 60
+
+
+async def test_metrics_export_the_stored_lag(tmp_path: Path) -> None:
+    import httpx
+
+    from bot.app import Application
+    from fakes.statuspage import FakeStatusPage
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    store = Store(url)
+    await store.initialize()
+    try:
+        w = await world(store)
+        await w.fuse(2, failing(), SPIKE, official=False)
+        await w.poll(14, incident=True)
+        await w.fuse(14.5, failing(), SPIKE, official=True)
+    finally:
+        await store.aclose()
+    async with FakeStatusPage() as page:
+        page.set_payload("/s.json", b"{}")
+        config = parse_config(
+            {
+                "store": {"url": url},
+                "providers": {
+                    "openai": {
+                        "name": "OpenAI",
+                        "sources": [{"kind": "statuspage", "url": page.url("/s.json")}],
+                    }
+                },
+                "health": {"host": "127.0.0.1", "port": 0},
+                "console": {"enabled": False},
+            },
+            "test",
+        )
+        async with Application(config) as app:
+            assert app.health is not None
+            base = f"http://127.0.0.1:{app.health.bound_port}"
+            async with httpx.AsyncClient(base_url=base) as client:
+                text = (await client.get("/metrics")).text
+    assert 'statusbot_page_confirm_lag_median_seconds{provider="openai"} 840.0' in text
+    assert 'statusbot_page_never_acknowledged{provider="openai"} 0.0' in text

@@ -125,6 +125,9 @@ async def test_junk_gets_4xx_and_one_warning_without_traceback(servers: Servers)
         for port in (servers.slack_port, servers.health_port):
             status = await raw_request(port, garbage)
             assert status is None or 400 <= status < 500, status
+    huge = b"text=" + b"x" * 2_000_000
+    too_big = post(PATH, huge, {"Content-Type": FORM, **signed(huge)})
+    assert await raw_request(servers.slack_port, too_big) == 413
     health = b"GET /healthz?x=\xff HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
     assert await raw_request(servers.health_port, health) in (200, 400)
 

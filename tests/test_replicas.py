@@ -1,0 +1,109 @@
+"""Three real bot processes on the real PostgreSQL share the work and survive each other.
+
+Each source is polled by the one replica that leads it (its /readyz says so); every replica
+delivers. Killing the leader mid-incident (SIGKILL) or pausing a replica (SIGSTOP) moves its
+work to the others, and every channel still shows each card posted, edited and restored
+exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import fresh_pg_database
+from tests.replicas import Replicas
+from tests.storm import storm
+from tests.waiting import DEADLINE_SCALE, until
+
+pytestmark = pytest.mark.slow
+
+CHANNELS = 4
+
+
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    async with fresh_pg_database() as url:
+        yield url
+
+
+async def test_sigkill_of_the_leader_mid_incident_shows_every_card_once(
+    tmp_path: Path, pg_url: str
+) -> None:
+    payloads = storm(6, per_incident=6)  # baseline, degraded, updates, outage, restored
+    async with Replicas(tmp_path, pg_url, CHANNELS) as rig:
+        rig.page.set_payload(rig.path("openai"), payloads[0])
+        await rig.subscribe_all()
+        await rig.start(3)
+        led = await rig.wait_led_once()
+        leader = led["openai"]
+        await rig.hold("openai", payloads[1])  # the incident opens: cards are posted
+        await rig.hold("openai", payloads[2])
+        rig.bots[leader].proc.send_signal(signal.SIGKILL)  # type: ignore[union-attr]
+        survivors = [n for n in range(3) if n != leader]
+        new = await rig.wait_led_once(survivors)
+        assert new["openai"] != leader
+        for payload in payloads[3:]:
+            await rig.hold("openai", payload)  # polled by the new leader
+        await rig.drain()
+        figures = await rig.audit()
+
+    assert figures.events == len(payloads) - 1  # every update announced once, none twice
+    assert figures.channels == 2 * CHANNELS
+    assert figures.expected == figures.seen > 0, figures.problems
+    assert figures.clean, figures.as_dict()
+    assert figures.undelivered_rows == 0, figures.problems
+
+
+async def test_a_paused_replicas_source_moves_and_comes_back_shared(
+    tmp_path: Path, pg_url: str
+) -> None:
+    interval, lease = 2.0, 1.5
+    payloads = storm(2, per_incident=2)
+    async with Replicas(
+        tmp_path, pg_url, 2, sources=3, interval=interval, leader_lease=lease
+    ) as rig:
+        for provider in rig.providers:
+            rig.page.set_payload(rig.path(provider), payloads[0])
+        await rig.subscribe_all()
+        await rig.start(3)
+        # The first replica up leads all three until the others join; then one each.
+        await until(lambda: _all_three_lead(rig), "one source led by each replica", 30)
+        led = await rig.wait_led_once()
+        paused = led["anthropic"]
+        rig.signal(paused, signal.SIGSTOP)
+        stopped_at = time.monotonic()
+        others = [n for n in range(3) if n != paused]
+        moved = await rig.wait_led_once(others)
+        took = time.monotonic() - stopped_at
+        # Fail-over within two intervals (a loaded machine gets the tests' usual slack).
+        assert took < 2 * interval * DEADLINE_SCALE, took
+        assert moved["anthropic"] in others
+        # The moved source is watched: its incident reaches the channels while `paused` sleeps.
+        await rig.hold("anthropic", payloads[1])
+
+        def carded() -> bool:
+            return all(rig.slack.top_level(c) for c in rig.slack_channels)
+
+        await until(carded, "the anthropic card in every Slack channel")
+        rig.signal(paused, signal.SIGCONT)
+        # The woken replica trusts none of its old leases: the work is shared again, each
+        # source led exactly once.
+        await until(lambda: _all_three_lead(rig), "the woken replica leading its share again", 30)
+        await rig.hold("anthropic", payloads[2])
+        await rig.drain()
+        figures = await rig.audit()
+    assert figures.expected == figures.seen > 0, figures.problems
+    assert figures.clean, figures.as_dict()
+
+
+async def _all_three_lead(rig: Replicas) -> bool:
+    found = await rig.leaders()
+    owners = sorted(n for who in found.values() for n in who)
+    await asyncio.sleep(0)
+    return owners == [0, 1, 2]
