@@ -32,6 +32,7 @@ from bot import metrics
 from bot.commands import CommandService
 from bot.config import Config, WebConfig
 from bot.console import ConsoleNotifier
+from bot.crowd_desk import CrowdDesk
 from bot.early import EarlyWarning, WatchedProvider, rules_from_config
 from bot.early_cards import EarlyCards
 from bot.events import Event
@@ -126,6 +127,28 @@ class Application:
         await self.store.initialize(migrate=self.migrate)
         self.fetcher = StatusFetcher()
         self.commands = CommandService(config, self.store, clock=self.clock)
+        probes: dict[str, list[tuple[str, str]]] = {}
+        for key, probe_id, probe in config.probe_ids():
+            probes.setdefault(key, []).append((probe_id, probe.name))
+        self.early = EarlyWarning(
+            [
+                WatchedProvider(key, provider.name, tuple(probes.get(key, ())))
+                for key, provider in config.providers.items()
+            ],
+            self.store.signals,
+            self.store.incidents,
+            rules_from_config(config.early_warning),
+            clock=self.clock,
+        )
+        self.commands.early = self.early
+        self.commands.crowd = CrowdDesk(
+            {key: provider.name for key, provider in config.providers.items()},
+            self.store.signals,
+            self.early,
+            window_s=config.early_warning.crowd.window,
+            click_every_s=config.early_warning.crowd.click_every,
+            clock=self.clock,
+        )
         if config.console.enabled:
             self.notifiers["console"] = ConsoleNotifier(json_lines=config.console.json_lines)
         for name in ("slack", "discord"):
@@ -154,19 +177,6 @@ class Application:
             )
             for provider, sid, source in config.source_ids()
         ]
-        probes: dict[str, list[tuple[str, str]]] = {}
-        for key, probe_id, probe in config.probe_ids():
-            probes.setdefault(key, []).append((probe_id, probe.name))
-        self.early = EarlyWarning(
-            [
-                WatchedProvider(key, provider.name, tuple(probes.get(key, ())))
-                for key, provider in config.providers.items()
-            ],
-            self.store.signals,
-            self.store.incidents,
-            rules_from_config(config.early_warning),
-            clock=self.clock,
-        )
         self.probes = [
             ProbeRunner(
                 key,

@@ -298,6 +298,8 @@ class Config(_Section):
                     values.add(secret.get_secret_value())
         for output in self.outputs:
             values.update(output_secrets(output))
+        if self.slack is not None and self.slack.oauth is not None:
+            values.add(self.slack.oauth.client_secret.get_secret_value())
         return sorted(v for v in values if v)
 
     def probe_ids(self) -> list[tuple[str, str, ProbeConfig]]:

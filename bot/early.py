@@ -28,6 +28,7 @@ from bot.crowd import CrowdBaseline, CrowdReport, CrowdRules
 from bot.errors import ConcurrentUpdate
 from bot.events import Event
 from bot.fusion import (
+    SIGNAL_STATUSES,
     CrowdView,
     FusionSettings,
     FusionState,
@@ -39,6 +40,7 @@ from bot.fusion import (
 )
 from bot.models import Severity
 from bot.probe_window import ProbeRules, ProbeStatus, ProbeWindow, our_network_down
+from bot.status import EarlyView
 from bot.store.signals import FusionRecord
 
 log = logging.getLogger(__name__)
@@ -127,6 +129,7 @@ class EarlyWarning:
         # What this process last concluded about our own network (for /readyz and one log
         # line per change).
         self.network_down = False
+        self._network_back_at: datetime | None = None
 
     def add_sink(self, sink: VerdictSink) -> None:
         self.sinks.append(sink)
@@ -186,6 +189,7 @@ class EarlyWarning:
                 )
             else:
                 log.info("probes answer again: our own network is back")
+                self._network_back_at = self.clock()
             self.network_down = down
         return down
 
@@ -194,9 +198,15 @@ class EarlyWarning:
             return ProbeView(name=name, status=ProbeStatus.UNKNOWN)
         rules = self.rules.probes
         last = window.last
+        status = window.status(rules)
+        back = self._network_back_at
+        if status is ProbeStatus.FAILING and back and (window.failing_since or back) < back:
+            # Failing since our own network was down: it proves nothing until it answers
+            # again (the first provider back would otherwise make the rest look down).
+            status = ProbeStatus.INCONCLUSIVE
         return ProbeView(
             name=name,
-            status=window.status(rules),
+            status=status,
             since=window.since(rules),
             reason=last.reason if last else "",
             latency_ms=window.latency_ms(),
@@ -215,6 +225,41 @@ class EarlyWarning:
             return OfficialView()
         first = min(open_now, key=lambda e: e.started_at)
         return OfficialView(confirmed=True, title=first.title, since=first.started_at)
+
+    async def overview(self, asked: str, fresh: Verdict | None = None) -> dict[str, EarlyView]:
+        """What our own signals say of every provider (for `/is-chatgpt-down` about
+        `asked`): each stored level with probe latencies, and the reasons for `asked` (the
+        `fresh` verdict just fused, or the signals read again without storing anything)."""
+        windows = await self.store.probe_windows()
+        network_down = self._network_verdict(windows)
+        out = {}
+        for key, watched in self.providers.items():
+            views = [self._probe_view(name, windows.get(pid)) for pid, name in watched.probes]
+            known = [v for v in views if v.status in (ProbeStatus.UP, *SIGNAL_STATUSES)]
+            probes_up = None
+            if known and not network_down:
+                probes_up = all(v.status is ProbeStatus.UP for v in known)
+            latencies = [
+                v.latency_ms
+                for v in views
+                if v.status is ProbeStatus.UP and v.latency_ms is not None
+            ]
+            reasons: tuple[str, ...] = ()
+            if key == asked and fresh is not None:
+                level, reasons = fresh.level, fresh.reasons
+            else:
+                record = await self.store.load_fusion(key)
+                level = record.state.level
+                if key == asked:
+                    reasons = await self._reasons(key, record)
+            out[key] = EarlyView(level, reasons, probes_up, min(latencies, default=None))
+        return out
+
+    async def _reasons(self, provider: str, record: FusionRecord) -> tuple[str, ...]:
+        """The reasons fusion would give now, from the stored state (nothing is stored)."""
+        now = self.clock()
+        gathered = await self.gather(provider, now, record.baseline)
+        return fuse(record.state, gathered.signals, now, self.rules.fusion).reasons
 
     # --- the step -----------------------------------------------------------------------------
 
