@@ -357,6 +357,10 @@ class Application:
     async def _fuse_all(self) -> None:
         if self.early is not None:
             await self.early.step_all()
+            try:
+                await self.early.forget_old_reports()
+            except Exception:
+                log.exception("old crowd reports could not be deleted")
 
     def _official_events(self, events: Sequence[Event]) -> None:
         """An official poll changed something: fuse its providers now, not on the clock."""

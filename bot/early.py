@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from pydantic import TypeAdapter
 
 from bot import crowd as crowd_rules
+from bot import metrics
 from bot.config import EarlyWarningConfig
 from bot.crowd import CrowdBaseline, CrowdReport, CrowdRules
 from bot.errors import ConcurrentUpdate
@@ -80,6 +81,8 @@ class SignalStore(Protocol):
     ) -> int: ...
 
     async def clear_pending(self, provider: str, version: int) -> bool: ...
+
+    async def prune_reports(self, before: datetime) -> int: ...
 
 
 class OfficialIncidents(Protocol):
@@ -191,6 +194,7 @@ class EarlyWarning:
                 log.info("probes answer again: our own network is back")
                 self._network_back_at = self.clock()
             self.network_down = down
+            metrics.NETWORK_DOWN.set(1 if down else 0)
         return down
 
     def _probe_view(self, name: str, window: ProbeWindow | None) -> ProbeView:
@@ -310,6 +314,11 @@ class EarlyWarning:
                 await self.step(provider)
             except Exception:
                 log.exception("fusing the signals of %s failed", provider)
+
+    async def forget_old_reports(self) -> int:
+        """Reports older than two windows are never counted again: delete them."""
+        before = self.clock() - timedelta(seconds=2 * self.rules.crowd.window_s)
+        return await self.store.prune_reports(before)
 
     def _learn(self, baseline: CrowdBaseline, count: crowd_rules.CrowdCount) -> CrowdBaseline:
         """Fold in a window's count once per window (a provider's usual chatter)."""
