@@ -7,6 +7,7 @@ text is safe to show.
 
 from __future__ import annotations
 
+import logging
 import shlex
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -15,8 +16,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.config import Config
+from bot.crowd import ReportKind
+from bot.crowd_desk import Reporter
 from bot.errors import CommandError
 from bot.events import Event, EventKind
+from bot.fusion import Verdict
 from bot.history import HistoryView, Period
 from bot.machine import MachineSettings, open_cards
 from bot.models import Severity
@@ -24,8 +28,10 @@ from bot.names import Match, NameIndex, name_key
 from bot.quiet import ALL_PROVIDERS, QUIET_USAGE, ChannelHush, QuietHours, parse_duration
 from bot.render import SEVERITY_EMOJI, SEVERITY_WORDS, utc_text
 from bot.routing import Recipient, Subscription
-from bot.status import StatusReport, provider_status
+from bot.status import EarlyView, StatusReport, provider_status
 from bot.store.records import SourceRecord
+
+log = logging.getLogger(__name__)
 
 MAX_ARGS = 300
 SHOWN_ALIASES = 4
@@ -100,6 +106,22 @@ class SettingsBook(Protocol):
     async def put(self, key: str, value: Any) -> None: ...
 
 
+class EarlySignals(Protocol):
+    """The fused verdicts (bot.early.EarlyWarning)."""
+
+    async def step(self, provider: str) -> Verdict | None: ...
+
+    async def overview(self, asked: str, fresh: Verdict | None = None) -> dict[str, EarlyView]: ...
+
+
+class CrowdSignals(Protocol):
+    """Where asks and button clicks count (bot.crowd_desk.CrowdDesk)."""
+
+    async def asked(self, provider: str, who: Reporter) -> Verdict | None: ...
+
+    async def clicked(self, provider: str, who: Reporter, kind: ReportKind) -> str: ...
+
+
 class ChannelHushBook(Protocol):
     """Quiet hours and mutes per channel."""
 
@@ -115,9 +137,11 @@ class ChannelHushBook(Protocol):
 
 
 class HeldAlerts(Protocol):
-    """Alerts held in quiet hours."""
+    """Alerts held in quiet hours, and what an uninstall removes."""
 
     async def release_held(self, now: datetime, channel: tuple[str, str] | None = None) -> int: ...
+
+    async def forget_workspace(self, platform: str, workspace_id: str) -> int: ...
 
 
 class SampleCards(Protocol):
@@ -206,6 +230,9 @@ class CommandService:
         self.config = config
         self.store = store
         self.clock = clock or (lambda: datetime.now(UTC))
+        # Early warning (set by the app): the fused verdict, and the crowd that asks.
+        self.early: EarlySignals | None = None
+        self.crowd: CrowdSignals | None = None
         # Watched providers first; then every catalog name, to say "not watched here" or to
         # reach a watched provider by a catalog alias its config left out.
         self._names = NameIndex()
@@ -297,8 +324,10 @@ class CommandService:
 
     # --- /is-chatgpt-down -----------------------------------------------------
 
-    async def status(self, query: str | None = None) -> StatusReport:
+    async def status(self, query: str | None = None, asker: Reporter | None = None) -> StatusReport:
+        """The fused verdict first; `asker` (who asked, where) counts as a crowd signal."""
         key = self.resolve_provider(query)
+        early = await self._early_views(key, asker)
         records = {r.source_id: r for r in await self.store.sources.all_sources()}
         open_incidents = await self.store.incidents.open_incidents()
         now = self.clock()
@@ -307,7 +336,21 @@ class CommandService:
             for k in self.config.providers
         }
         others = tuple(s for k, s in statuses.items() if k != key)
-        return StatusReport(provider=statuses[key], alternatives=others, now=now)
+        return StatusReport(provider=statuses[key], alternatives=others, now=now, early=early)
+
+    async def _early_views(self, key: str, asker: Reporter | None) -> dict[str, EarlyView]:
+        """Our own signals for the answer; the official answer stands alone if they fail."""
+        if self.early is None:
+            return {}
+        try:
+            if asker is not None and self.crowd is not None:
+                verdict = await self.crowd.asked(key, asker)
+            else:
+                verdict = await self.early.step(key)
+            return await self.early.overview(key, verdict)
+        except Exception:
+            log.exception("early-warning signals could not be read for /is-chatgpt-down")
+            return {}
 
     # --- /statusbot history [provider] [24h|7d|30d|90d] ---------------------------
 
@@ -488,6 +531,10 @@ class CommandService:
             )
             cards += open_cards(record.state, settings)
         return cards
+
+    async def forget_workspace(self, platform: str, workspace_id: str) -> int:
+        """The app left a workspace (uninstalled, tokens revoked): nothing stays for it."""
+        return await self.store.outbox.forget_workspace(platform, workspace_id)
 
     async def unsubscribe(self, platform: str, channel_id: str, args: str | None) -> str:
         text = clean_args(args)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.config import Config
 from bot.events import Event
+from bot.fusion import Level
 from bot.models import COMPONENT_SEVERITY, ComponentStatus, Severity
 from bot.render import human_ago, human_duration, utc_text
 from bot.store.records import SourceRecord
@@ -64,17 +65,78 @@ class ProviderStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class EarlyView:
+    """What our own signals (probes, the chat crowd) say of a provider, beside its page."""
+
+    level: Level = Level.OPERATIONAL
+    reasons: tuple[str, ...] = ()
+    # True when every probe that answered says up, False when one fails or is slow, None
+    # when none has answered (or our own network is down: they prove nothing then).
+    probes_up: bool | None = None
+    latency_ms: float | None = None  # the fastest probe's latest "up" answer
+
+
+@dataclass(frozen=True, slots=True)
 class StatusReport:
     """Everything `/is-chatgpt-down` shows, verdict first."""
 
     provider: ProviderStatus
     alternatives: tuple[ProviderStatus, ...]
     now: datetime
+    early: Mapping[str, EarlyView] = field(default_factory=dict)
+
+    @property
+    def suspected(self) -> bool:
+        """Our signals say it is down while the page does not (yet)."""
+        view = self.early.get(self.provider.key)
+        quiet = self.provider.verdict in (Verdict.OPERATIONAL, Verdict.UNKNOWN)
+        return view is not None and view.level is Level.SUSPECTED and quiet
+
+    def headline(self) -> str:
+        """The fused verdict first: our suspicion before the page confirms, else the page."""
+        p = self.provider
+        if not self.suspected:
+            return p.headline()
+        view = self.early[p.key]
+        why = "; ".join(view.reasons)
+        return f"⚠️ Probably yes — {p.name} hasn't confirmed it yet: {why}"
+
+    def signals_line(self) -> str | None:
+        """Our own signals in words, when they are not already the headline."""
+        view = self.early.get(self.provider.key)
+        if view is None or self.suspected or not view.reasons:
+            return None
+        return "Our own checks: " + "; ".join(view.reasons)
+
+    def up_alternatives(self) -> list[str]:
+        """Providers up by their page and by their probes: "Anthropic ✅ 180 ms"."""
+        out = []
+        for alt in self.alternatives:
+            view = self.early.get(alt.key, EarlyView())
+            if alt.verdict is not Verdict.OPERATIONAL or view.level is not Level.OPERATIONAL:
+                continue
+            if view.probes_up is False:
+                continue
+            latency = f" {view.latency_ms:.0f} ms" if view.latency_ms is not None else ""
+            out.append(f"{alt.name} ✅{latency}")
+        return out
+
+    def alternatives_line(self) -> tuple[str, str] | None:
+        """(title, text) of the alternatives: the ones up now when this one is not."""
+        up = self.up_alternatives()
+        if (self.provider.verdict is not Verdict.OPERATIONAL or self.suspected) and up:
+            return "Up right now", " · ".join(up)
+        if self.alternatives:
+            return "Others", ", ".join(f"{a.emoji} {a.name}" for a in self.alternatives)
+        return None
 
     def lines(self, with_alternatives: bool = True) -> list[str]:
         """Plain-text rendering (console, and the fallback text of chat messages)."""
         p = self.provider
-        out = [p.headline()]
+        out = [self.headline()]
+        signals = self.signals_line()
+        if signals:
+            out.append(signals)
         if p.unreachable_since is not None:
             out.append(
                 f"Cannot reach the official status page since {utc_text(p.unreachable_since)}"
@@ -99,11 +161,9 @@ class StatusReport:
             out.append(f"Last checked {ago} ago ({utc_text(p.last_checked)})")
         if not with_alternatives:
             return out
-        up = [a.name for a in self.alternatives if a.verdict is Verdict.OPERATIONAL]
-        if p.verdict is not Verdict.OPERATIONAL and up:
-            out.append("Operational alternatives right now: " + ", ".join(up))
-        elif self.alternatives:
-            out.append("Others: " + ", ".join(f"{a.emoji} {a.name}" for a in self.alternatives))
+        alternatives = self.alternatives_line()
+        if alternatives:
+            out.append(f"{alternatives[0]}: {alternatives[1]}")
         return out
 
     def text(self) -> str:

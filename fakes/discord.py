@@ -21,7 +21,12 @@ from typing import Any
 from aiohttp import BodyPartReader, WSMsgType, web
 
 from fakes import discord_payloads as wire
-from fakes.discord_interactions import InteractionReply, command_options, interaction_payload
+from fakes.discord_interactions import (
+    InteractionReply,
+    command_options,
+    component_payload,
+    interaction_payload,
+)
 
 API_PREFIX = "/api/v10"
 NONCE_TTL_S = 300.0  # Discord de-duplicates enforced nonces for "a few minutes".
@@ -226,6 +231,44 @@ class FakeDiscord:
             interaction_id, token, self.app_id, channel.guild_id, channel.payload, definition,
             data_options, member=wire.member(wire.user(wire.snowflake(), user_name), permissions),
             app_permissions=app_permissions, autocomplete=focused is not None,
+        )  # fmt: skip
+        reply = self.replies[token] = InteractionReply(interaction_id, token)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        await asyncio.wait_for(reply.done.wait(), within_s)
+        return reply
+
+    def reply_message(self, reply: InteractionReply, channel_id: int) -> dict[str, Any]:
+        """The message an interaction's answer became, as a later click carries it."""
+        channel = self.channels[channel_id]
+        return wire.message(
+            wire.snowflake(), channel_id, channel.guild_id, self.bot_user, reply.message
+        )
+
+    async def click(
+        self,
+        channel_id: int,
+        message: dict[str, Any],
+        custom_id: str,
+        *,
+        user_id: int | None = None,
+        user_name: str = "member",
+        within_s: float = 5.0,
+    ) -> InteractionReply:
+        """Push a button click (INTERACTION_CREATE type 3) on `message` as a member; wait for
+        the bot's answer. The button must be on the message, as on Discord."""
+        buttons = [
+            c.get("custom_id")
+            for row in message.get("components") or []
+            for c in row.get("components") or []
+        ]
+        if custom_id not in buttons:
+            raise KeyError(f"no button {custom_id!r} on that message (has {buttons})")
+        channel = self.channels[channel_id]
+        interaction_id, token = wire.snowflake(), f"itok-{wire.snowflake()}"
+        clicker = wire.user(user_id or wire.snowflake(), user_name)
+        payload = component_payload(
+            interaction_id, token, self.app_id, channel.guild_id, channel.payload, message,
+            custom_id, member=wire.member(clicker, ALL_PERMISSIONS),
         )  # fmt: skip
         reply = self.replies[token] = InteractionReply(interaction_id, token)
         await self.dispatch("INTERACTION_CREATE", payload)
@@ -479,7 +522,7 @@ class FakeDiscord:
                 "code": 50035,
                 "errors": wire.error_tree(problems),
             }
-        for key in ("content", "embeds", "flags"):
+        for key in ("content", "embeds", "flags", "components"):
             if key in body:
                 message[key] = body[key]
         message["edited_timestamp"] = wire.now_iso()

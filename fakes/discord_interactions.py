@@ -163,3 +163,40 @@ def command_options(
             option["focused"] = True
         out.append(option)
     return out
+
+
+def component_payload(
+    interaction_id: int,
+    token: str,
+    app_id: int,
+    guild_id: int,
+    channel: dict[str, Any],
+    message: dict[str, Any],
+    custom_id: str,
+    *,
+    member: dict[str, Any],
+) -> dict[str, Any]:
+    """A button click in a guild (INTERACTION_CREATE type 3), shaped like the real one in
+    tests/fixtures/interactions/discord/."""
+    return {
+        "id": str(interaction_id),
+        "application_id": str(app_id),
+        "type": 3,
+        "token": token,
+        "version": 1,
+        "guild_id": str(guild_id),
+        "guild": {"id": str(guild_id), "locale": "en-US", "features": []},
+        "channel_id": channel["id"],
+        "channel": channel,
+        "member": member,
+        "app_permissions": str(member.get("permissions") or 0),
+        "locale": "en-US",
+        "guild_locale": "en-US",
+        "entitlements": [],
+        "entitlement_sku_ids": [],
+        "authorizing_integration_owners": {"0": str(guild_id)},
+        "context": 0,
+        "attachment_size_limit": 26_214_400,
+        "message": message,
+        "data": {"custom_id": custom_id, "component_type": 2, "id": 1},
+    }

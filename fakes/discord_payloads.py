@@ -159,7 +159,7 @@ def message(
         "mention_roles": [],
         "attachments": [],
         "embeds": body.get("embeds") or [],
-        "components": [],
+        "components": body.get("components") or [],
         "pinned": False,
         "type": 19 if reference else 0,
         "flags": int(body.get("flags") or 0),

@@ -10,6 +10,7 @@ Upstream shapes: https://api.slack.com/methods and https://api.slack.com/apis/so
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import itertools
@@ -45,6 +46,7 @@ class Call:
     at: float
     status: int = 200
     error: str | None = None
+    token: str = ""  # the token the call was made with
 
 
 @dataclass(slots=True)
@@ -158,6 +160,13 @@ class FakeSlack:
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # OAuth ("Add to Slack" in many workspaces): the app's client credentials, codes
+        # granted by a consenting workspace, and the bot token each workspace got.
+        self.client_id = "1111.2222"
+        self.client_secret = "fake-client-secret-c0ffee"
+        self._codes: dict[str, tuple[str, str]] = {}
+        self.team_tokens: dict[str, str] = {}  # token -> team id
+        self.revoked_teams: set[str] = set()
 
     # --- lifecycle -----------------------------------------------------------
 
@@ -260,10 +269,17 @@ class FakeSlack:
         token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         token = token or str(args.pop("token", ""))
         expected = self.app_token if method == "apps.connections.open" else self.bot_token
+        team = self.team_tokens.get(token) if method != "apps.connections.open" else None
         status, headers, body = 200, {}, None
         fault = self._faults[method].popleft() if self._faults.get(method) else None
-        if token != expected:
+        if method == "oauth.v2.access":
+            body = self._oauth_access(request, args)
+        elif token != expected and team is None:
             body = {"ok": False, "error": "invalid_auth"}
+        elif team is not None and team in self.revoked_teams:
+            body = {"ok": False, "error": "token_revoked"}
+        elif team is not None and method == "auth.test":
+            body = self._auth_test(team)
         elif self.revoked_error and method != "apps.connections.open":
             body = {"ok": False, "error": self.revoked_error}
         elif fault is not None and not fault.drop_after_commit:
@@ -276,7 +292,7 @@ class FakeSlack:
         else:
             body = self._handle(method, args)
         error = None if body.get("ok") else str(body.get("error"))
-        call = Call(method, args, time.monotonic(), status, error)
+        call = Call(method, args, time.monotonic(), status, error, token)
         self.calls.append(call)
         self._by_method[method].append(call)
         if fault is not None and fault.drop_after_commit:
@@ -302,6 +318,79 @@ class FakeSlack:
     def shared_files(self, channel: str) -> list[FakeFile]:
         """Files completed into `channel`, oldest first."""
         return [f for f in self.files.values() if f.channel == channel]
+
+    # --- OAuth (https://api.slack.com/authentication/oauth-v2) -----------------------
+
+    def grant(self, team_id: str, team_name: str) -> str:
+        """A workspace admin consents on Slack's screen: the code Slack redirects back with."""
+        code = f"code-{team_id}-{next(self._ids)}"
+        self._codes[code] = (team_id, team_name)
+        return code
+
+    def token_of(self, team_id: str) -> str | None:
+        """The bot token the workspace's installation was given (the newest)."""
+        found = [t for t, team in self.team_tokens.items() if team == team_id]
+        return found[-1] if found else None
+
+    def revoke_team(self, team_id: str) -> None:
+        """The workspace uninstalled the app: its tokens stop working."""
+        self.revoked_teams.add(team_id)
+
+    def _oauth_access(self, request: web.Request, args: dict[str, Any]) -> dict[str, Any]:
+        basic = request.headers.get("Authorization", "").removeprefix("Basic ").strip()
+        client_id, client_secret = (
+            str(args.get("client_id", "")),
+            str(args.get("client_secret", "")),
+        )
+        if basic:
+            client_id, _, client_secret = base64.b64decode(basic).decode().partition(":")
+        if (client_id, client_secret) != (self.client_id, self.client_secret):
+            return {"ok": False, "error": "invalid_client_id"}
+        grant = self._codes.pop(str(args.get("code", "")), None)
+        if grant is None:
+            return {"ok": False, "error": "invalid_code"}
+        team_id, team_name = grant
+        self.revoked_teams.discard(team_id)
+        token = f"xoxb-{team_id}-{next(self._ids)}-oauth"
+        self.team_tokens[token] = team_id
+        return {
+            "ok": True,
+            "app_id": "A0FAKE",
+            "access_token": token,
+            "token_type": "bot",
+            "scope": "chat:write,commands",
+            "bot_user_id": self.bot_user_id,
+            "team": {"id": team_id, "name": team_name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": "U0ADMIN"},
+        }
+
+    def _auth_test(self, team_id: str) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": f"https://{team_id.lower()}.slack.com/",
+            "team": team_id,
+            "team_id": team_id,
+            "user": "statusbot",
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def event_body(self, team_id: str, event: dict[str, Any]) -> str:
+        """An Events API callback (JSON) as Slack would POST it to the app."""
+        return json.dumps(
+            {
+                "token": "legacy-verification-token",
+                "team_id": team_id,
+                "api_app_id": "A0FAKE",
+                "event": event,
+                "type": "event_callback",
+                "event_id": f"Ev{next(self._ids):08d}",
+                "event_time": int(time.time()),
+            }
+        )
 
     def _handle(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "files.getUploadURLExternal":
@@ -478,6 +567,31 @@ class FakeSlack:
                 }
             )
             while run.ack is None or (wait_response and not run.responses and not run.text):
+                run.changed.clear()
+                await run.changed.wait()
+        return run
+
+    async def block_action(
+        self, payload: dict[str, Any], *, wait_response: bool = True, within: float = 5.0
+    ) -> SlashRun:
+        """Push a `block_actions` interaction (a button click) over Socket Mode, its
+        response_url pointing at this fake; wait for the ack (and a response)."""
+        run_id = f"run{next(self._ids)}"
+        run = SlashRun(envelope_id=f"env-{run_id}", sent_at=time.monotonic())
+        self.slash_runs[run.envelope_id] = run
+        self.slash_runs[run_id] = run
+        payload = {**payload, "response_url": f"{self.url}/response/{run_id}"}
+        async with asyncio.timeout(within):
+            await self._socket_ready.wait()
+            await self._sockets[-1].send_json(
+                {
+                    "envelope_id": run.envelope_id,
+                    "type": "interactive",
+                    "payload": payload,
+                    "accepts_response_payload": False,
+                }
+            )
+            while run.ack is None or (wait_response and not run.responses):
                 run.changed.clear()
                 await run.changed.wait()
         return run

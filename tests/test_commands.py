@@ -81,7 +81,7 @@ async def test_outage_verdict_names_incident_and_operational_alternatives(store:
     assert "Chat (major outage)" in text
     assert "Official page: https://openai.example" in text
     assert "Last checked 30 s ago" in text
-    assert "Operational alternatives right now: Anthropic" in text  # Google never polled
+    assert "Up right now: Anthropic ✅" in text  # Google never polled
 
 
 async def test_unreachable_source_is_said_plainly_not_all_good(store: Store) -> None:

@@ -22,23 +22,34 @@ _OPTIONAL_LINE = re.compile(r"^(\s*)#(\S.*|  .*)$")
 PATH_ONLY = {"PATH": "/usr/bin:/bin"}
 
 
-def uncommented(text: str, sections: set[str] | None = None) -> str:
-    """The example with its optional lines turned on (only in `sections`, when given)."""
-    out, current = [], None
+def uncommented(
+    text: str, sections: set[str] | None = None, leave: frozenset[str] = frozenset()
+) -> str:
+    """The example with its optional lines turned on (only in `sections`, when given),
+    except the subsections named in `leave` (`slack.oauth`)."""
+    out, current, sub = [], None, None
     for line in text.splitlines():
         match = _OPTIONAL_LINE.match(line)
         if match and not match.group(1):
             top = re.match(r"([a-z_]+):", match.group(2))
             current = top.group(1) if top else current
-        if match and (sections is None or current in sections):
+            nested = re.match(r"  ([a-z_]+):", match.group(2))
+            if top or nested:
+                sub = f"{current}.{nested.group(1)}" if nested else None
+        if match and (sections is None or current in sections) and sub not in leave:
             line = match.group(1) + match.group(2)
         out.append(line)
     return "\n".join(out) + "\n"
 
 
-def write(tmp_path: Path, sections: set[str]) -> Path:
+# Slack in many workspaces is its own choice, not part of turning Slack on.
+ONE_WORKSPACE = frozenset({"slack.oauth"})
+
+
+def write(tmp_path: Path, sections: set[str], leave: frozenset[str] = ONE_WORKSPACE) -> Path:
     path = tmp_path / "config.yaml"
-    path.write_text(uncommented(EXAMPLE.read_text("utf-8"), sections), encoding="utf-8")
+    text = uncommented(EXAMPLE.read_text("utf-8"), sections, leave)
+    path.write_text(text, encoding="utf-8")
     return path
 
 

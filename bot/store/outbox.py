@@ -468,6 +468,31 @@ class OutboxRepository:
                 .values(status=DROPPED, last_error=reason)
             )
 
+    async def forget_workspace(self, platform: str, workspace_id: str) -> int:
+        """The app was uninstalled from a workspace: its subscriptions, cards and queued
+        deliveries go (the chat side has nothing left to edit); returns the channels."""
+        subs, queued, card = schema.subscriptions, schema.outbox, schema.cards
+        mine = (subs.c.platform == platform) & (subs.c.workspace_id == workspace_id)
+        async with self.db.engine.begin() as conn:
+            channels = set((await conn.execute(sa.select(subs.c.channel_id).where(mine))).scalars())
+            await conn.execute(
+                queued.update()
+                .where(
+                    queued.c.platform == platform,
+                    queued.c.workspace_id == workspace_id,
+                    queued.c.status == PENDING,
+                )
+                .values(status=DROPPED, last_error="the app was uninstalled")
+            )
+            if channels:
+                await conn.execute(
+                    card.delete().where(
+                        card.c.platform == platform, card.c.channel_id.in_(sorted(channels))
+                    )
+                )
+            await conn.execute(subs.delete().where(mine))
+        return len(channels)
+
     # --- what an operator sees and does -------------------------------------------
 
     async def outbox_rows(self, statuses: Sequence[str] | None = None) -> list[OutboxRow]:

@@ -21,10 +21,19 @@ from discord import app_commands
 from discord.app_commands import Choice
 
 from bot.commands import EARLY_WORD, CommandService, HistoryAnswer
+from bot.crowd_desk import Reporter
 from bot.errors import CommandError
+from bot.junklog import JunkLog
+from integrations.discord.crowd import crowd_view
 from integrations.discord.embeds import EmbedLimits, cut, status_embed
 
 log = logging.getLogger(__name__)
+UNREADABLE = (
+    app_commands.TransformerError,
+    app_commands.CommandNotFound,
+    app_commands.CommandSignatureMismatch,
+)
+_JUNK = JunkLog(log, "discord commands")
 
 PLATFORM = "discord"
 DEFER_AFTER_S = 2.0  # Discord allows 3 s for the first answer; slower work is deferred
@@ -116,10 +125,19 @@ def install_commands(tree: app_commands.CommandTree, service: CommandService) ->
     async def is_down(
         interaction: discord.Interaction, provider: str | None = None, public: bool = False
     ) -> None:
-        async def work() -> discord.Embed:
-            return status_embed(await service.status(provider))
+        who = Reporter(
+            platform=PLATFORM,
+            workspace_id=str(interaction.guild_id) if interaction.guild_id else None,
+            channel_id=str(interaction.channel_id or ""),
+            user_id=str(interaction.user.id),
+        )
 
-        await answer(interaction, work(), ephemeral=not public)
+        async def work() -> discord.Embed:
+            return status_embed(await service.status(provider, asker=who))
+
+        key = service.resolve_provider(provider)
+        view = crowd_view(key) if service.crowd is not None else None
+        await answer(interaction, work(), ephemeral=not public, view=view)
 
     statusbot = app_commands.Group(
         name="statusbot",
@@ -253,6 +271,7 @@ async def answer(
     work: Awaitable[str | discord.Embed | HistoryAnswer],
     *,
     ephemeral: bool,
+    view: discord.ui.View | None = None,
 ) -> None:
     """Reply with what `work` produces; when it is slow, acknowledge first ("thinking…"),
     because Discord drops an interaction that gets no answer within 3 seconds."""
@@ -270,6 +289,8 @@ async def answer(
         body = {"content": cut(result, EmbedLimits.CONTENT)}
     # Answers quote roles and names: they show, but never ping.
     body["allowed_mentions"] = discord.AllowedMentions.none()
+    if view is not None:
+        body["view"] = view
     if interaction.response.is_done():
         await interaction.followup.send(ephemeral=ephemeral, **body)
     else:
@@ -313,7 +334,9 @@ async def _on_error(interaction: discord.Interaction, error: app_commands.AppCom
         text = "You need the **Manage Channels** permission to change this channel's alerts."
     elif isinstance(error, app_commands.NoPrivateMessage):
         text = "Use this command in a server channel."
-    elif isinstance(error, app_commands.TransformerError | app_commands.CommandNotFound):
+    elif isinstance(error, UNREADABLE):
+        # What the gateway sent does not match our commands: no traceback, one line a minute.
+        _JUNK.refused(400, type(error).__name__)
         text = "I couldn't read that command; please pick the options from the list."
     else:
         log.error(

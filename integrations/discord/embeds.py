@@ -147,8 +147,15 @@ def status_embed(report: StatusReport) -> discord.Embed:
     colour = VERDICT_COLOUR[p.verdict]
     if p.verdict is Verdict.OUTAGE:
         colour = SEVERITY_COLOUR[max(p.severity, Severity.PARTIAL_OUTAGE)]
-    embed = discord.Embed(title=p.headline(), url=p.url, colour=colour, timestamp=report.now)
-    embed.description = _freshness(p)
+    if report.suspected:
+        colour = SEVERITY_COLOUR[Severity.DEGRADED]
+    embed = discord.Embed(
+        title=cut(report.headline(), EmbedLimits.TITLE),
+        url=p.url,
+        colour=colour,
+        timestamp=report.now,
+    )
+    embed.description = "\n".join(x for x in (_freshness(p), report.signals_line()) if x)
     for inc in p.incidents[:MAX_INCIDENT_FIELDS]:
         ago = human_duration((report.now - inc.started_at).total_seconds())
         status = inc.status.value.replace("_", " ").capitalize() if inc.status else "Ongoing"
@@ -169,7 +176,7 @@ def status_embed(report: StatusReport) -> discord.Embed:
     if p.last_checked is not None:
         ago = human_duration((report.now - p.last_checked).total_seconds())
         embed.add_field(name="Last checked", value=f"{ago} ago ({utc_text(p.last_checked)})")
-    alternatives = _alternatives(p, report.alternatives)
+    alternatives = report.alternatives_line()
     if alternatives:
         embed.add_field(name=alternatives[0], value=alternatives[1], inline=False)
     embed.set_footer(text="Official status pages, checked by statusbot")
@@ -187,12 +194,3 @@ def _freshness(p: ProviderStatus) -> str:
     if p.last_checked is None:
         return "The official status page has not been checked yet."
     return ""
-
-
-def _alternatives(p: ProviderStatus, others: tuple[ProviderStatus, ...]) -> tuple[str, str] | None:
-    up = [a.name for a in others if a.verdict is Verdict.OPERATIONAL]
-    if p.verdict is not Verdict.OPERATIONAL and up:
-        return "Operational alternatives right now", ", ".join(up)
-    if others:
-        return "Others", ", ".join(f"{a.emoji} {a.name}" for a in others)
-    return None

@@ -16,11 +16,13 @@ from typing import ClassVar, Literal
 import aiohttp
 import discord
 
+from bot.crowd_desk import asks_the_crowd
 from bot.errors import PermanentDeliveryError, TransientDeliveryError
-from bot.events import EventKind
+from bot.events import Event, EventKind
 from bot.notify import CardRef, Delivery, SaveCard
 from bot.render import card_facts, reply_text, thread_text
 from bot.retry_after import parse_retry_after
+from integrations.discord.crowd import crowd_view
 from integrations.discord.embeds import EmbedLimits, card_embed, cut, restoration_notice
 from integrations.discord.markup import NO_PINGS, escape, opted_in
 
@@ -94,7 +96,7 @@ class DiscordNotifier:
             await (
                 self._channel(delivery)
                 .get_partial_message(int(card.message_id))
-                .edit(embed=card_embed(event), allowed_mentions=NO_PINGS)
+                .edit(embed=card_embed(event), allowed_mentions=NO_PINGS, view=_buttons(event))
             )
         except discord.NotFound as exc:
             if exc.code != UNKNOWN_MESSAGE:
@@ -155,12 +157,15 @@ class DiscordNotifier:
 
     async def _post_card(self, delivery: Delivery, save_card: SaveCard, nonce: str) -> CardRef:
         """Post the card, save it at once (a crash after this must not re-post), then thread it."""
+        event = delivery.event
         role = role_id(delivery.mention)
+        buttons = _buttons(event)
         message = await self._channel(delivery).send(
             content=f"<@&{role}>" if role is not None else None,
-            embed=card_embed(delivery.event),
+            embed=card_embed(event),
             allowed_mentions=only_role(role),
             nonce=nonce,
+            view=buttons,  # type: ignore[arg-type]  # None (no buttons) is the default
         )
         card = CardRef(message_id=str(message.id))
         await save_card(card)
@@ -235,3 +240,8 @@ def _classify(exc: discord.HTTPException) -> TransientDeliveryError | PermanentD
         return TransientDeliveryError(f"discord {exc.status}")
     # Other 4xx mean we sent something Discord refuses; retrying spends attempts, not channels.
     return TransientDeliveryError(f"discord {exc.status} (code {exc.code}): {exc.text}")
+
+
+def _buttons(event: Event) -> discord.ui.View | None:
+    """ "Down for me too" / "Works for me" under a card while its story is open."""
+    return crowd_view(event.provider) if asks_the_crowd(event) else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.crowd_desk import asks_the_crowd
 from bot.events import Event, EventKind
 from bot.render import card_facts, reply_text, utc_text
 from bot.status import StatusReport
@@ -107,7 +108,36 @@ def card_blocks(event: Event) -> list[Block]:
     if facts.expectation:
         blocks.append(_context("📊 " + escape(facts.expectation)))
     blocks.append(_context(f"{escape(event.page_name)} · updated {local_time(event.at)}"))
+    if asks_the_crowd(event):
+        return [*_cap(blocks)[: SlackLimits.MAX_BLOCKS - 1], crowd_actions(event.provider)]
     return _cap(blocks)
+
+
+# Button clicks come back as block_actions with these action ids and the provider as value.
+CROWD_DOWN, CROWD_WORKS = "crowd_down", "crowd_works"
+
+
+def crowd_actions(provider: str) -> Block:
+    """ "Down for me too" / "Works for me": the chat crowd's early-warning signal."""
+    return {
+        "type": "actions",
+        "block_id": "crowd",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": CROWD_DOWN,
+                "text": {"type": "plain_text", "text": "Down for me too", "emoji": True},
+                "value": provider,
+                "style": "danger",
+            },
+            {
+                "type": "button",
+                "action_id": CROWD_WORKS,
+                "text": {"type": "plain_text", "text": "Works for me", "emoji": True},
+                "value": provider,
+            },
+        ],
+    }
 
 
 def _bullets(lines: tuple[str, ...]) -> str:
@@ -154,6 +184,7 @@ def report_blocks(report: StatusReport) -> tuple[str, list[Block]]:
     blocks = [_section(f"*{escape(lines[0])}*")]
     if len(lines) > 1:
         blocks.append(_section("\n".join(escape(line) for line in lines[1:])))
+    blocks.append(crowd_actions(report.provider.key))
     return truncate(escape(report.text()), SlackLimits.FALLBACK_TEXT), _cap(blocks)
 
 

@@ -19,8 +19,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands import CommandService, clean_args
+from bot.crowd import ReportKind
+from bot.crowd_desk import Reporter
 from bot.errors import CommandError
-from integrations.slack.blocks import plain_message, report_blocks
+from integrations.slack.blocks import CROWD_DOWN, CROWD_WORKS, plain_message, report_blocks
 from integrations.slack.config import SlackConfig
 from integrations.slack.errors import api_error_code
 from integrations.slack.mrkdwn import escape
@@ -62,6 +64,48 @@ class SlackCommands:
     def register(self, app: AsyncApp) -> None:
         app.command(STATUS_COMMAND)(self.is_down)
         app.command(MANAGE_COMMAND)(self.statusbot)
+        if self.commands.crowd is not None:
+            app.action(CROWD_DOWN)(self.crowd_click)
+            app.action(CROWD_WORKS)(self.crowd_click)
+
+    # --- "Down for me too" / "Works for me" ------------------------------------------
+
+    async def crowd_click(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        """A crowd button: counted (paced per person), thanked privately, never posted."""
+        await ack()
+        try:
+            text = await self._count_click(body)
+        except CommandError as exc:
+            text = str(exc)
+        except Exception as exc:  # noqa: BLE001 - the person always gets an answer
+            log.error("slack crowd click failed: %s", type(exc).__name__, exc_info=exc)
+            text = APOLOGY
+        message, _blocks = plain_message(text)
+        try:
+            await respond(text=message, response_type="ephemeral", replace_original=False)
+        except Exception as exc:  # noqa: BLE001 - nothing more we can do
+            log.warning("slack crowd answer failed: %s", type(exc).__name__)
+
+    async def _count_click(self, body: dict[str, Any]) -> str:
+        crowd = self.commands.crowd
+        actions = body.get("actions")
+        user = body.get("user")
+        if crowd is None or not isinstance(actions, list) or not isinstance(user, dict):
+            raise CommandError("I couldn't read that click.")
+        action = actions[0] if actions and isinstance(actions[0], dict) else {}
+        kind = ReportKind.WORKS if action.get("action_id") == CROWD_WORKS else ReportKind.DOWN
+        channel = body.get("channel") or {}
+        container = body.get("container") or {}
+        team = body.get("team") or {}
+        who = Reporter(
+            platform=PLATFORM,
+            workspace_id=str(team.get("id") or user.get("team_id") or "") or None,
+            channel_id=str(channel.get("id") or container.get("channel_id") or ""),
+            user_id=str(user.get("id") or ""),
+        )
+        if not who.user_id:
+            raise CommandError("I couldn't read that click.")
+        return await crowd.clicked(str(action.get("value") or ""), who, kind)
 
     # --- /is-chatgpt-down --------------------------------------------------------
 
@@ -73,7 +117,13 @@ class SlackCommands:
             words = clean_args(command.get("text")).split()
             if words and words[-1].lower() == "public":
                 public, words = True, words[:-1]
-            report = await self.commands.status(" ".join(words) or None)
+            who = Reporter(
+                platform=PLATFORM,
+                workspace_id=str(command.get("team_id") or "") or None,
+                channel_id=str(command.get("channel_id") or ""),
+                user_id=str(command.get("user_id") or ""),
+            )
+            report = await self.commands.status(" ".join(words) or None, asker=who)
             text, blocks = report_blocks(report)
             await respond(
                 text=text,

@@ -52,6 +52,8 @@ class RequestGuards:
         self.api_url = api_url
         self.team_id: str | None = None
         self.enterprise_id: str | None = None
+        # Installed in many workspaces (OAuth): any workspace bolt finds an installation for.
+        self.any_installed = False
         self._junk = JunkLog(log, "slack")
 
     def install(self, team_id: str | None, enterprise_id: str | None) -> None:
@@ -60,6 +62,8 @@ class RequestGuards:
 
     def from_installation(self, context: AsyncBoltContext) -> bool:
         """A request from the installed workspace, or from its org for an org-wide install."""
+        if self.any_installed:
+            return True
         if self.enterprise_id is not None and context.enterprise_id == self.enterprise_id:
             return True
         return self.team_id is not None and context.team_id == self.team_id

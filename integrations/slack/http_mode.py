@@ -21,7 +21,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.commands import ReplayBook
 from bot.junklog import JunkLog
 from bot.webserve import serve
-from integrations.slack.config import SlackHttpConfig
+from integrations.slack.config import SlackHttpConfig, SlackOAuthConfig
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +47,16 @@ class SlackHttpServer:
     """Serves slack-bolt at config.host:port/path."""
 
     def __init__(
-        self, app: AsyncApp, config: SlackHttpConfig, signing_secret: str, replays: ReplayBook
+        self,
+        app: AsyncApp,
+        config: SlackHttpConfig,
+        signing_secret: str,
+        replays: ReplayBook,
+        oauth: SlackOAuthConfig | None = None,
     ) -> None:
         self.app = app
         self.config = config
+        self.oauth = oauth
         self._verifier = SignatureVerifier(signing_secret)
         self._replays = ReplayGuard(replays)
         self._junk = JunkLog(log, "slack HTTP mode")
@@ -63,6 +69,10 @@ class SlackHttpServer:
     async def start(self) -> None:
         web_app = web.Application()
         web_app.router.add_post(self.config.path, self._handle)
+        if self.oauth is not None:
+            # "Add to Slack": a browser starts here, and Slack sends it back with a code.
+            web_app.router.add_get(self.oauth.install_path, self._install)
+            web_app.router.add_get(self.oauth.redirect_path, self._oauth_redirect)
         self._runner = await serve(web_app, self.config.host, self.config.port)
         log.info("slack HTTP mode listening on %s:%s%s", *self._where())
 
@@ -90,8 +100,7 @@ class SlackHttpServer:
         if problem:
             return self._refuse(400, problem)
         if not await self._replays.first_time(timestamp, signature):
-            log.warning("slack HTTP mode refused a replayed request")
-            return web.json_response({"error": "replayed request"}, status=401)
+            return self._refuse(401, "replayed request")
         bolt_request = AsyncBoltRequest(
             body=body,
             query=request.query_string,
@@ -100,9 +109,24 @@ class SlackHttpServer:
         bolt_response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
+    async def _install(self, request: web.Request) -> web.Response:
+        flow = self.app.oauth_flow
+        assert flow is not None  # routed only with oauth configured
+        return await to_aiohttp_response(await flow.handle_installation(_bolt_get(request)))
+
+    async def _oauth_redirect(self, request: web.Request) -> web.Response:
+        flow = self.app.oauth_flow
+        assert flow is not None
+        return await to_aiohttp_response(await flow.handle_callback(_bolt_get(request)))
+
     def _refuse(self, status: int, reason: str) -> web.Response:
         self._junk.refused(status, reason)
         return web.json_response({"error": reason}, status=status)
+
+
+def _bolt_get(request: web.Request) -> AsyncBoltRequest:
+    """A browser's GET as bolt's request (its query and cookies carry the OAuth state)."""
+    return AsyncBoltRequest(body="", query=request.query_string, headers=dict(request.headers))
 
 
 def _body_problem(content_type: str, charset: str | None, text: str) -> str | None:

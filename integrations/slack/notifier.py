@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any, ClassVar
 
 import aiohttp
@@ -17,13 +19,18 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.errors import DeliveryError
+from bot.errors import DeliveryError, PermanentDeliveryError
 from bot.events import Event, EventKind
 from bot.notify import CardRef, Delivery, SaveCard
 from integrations.slack.blocks import card_blocks, card_text, reply_blocks, with_mention
 from integrations.slack.errors import NETWORK_ERRORS, api_error_code, delivery_error
 
 log = logging.getLogger(__name__)
+
+# The token of the workspace the current delivery goes to (each delivery is its own task).
+_workspace_token: ContextVar[str | None] = ContextVar("slack_workspace_token", default=None)
+# A workspace's installed bot token, or None when the app is not installed there.
+TokenLookup = Callable[[str | None], Awaitable[str | None]]
 
 # Endings that reach a channel without a card are a one-line notice, never a new card.
 NOTICE_ONLY = frozenset({EventKind.RESTORED, EventKind.MAINTENANCE_ENDED, EventKind.MERGED})
@@ -45,38 +52,67 @@ class SlackNotifier:
         {"message_not_found", "cant_update_message", "edit_window_closed", "thread_not_found"}
     )
 
-    def __init__(self, token: str, base_url: str, *, rate_limit_retries: int | None = None) -> None:
+    def __init__(
+        self,
+        token: str,
+        base_url: str,
+        *,
+        rate_limit_retries: int | None = None,
+        tokens: TokenLookup | None = None,
+    ) -> None:
+        """`token`: the one workspace's bot token; with `tokens` (installed in many
+        workspaces), each delivery uses its workspace's token, `token` when there is none."""
         self._token = token
+        self._tokens = tokens
         self._base_url = base_url
         self._retries = (
             self.RATE_LIMIT_RETRIES if rate_limit_retries is None else rate_limit_retries
         )
         self._session: aiohttp.ClientSession | None = None
-        self._client: AsyncWebClient | None = None
+        self._clients: dict[str, AsyncWebClient] = {}
 
     @property
     def client(self) -> AsyncWebClient:
-        """One pooled session, created inside the running loop on first use.
+        """A client with the current delivery's token, on one pooled session created inside
+        the running loop on first use.
 
         No connection-error retry handler: a blind resend after a lost response would
         post twice. The outbox retries instead, with the history lookup below.
         """
-        if self._client is None:
-            self._session = aiohttp.ClientSession()
-            self._client = AsyncWebClient(
-                token=self._token,
+        token = _workspace_token.get() or self._token
+        client = self._clients.get(token)
+        if client is None:
+            if self._session is None:
+                self._session = aiohttp.ClientSession()
+            client = AsyncWebClient(
+                token=token,
                 base_url=self._base_url,
                 session=self._session,
                 retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=self._retries)],
             )
-        return self._client
+            self._clients[token] = client
+        return client
 
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()
-        self._session, self._client = None, None
+        self._session, self._clients = None, {}
 
     async def deliver(self, delivery: Delivery, save_card: SaveCard) -> CardRef:
+        if self._tokens is None:
+            return await self._deliver_here(delivery, save_card)
+        token = await self._tokens(delivery.workspace_id) or self._token
+        if not token:
+            raise PermanentDeliveryError(
+                "the app is not installed in this workspace", workspace_wide=True
+            )
+        reset = _workspace_token.set(token)
+        try:
+            return await self._deliver_here(delivery, save_card)
+        finally:
+            _workspace_token.reset(reset)
+
+    async def _deliver_here(self, delivery: Delivery, save_card: SaveCard) -> CardRef:
         try:
             return await self._deliver(delivery, save_card)
         except DeliveryError:

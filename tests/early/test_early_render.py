@@ -56,7 +56,9 @@ def slack_text(blocks: list[dict]) -> str:
         if "text" in block:
             out.append(block["text"]["text"])
         out += [f["text"] for f in block.get("fields", ())]
-        out += [e["text"] for e in block.get("elements", ())]
+        for element in block.get("elements", ()):
+            text = element["text"]  # a context's mrkdwn, or a button's plain_text label
+            out.append(text if isinstance(text, str) else text["text"])
     return "\n".join(out)
 
 

@@ -19,7 +19,9 @@ def _texts(blocks: list[dict]) -> list[str]:
         if "text" in block:
             out.append(block["text"]["text"])
         out += [f["text"] for f in block.get("fields", [])]
-        out += [e["text"] for e in block.get("elements", [])]
+        for element in block.get("elements", []):
+            text = element["text"]  # a context's mrkdwn, or a button's plain_text label
+            out.append(text if isinstance(text, str) else text["text"])
     return out
 
 
@@ -78,7 +80,7 @@ def test_status_report_puts_the_verdict_first() -> None:
     details = blocks[1]["text"]["text"]
     assert "started 47 min ago" in details
     assert "Affected: ChatGPT (partial outage)" in details
-    assert "Operational alternatives right now: Anthropic" in details
+    assert "Up right now: Anthropic ✅" in details
 
 
 async def test_rate_limited_channel_loses_and_doubles_nothing(
