@@ -23,9 +23,10 @@ run: install
 demo: install
 	$(PY) -m bot demo
 
+# Four workers on two cores: most of the suite waits on real bot processes and sockets.
 test: install
 	bash scripts/start-services.sh
-	$(PY) -m pytest -q -n 2
+	$(PY) -m pytest -q -n 4
 
 lint: install
 	$(VENV)/bin/ruff check bot integrations fakes tests bench

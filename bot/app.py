@@ -40,12 +40,13 @@ from bot.fetch import StatusFetcher
 from bot.heartbeat import Heartbeat
 from bot.lag import summarize
 from bot.leadership import Leadership
+from bot.models import Severity
 from bot.notify import ChatPlatform, Notifier
 from bot.outbox import OutboxWorker
 from bot.poller import SourcePoller
 from bot.probing import ProbeRunner
 from bot.reminders import send_due_reminders
-from bot.routing import Router
+from bot.routing import Router, Subscription
 from bot.schedule import Schedule, lease_name
 from bot.store.store import DEAD, Store
 from integrations import sources
@@ -58,6 +59,8 @@ log = logging.getLogger(__name__)
 
 STOP_TIMEOUT_S = 5.0
 REMINDER_CHECK_S = 60
+# The `kind`s of configured outputs, which are also their platforms in the outbox.
+OUTPUT_KINDS = ("webhook", "slack_webhook", "teams", "telegram")
 # How often held alerts are looked at: quiet hours end on the minute.
 QUIET_CHECK_S = 30
 PRUNE_EVERY_S = 3600
@@ -156,6 +159,7 @@ class Application:
             platform: ChatPlatform = module.create(section, self.commands)
             self.platforms.append(platform)
             self.notifiers[platform.notifier.platform] = platform.notifier
+        await self._configure_outputs()
         self.worker = OutboxWorker(
             self.store.outbox, self.notifiers, config.delivery, clock=self.clock
         )
@@ -204,7 +208,7 @@ class Application:
         self._worker_task = asyncio.create_task(self.worker.run(), name="outbox-worker")
         self._schedule = Schedule(self.pollers, self.leadership)
         self._schedule.add_chore(self._enqueue_reminders, REMINDER_CHECK_S, 5, "reminders")
-        self._schedule.add_chore(self._release_held, QUIET_CHECK_S, 1, "quiet-hours")
+        self._schedule.add_chore(self._release_held, QUIET_CHECK_S, 1, "quiet-hours", led=True)
         # A job like the polls: if the scheduler or the loop under it stops running jobs,
         # the beats stop and /healthz says so.
         self._schedule.add_chore(self._beat, self.heartbeat.interval, 0, "heartbeat")
@@ -307,6 +311,29 @@ class Application:
         await self.board.start()
         log.info("status board: %s", self.board.url)
 
+    async def _configure_outputs(self) -> None:
+        """Notifiers for the `outputs:` section, and their subscriptions as configured."""
+        assert self.store is not None
+        config = self.config
+        if config.outputs:
+            module = importlib.import_module("integrations.outputs")
+            for notifier in module.create(config.outputs):
+                self.notifiers[notifier.platform] = notifier
+        subs = [
+            Subscription(
+                platform=output.kind,
+                channel_id=output.name,
+                provider=key,
+                components=tuple(output.components),
+                min_severity=Severity.parse(output.min_severity),
+                created_by="config",
+                created_at=self.clock(),
+            )
+            for output in config.outputs
+            for key in (output.providers or config.default_providers)
+        ]
+        await self.store.subscriptions.replace_configured(set(OUTPUT_KINDS), subs)
+
     async def _release_held(self) -> None:
         """Quiet hours that ended: each held card goes out, up to date."""
         assert self.store is not None
@@ -330,6 +357,10 @@ class Application:
     async def _fuse_all(self) -> None:
         if self.early is not None:
             await self.early.step_all()
+            try:
+                await self.early.forget_old_reports()
+            except Exception:
+                log.exception("old crowd reports could not be deleted")
 
     def _official_events(self, events: Sequence[Event]) -> None:
         """An official poll changed something: fuse its providers now, not on the clock."""

@@ -334,6 +334,8 @@ def _check_config(path: str | None) -> int:
     )
     lines.append(f"  slack: {config.slack.mode + ' mode' if config.slack else 'off'}")
     lines.append(f"  discord: {'on' if config.discord else 'off'}")
+    outputs = ", ".join(f"{o.kind} {o.name}" for o in config.outputs)
+    lines.append(f"  outputs: {outputs or 'none'}")
     health = config.health
     lines.append(f"  health: {f'{health.host}:{health.port}' if health else 'off'}")
     web = config.web

@@ -27,6 +27,7 @@ from bot.models import Severity
 
 # Each platform's section lives with its platform; these modules import pydantic only.
 from integrations.discord.config import DiscordConfig
+from integrations.outputs.config import OutputConfig, output_secrets
 from integrations.slack.config import SlackConfig
 
 _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -235,6 +236,8 @@ class Config(_Section):
     default_min_severity: str = "degraded"
     slack: SlackConfig | None = None
     discord: DiscordConfig | None = None
+    # Webhooks, Slack incoming webhooks, Microsoft Teams and Telegram chats (docs/outputs.md).
+    outputs: list[OutputConfig] = []
     health: HealthConfig | None = None
     web: WebConfig | None = None
     history: HistoryConfig = HistoryConfig()
@@ -271,6 +274,14 @@ class Config(_Section):
             if key not in self.providers:
                 raise ValueError(f"default_providers names unknown provider {key!r}")
         Severity.parse(self.default_min_severity)
+        names = [(o.kind, o.name) for o in self.outputs]
+        for index, output in enumerate(self.outputs):
+            if names.count((output.kind, output.name)) > 1:
+                raise ValueError(f"outputs: two {output.kind} outputs are named {output.name!r}")
+            for key in output.providers:
+                if key not in self.providers:
+                    raise ValueError(f"outputs[{index}].providers names unknown provider {key!r}")
+            Severity.parse(output.min_severity)
         ids = [sid for _, sid, _ in self.source_ids()]
         for sid in ids:
             if ids.count(sid) > 1:
@@ -285,6 +296,8 @@ class Config(_Section):
                 secret = getattr(section, field, None) if section is not None else None
                 if secret is not None:
                     values.add(secret.get_secret_value())
+        for output in self.outputs:
+            values.update(output_secrets(output))
         if self.slack is not None and self.slack.oauth is not None:
             values.add(self.slack.oauth.client_secret.get_secret_value())
         return sorted(v for v in values if v)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from bot import metrics
 from bot.crowd import CrowdCount, CrowdReport, ReportKind, count, may_count_click
 from bot.errors import CommandError
 from bot.events import Event, EventKind
@@ -86,6 +87,7 @@ class CrowdDesk:
     async def asked(self, provider: str, who: Reporter) -> Verdict | None:
         """Someone asked whether `provider` is down: people ask when they suspect."""
         await self.store.add_report(self._report(provider, who, ReportKind.ASK))
+        metrics.CROWD_REPORTS.labels(provider, ReportKind.ASK.value).inc()
         return await self.fuser.step(provider)
 
     async def clicked(self, provider: str, who: Reporter, kind: ReportKind) -> str:
@@ -97,6 +99,7 @@ class CrowdDesk:
         counted = may_count_click(last, now, self.click_every_s)
         if counted:
             await self.store.add_report(self._report(provider, who, kind, now))
+            metrics.CROWD_REPORTS.labels(provider, kind.value).inc()
             await self.fuser.step(provider)
         crowd = await self.count(provider, now)
         return thanks(self.providers[provider], kind, crowd, counted)

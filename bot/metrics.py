@@ -108,3 +108,8 @@ NETWORK_DOWN = Gauge(
     "statusbot_own_network_down",
     "1 while every provider's probes fail at once (the fault is probably ours)",
 )
+CROWD_REPORTS = Counter(
+    "statusbot_crowd_reports_total",
+    "Reports counted from the chat crowd (ask, down, works)",
+    ["provider", "kind"],
+)

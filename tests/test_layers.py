@@ -33,9 +33,14 @@ PACKAGES = ("bot", "integrations")
 VOCABULARY = ("bot.models", "bot.errors", "bot.events", "bot.state")
 SOURCES_MAY_USE = ("bot.models", "bot.errors")
 PURE = ("bot.machine", "bot.fusion")
-PLATFORMS = ("slack_bolt", "slack_sdk", "discord", "integrations.slack", "integrations.discord")
+PLATFORMS = (
+    "slack_bolt", "slack_sdk", "discord", "integrations.slack", "integrations.discord",
+    "integrations.outputs",
+)  # fmt: skip
 # Pydantic sections that live with their platform and are composed into bot.config.Config.
-PLATFORM_CONFIGS = ("integrations.slack.config", "integrations.discord.config")
+PLATFORM_CONFIGS = (
+    "integrations.slack.config", "integrations.discord.config", "integrations.outputs.config",
+)  # fmt: skip
 IO = (
     "asyncio", "socket", "ssl", "selectors", "subprocess", "threading", "urllib.request",
     "http.client", "sqlite3", "sqlalchemy", "aiosqlite", "asyncpg", "alembic", "httpx",

@@ -19,6 +19,7 @@ from bot.events import Event, EventKind
 from bot.models import IncidentStatus, Severity
 from bot.render import SEVERITY_EMOJI, thread_text
 from tests.notifier_adapters import ADAPTERS, ChatAdapter
+from tests.output_adapters import OUTPUT_ADAPTERS, OutputAdapter
 
 STARTED = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
 
@@ -285,3 +286,89 @@ async def test_an_ending_without_a_card_is_one_line_not_a_card(chat: ChatAdapter
     assert not [card for card in chat.cards() if "header" in card.text or "title" in card.text]
     assert chat.thread(ref) == []
     assert saved == [ref]
+
+
+# --- the configured outputs: the same delivery contract -------------------------------
+# Webhooks, Slack incoming webhooks, Teams and Telegram (tests/output_adapters.py): nothing
+# lost, nothing doubled, a 429 honoured. Only Telegram can edit a card in place; the others
+# show each later event as a follow-up message.
+
+
+@pytest.fixture(params=sorted(OUTPUT_ADAPTERS))
+async def output(request: pytest.FixtureRequest) -> AsyncIterator[OutputAdapter]:
+    adapter = OUTPUT_ADAPTERS[request.param]()
+    await adapter.start()
+    try:
+        yield adapter
+    finally:
+        await adapter.stop()
+
+
+async def test_an_output_shows_the_first_event_once(output: OutputAdapter) -> None:
+    await output.deliver(event())
+
+    shown = output.messages()
+    assert len(shown) == (2 if output.edits_in_place else 1)  # Telegram: card and its reply
+    assert "Elevated error rates in ChatGPT" in shown[0]
+    assert "We are investigating elevated error rates." in " ".join(shown)
+
+
+async def test_an_output_shows_each_update_edited_in_place_or_as_a_follow_up(
+    output: OutputAdapter,
+) -> None:
+    ref, _ = await output.deliver(event())
+    update = event(EventKind.UPDATE, 20, severity=Severity.MAJOR_OUTAGE, text="Fix rolling out.")
+    await output.deliver(update, id=2, card=ref)
+    await output.deliver(restored(47), id=3, card=ref)
+
+    shown = output.messages()
+    if output.edits_in_place:
+        assert output.edited() == 2
+        assert "Restored after 47 min" in shown[0]
+        assert len([m for m in shown if "Official status page" in m]) == 1  # one card
+    else:
+        assert len(shown) == 3
+    assert "Fix rolling out." in " ".join(shown)
+    assert "47 min" in shown[-1] or "2820" in shown[-1]  # the generic webhook: duration_s
+
+
+async def test_an_output_429_goes_back_with_its_retry_after_and_the_retry_shows_once(
+    output: OutputAdapter,
+) -> None:
+    output.rate_limit_next(7)
+    with pytest.raises(TransientDeliveryError) as caught:
+        await output.deliver(event())
+    assert caught.value.retry_after_s == 7
+    assert output.messages() == []
+
+    await output.deliver(event(), attempt=2)
+    assert len([m for m in output.messages() if "Elevated error rates" in m]) == 1
+
+
+async def test_an_output_server_error_is_transient_and_nothing_is_lost(
+    output: OutputAdapter,
+) -> None:
+    output.server_error_next()
+    with pytest.raises(TransientDeliveryError):
+        await output.deliver(event())
+    await output.deliver(event(), attempt=2)
+    assert any("Elevated error rates" in m for m in output.messages())
+
+
+async def test_an_output_that_is_gone_is_permanent(output: OutputAdapter) -> None:
+    output.gone()
+    with pytest.raises(PermanentDeliveryError) as caught:
+        await output.deliver(event())
+    assert caught.value.workspace_wide is False
+
+
+async def test_a_webhook_retry_after_a_lost_answer_is_recognised_by_its_delivery_id(
+    output: OutputAdapter,
+) -> None:
+    if not output.dedupes_retries:
+        pytest.skip(f"{output.platform} cannot recognise a repeat (docs/outputs.md says so)")
+    output.lose_answer_to_next_post()
+    with pytest.raises(TransientDeliveryError):
+        await output.deliver(event())
+    await output.deliver(event(), attempt=2)
+    assert len(output.messages()) == 1

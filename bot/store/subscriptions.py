@@ -48,6 +48,29 @@ class SubscriptionRepository:
             row = (await conn.execute(sa.select(table).where(where))).one()
         return subscription_from_row(row)
 
+    async def replace_configured(self, platforms: set[str], subs: list[Subscription]) -> None:
+        """The subscriptions of outputs set in the config: these become exactly `subs` (a
+        removed output, or provider, stops; each start re-enables what the config names)."""
+        table = schema.subscriptions
+        keep = {(s.platform, s.channel_id, s.provider) for s in subs}
+        async with self.db.engine.begin() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(
+                        table.c.id, table.c.platform, table.c.channel_id, table.c.provider
+                    ).where(table.c.platform.in_(sorted(platforms)))
+                )
+            ).all()
+            gone = [r.id for r in rows if (r.platform, r.channel_id, r.provider) not in keep]
+            if gone:
+                await conn.execute(table.delete().where(table.c.id.in_(gone)))
+        for sub in subs:
+            try:
+                await self.subscribe(sub)
+            except sa.exc.IntegrityError:
+                # Another replica starting at the same moment inserted it first: update it.
+                await self.subscribe(sub)
+
     async def unsubscribe(self, platform: str, channel_id: str, provider: str | None) -> int:
         table = schema.subscriptions
         where = (table.c.platform == platform) & (table.c.channel_id == channel_id)

@@ -122,6 +122,8 @@ async def test_another_workspace_cannot_touch_real_channels(
     async with bot.running():
         _, subscribe = bot.command("subscribe chatgpt")
         assert await bot.send(subscribe) == 200
+        # The 200 is the ack; the subscription is written while the answer is prepared.
+        await until(lambda: "OpenAI" in "".join(r.text for r in slack.slash_runs.values()))
         assert "OpenAI" in await bot.listed()
 
         for text in ("unsubscribe", "list", "subscribe chatgpt min:major remind:0"):
