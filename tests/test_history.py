@@ -26,7 +26,7 @@ from bot.poller import SourcePoller
 from bot.render import card_facts
 from bot.store import schema
 from bot.store.store import Store
-from fakes.history import PastIncident, write_past
+from fakes.history import PastIncident, simulate, write_past
 from fakes.pages import SUMMARY_PATH as SUMMARY
 from fakes.pages import Incident, SummaryPage
 from fakes.statuspage import FakeStatusPage
@@ -332,3 +332,24 @@ async def test_our_probes_get_a_strip_of_their_own_and_never_count_as_official(
     assert (T0 + timedelta(minutes=6), T0 + timedelta(minutes=13), Severity.MAJOR_OUTAGE) in spans
     without = dataclasses.replace(view, probes=None)
     assert png_size(png_bytes(view))[1] > png_size(png_bytes(without))[1]
+
+
+async def test_daily_bars_and_views_read_alike_on_sqlite_and_postgresql(store: Store) -> None:
+    end = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    past = await simulate(store, "openai", ["ChatGPT", "API"], end, days=10, count=4, probe_id="p")
+
+    days = await store.history.days("openai", end, 10)
+    view = await store.history.view("openai", "OpenAI", Period.WEEK, end)
+
+    assert len(days) == 10
+    assert days[-1].start == datetime(2026, 3, 2, tzinfo=UTC)
+    assert days[-1].observed_min == 12 * 60  # midnight to noon
+    assert sum(d.observed_min for d in days) == 9 * 24 * 60 + 12 * 60  # began at noon
+    assert {d.worst for d in days} >= {Severity.OPERATIONAL}
+    bad_days = {p.start.date() for p in past}
+    assert {d.start.date() for d in days if d.worst and d.worst > 0} == bad_days
+    # The period ends with the minute now (noon, not yet sampled).
+    assert view.uptime.observed_min == 7 * 24 * 60 - 1
+    assert view.gaps == [(end, end + timedelta(minutes=1))]
+    assert view.probes is not None
+    assert view.probes.uptime.observed_min == 7 * 24 * 60 - 1

@@ -339,10 +339,14 @@ async def _strip(
     down = sa.func.sum(sa.case((minutes.c.severity >= int(DOWN_FROM), 1), else_=0))
     previous = sa.func.lag(minutes.c.minute).over(order_by=minutes.c.minute)
     steps = sa.select(minutes.c.minute, previous.label("previous")).subquery()
-    counted = (await conn.execute(sa.select(sa.func.count(), down))).one()
-    bounds = (
-        await conn.execute(sa.select(sa.func.min(minutes.c.minute), sa.func.max(minutes.c.minute)))
+    counted = (
+        await conn.execute(
+            sa.select(
+                sa.func.count(), down, sa.func.min(minutes.c.minute), sa.func.max(minutes.c.minute)
+            )
+        )
     ).one()
+    bounds = (counted[2], counted[3])
     jumps = (
         await conn.execute(
             sa.select(steps.c.previous, steps.c.minute).where(steps.c.minute - steps.c.previous > 1)
