@@ -3,8 +3,9 @@
 - A connection that has not sent complete request headers within `HEADER_TIMEOUT_S` (of
   connecting, or of its last answer) is closed: slow clients cannot hold sockets.
 - A request body must arrive within `BODY_TIMEOUT_S` (408 otherwise).
-- At most `max_connections` open connections per server; more are answered 503 and closed
-  at once, so a flood of slow clients cannot take the file descriptors the polls need.
+- At most `connection_cap()` open connections per server (256, or an eighth of the open-file
+  limit if that is less); more are answered 503 and closed at once, so a flood of slow
+  clients cannot take the file descriptors the polls and chat connections need.
 - Bytes that are not HTTP get aiohttp's own 400; here they are counted into one warning line
   per minute instead of an ERROR traceback per request.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import resource
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 HEADER_TIMEOUT_S = 10.0
 BODY_TIMEOUT_S = 10.0
 MAX_CONNECTIONS = 256
+MIN_CONNECTIONS = 16
 BUSY = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -46,8 +49,26 @@ class _CountMalformedHttp(logging.Filter):
         return True
 
 
+class _CountAcceptShortage(logging.Filter):
+    """asyncio logs a traceback each time accept() meets EMFILE (it retries a second later):
+    out of descriptors under a flood, that is one warning a minute, not a traceback each."""
+
+    MESSAGE = "socket.accept() out of system resource"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.junk = JunkLog(log, "HTTP servers (out of file descriptors)")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith(self.MESSAGE):
+            self.junk.refused(503, "accept() failed with EMFILE; retrying in 1 s")
+            return False
+        return True
+
+
 _MALFORMED = _CountMalformedHttp()
 logging.getLogger("aiohttp.server").addFilter(_MALFORMED)
+logging.getLogger("asyncio").addFilter(_CountAcceptShortage())
 
 
 @web.middleware
@@ -136,8 +157,16 @@ class GuardedSite(web.BaseSite):
         self._server = await loop.create_server(cap, self._host, self._port, backlog=128)
 
 
+def connection_cap() -> int:
+    """Connections one server may hold: a share of the open-file limit, never all of it."""
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return MAX_CONNECTIONS
+    return max(MIN_CONNECTIONS, min(MAX_CONNECTIONS, soft // 8))
+
+
 async def serve(
-    app: web.Application, host: str, port: int, max_connections: int = MAX_CONNECTIONS
+    app: web.Application, host: str, port: int, max_connections: int | None = None
 ) -> web.AppRunner:
     """Start `app` on host:port; returns the runner (its `cleanup()` stops the server)."""
     app.middlewares.append(body_deadline)
@@ -145,5 +174,6 @@ async def serve(
     # deadline, counted from connect or from the last answer: that is our header timeout.
     runner = web.AppRunner(app, access_log=None, keepalive_timeout=HEADER_TIMEOUT_S)
     await runner.setup()
-    await GuardedSite(runner, host, port, max_connections).start()
+    cap = connection_cap() if max_connections is None else max_connections
+    await GuardedSite(runner, host, port, cap).start()
     return runner

@@ -23,10 +23,17 @@ from discord.app_commands import Choice
 from bot.commands import EARLY_WORD, CommandService, HistoryAnswer
 from bot.crowd_desk import Reporter
 from bot.errors import CommandError
+from bot.junklog import JunkLog
 from integrations.discord.crowd import crowd_view
 from integrations.discord.embeds import EmbedLimits, cut, status_embed
 
 log = logging.getLogger(__name__)
+UNREADABLE = (
+    app_commands.TransformerError,
+    app_commands.CommandNotFound,
+    app_commands.CommandSignatureMismatch,
+)
+_JUNK = JunkLog(log, "discord commands")
 
 PLATFORM = "discord"
 DEFER_AFTER_S = 2.0  # Discord allows 3 s for the first answer; slower work is deferred
@@ -327,7 +334,9 @@ async def _on_error(interaction: discord.Interaction, error: app_commands.AppCom
         text = "You need the **Manage Channels** permission to change this channel's alerts."
     elif isinstance(error, app_commands.NoPrivateMessage):
         text = "Use this command in a server channel."
-    elif isinstance(error, app_commands.TransformerError | app_commands.CommandNotFound):
+    elif isinstance(error, UNREADABLE):
+        # What the gateway sent does not match our commands: no traceback, one line a minute.
+        _JUNK.refused(400, type(error).__name__)
         text = "I couldn't read that command; please pick the options from the list."
     else:
         log.error(

@@ -17,13 +17,13 @@ import logging
 import aiohttp
 import discord
 import yarl
-from discord import app_commands
 
 from bot.commands import CommandService, SettingsBook
 from bot.errors import ConfigError, PlatformUnavailable
 from integrations.discord.commands import install_commands
 from integrations.discord.config import DiscordConfig
 from integrations.discord.crowd import crowd_button_type
+from integrations.discord.interactions import GuardedTree
 from integrations.discord.markup import NO_PINGS
 from integrations.discord.notifier import DiscordNotifier
 
@@ -65,7 +65,7 @@ class StatusBotClient(discord.Client):
         )
         self.guild_ids = guild_ids
         self.settings = settings
-        self.tree = app_commands.CommandTree(self)
+        self.tree = GuardedTree(self)
 
     async def setup_hook(self) -> None:
         for guild_id in self.guild_ids:

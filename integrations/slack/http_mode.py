@@ -100,8 +100,7 @@ class SlackHttpServer:
         if problem:
             return self._refuse(400, problem)
         if not await self._replays.first_time(timestamp, signature):
-            log.warning("slack HTTP mode refused a replayed request")
-            return web.json_response({"error": "replayed request"}, status=401)
+            return self._refuse(401, "replayed request")
         bolt_request = AsyncBoltRequest(
             body=body,
             query=request.query_string,

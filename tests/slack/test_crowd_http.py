@@ -9,6 +9,7 @@ import json
 import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -27,9 +28,14 @@ from tests.slack.conftest import SIGNING_SECRET, slack_config
 
 PATH = "/slack/events"
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-CLICK = json.loads(
-    (FIXTURES / "interactions/slack/block_actions_button_no_value_full_message.json").read_text()
-)
+# A click on a card (the message comes along) and on an ephemeral answer (no message at all).
+ON_CARD = "block_actions_button_no_value_full_message.json"
+ON_EPHEMERAL_ANSWER = "block_actions_button_no_value_ephemeral_container.json"
+
+
+def real_click(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((FIXTURES / "interactions/slack" / name).read_text())
+    return data
 
 
 class NoFusion:
@@ -67,10 +73,10 @@ async def http_platform(
     await platform.stop()
 
 
-def click(slack: FakeSlack, user: str, value: str) -> tuple[SlashRun, str]:
+def click(slack: FakeSlack, user: str, value: str, fixture: str = ON_CARD) -> tuple[SlashRun, str]:
     """The real payload with our button in it, its response_url at the fake."""
     run, form = slack.slash_form("/is-chatgpt-down", channel_id="C0HTTP", user_id=user)
-    payload = copy.deepcopy(CLICK)
+    payload = copy.deepcopy(real_click(fixture))
     payload["user"].update(id=user, team_id=slack.team_id)
     payload["team"]["id"] = slack.team_id
     payload["channel"]["id"] = payload["container"]["channel_id"] = "C0HTTP"
@@ -93,10 +99,11 @@ async def _post(platform: SlackPlatform, body: str, headers: dict[str, str]) -> 
         return response.status
 
 
+@pytest.mark.parametrize("fixture", [ON_CARD, ON_EPHEMERAL_ANSWER])
 async def test_a_signed_click_is_counted_and_thanked_privately(
-    slack: FakeSlack, http_platform: SlackPlatform, store: Store
+    slack: FakeSlack, http_platform: SlackPlatform, store: Store, fixture: str
 ) -> None:
-    run, body = click(slack, "U0HTTP", "openai")
+    run, body = click(slack, "U0HTTP", "openai", fixture)
     assert await _post(http_platform, body, sign_request(SIGNING_SECRET, body)) == 200
     (answer,) = await run.wait_response()
     assert answer["text"] == "Thanks — 1 person in 1 channel reports this."
