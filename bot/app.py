@@ -187,6 +187,7 @@ class Application:
                 self.early.rules.probes,
                 after=self.early.step,
                 clock=self.clock,
+                history=self.store.history,
             )
             for key, probe_id, probe in config.probe_ids()
         ]

@@ -44,10 +44,13 @@ LEGEND = (
     (Severity.MAINTENANCE, "maintenance"),
 )
 ALL = "All components"
+PROBES = "Our probes"  # a strip of its own: our own checks, not the official page
 
 
 def draw(view: HistoryView) -> Figure:
-    strips: list[str | None] = [None, *view.components[: MAX_STRIPS - 1]]
+    probes = view.probe_spans()
+    strips: list[str | None] = [None, *([PROBES] if probes else []), *view.components]
+    strips = strips[:MAX_STRIPS]
     height = 1.5 + 0.42 * len(strips)
     fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI, facecolor=BACKGROUND)
     ax = fig.add_axes((0.2, 0.32 / height * 1.6, 0.77, 1 - 1.05 / height))
@@ -55,9 +58,9 @@ def draw(view: HistoryView) -> Figure:
     start_num, end_num = mdates.date2num(view.start), mdates.date2num(view.end)
     for row, component in enumerate(strips):
         y = len(strips) - 1 - row
+        spans = probes if component == PROBES and probes else view.spans(component)
         bars = [
-            (mdates.date2num(a), mdates.date2num(b) - mdates.date2num(a), s)
-            for a, b, s in view.spans(component)
+            (mdates.date2num(a), mdates.date2num(b) - mdates.date2num(a), s) for a, b, s in spans
         ]
         # Operational first, trouble on top, never thinner than a few pixels: a 20-minute
         # outage is a sliver of 90 days but the reason anyone looks.

@@ -548,7 +548,10 @@ class CommandService:
     async def list(self, platform: str, channel_id: str) -> str:
         subs = await self.store.subscriptions.channel_subscriptions(platform, channel_id)
         if not subs:
-            return "This channel has no subscriptions. Try `/statusbot subscribe`."
+            hushed = self._hush_lines(await self.store.hush.channel(platform, channel_id))
+            return "\n".join(
+                ["This channel has no subscriptions. Try `/statusbot subscribe`.", *hushed]
+            )
         lines = ["This channel receives:"]
         for sub in subs:
             name = (

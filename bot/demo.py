@@ -146,7 +146,10 @@ async def seed_history(db_path: Path, until: datetime) -> None:
     store = Store(f"sqlite+aiosqlite:///{db_path}")
     try:
         await store.initialize()
-        await simulate(store, "openai", COMPONENTS, until, days=90, count=PAST_INCIDENTS)
+        await simulate(
+            store, "openai", COMPONENTS, until, days=90, count=PAST_INCIDENTS,
+            probe_id="openai:simulated",
+        )  # fmt: skip
     finally:
         await store.aclose()
 

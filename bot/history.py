@@ -242,6 +242,57 @@ Span = tuple[datetime, datetime, Severity | None]
 
 
 @dataclass(frozen=True, slots=True)
+class Strip:
+    """One line of availability over a period: minutes counted, the minutes that were not
+    operational, and the stretches with no observation."""
+
+    uptime: Uptime
+    samples: Sequence[MinuteSample]
+    gaps: Sequence[tuple[datetime, datetime]]
+
+
+def runs(
+    samples: Sequence[MinuteSample],
+    gaps: Sequence[tuple[datetime, datetime]],
+    start: datetime,
+    end: datetime,
+    component: str | None,
+) -> list[Span]:
+    """A period as runs of one state: operational wherever observed and nothing else is
+    said, a sample's severity at its minute, None in the gaps."""
+    minute = timedelta(minutes=1)
+    marks: list[Span] = [(a, b, None) for a, b in gaps]
+    for sample in samples:
+        if component is None:
+            worst = sample.severity
+        else:
+            worst = sample.components.get(component, Severity.OPERATIONAL)
+        if worst > Severity.OPERATIONAL:
+            marks.append((sample.minute, sample.minute + minute, worst))
+    marks.sort(key=lambda m: m[0])
+    out: list[Span] = []
+    cursor = start
+
+    def add(a: datetime, b: datetime, severity: Severity | None) -> None:
+        if out and out[-1][1] == a and out[-1][2] == severity:
+            out[-1] = (out[-1][0], b, severity)
+        else:
+            out.append((a, b, severity))
+
+    for mark_start, mark_end, state in marks:
+        a, b = max(mark_start, cursor), min(mark_end, end)
+        if b <= a:
+            continue
+        if a > cursor:
+            add(cursor, a, Severity.OPERATIONAL)
+        add(a, b, state)
+        cursor = b
+    if cursor < end:
+        add(cursor, end, Severity.OPERATIONAL)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
 class HistoryView:
     """Everything a chart, a summary and the board show about one provider and period."""
 
@@ -257,39 +308,20 @@ class HistoryView:
     gaps: Sequence[tuple[datetime, datetime]]
     incidents: Sequence[IncidentRecord]
 
+    # Our own probes of the provider (early warning), when it has any: not official, so
+    # never counted in the uptime above.
+    probes: Strip | None = None
+
     def spans(self, component: str | None = None) -> list[Span]:
         """The period as runs of one state, (from, to, severity), for the service
         (`component` None) or one component; None where nothing was observed."""
-        minute = timedelta(minutes=1)
-        marks: list[Span] = [(a, b, None) for a, b in self.gaps]
-        for sample in self.samples:
-            if component is None:
-                worst = sample.severity
-            else:
-                worst = sample.components.get(component, Severity.OPERATIONAL)
-            if worst > Severity.OPERATIONAL:
-                marks.append((sample.minute, sample.minute + minute, worst))
-        marks.sort(key=lambda m: m[0])
-        out: list[Span] = []
-        cursor = self.start
+        return runs(self.samples, self.gaps, self.start, self.end, component)
 
-        def add(a: datetime, b: datetime, severity: Severity | None) -> None:
-            if out and out[-1][1] == a and out[-1][2] == severity:
-                out[-1] = (out[-1][0], b, severity)
-            else:
-                out.append((a, b, severity))
-
-        for mark_start, mark_end, state in marks:
-            a, b = max(mark_start, cursor), min(mark_end, self.end)
-            if b <= a:
-                continue
-            if a > cursor:
-                add(cursor, a, Severity.OPERATIONAL)
-            add(a, b, state)
-            cursor = b
-        if cursor < self.end:
-            add(cursor, self.end, Severity.OPERATIONAL)
-        return out
+    def probe_spans(self) -> list[Span] | None:
+        """The same for our probes: failing is drawn as an outage, slow as degraded."""
+        if self.probes is None or not self.probes.uptime.observed_min:
+            return None
+        return runs(self.probes.samples, self.probes.gaps, self.start, self.end, None)
 
     @property
     def components(self) -> list[str]:
@@ -323,6 +355,8 @@ class HistoryView:
         lag = self.median_lag_s()
         if lag is not None:
             parts.append(f"median lag of the official page {human_duration(lag)}")
+        if self.probes is not None and self.probes.uptime.ratio is not None:
+            parts.append(f"our probes got answers {self.probes.uptime.text()} of the time")
         open_now = [i for i in self.incidents if i.is_open]
         text = ", ".join(parts) + "."
         if open_now:
@@ -343,6 +377,8 @@ class HistoryView:
         worst = "; ".join(
             f"{i.title} ({human_duration(i.duration_s or 0)})" for i in longest if i.duration_s
         )
+        if self.probe_spans() is not None:
+            what += ", and one for our own probes of it"
         text = (
             f"Availability chart of {self.name} over the {self.period.words}: {what}, "
             f"green when operational, amber when degraded, red during outages, blue for "

@@ -15,6 +15,7 @@ from typing import Protocol
 from bot import metrics
 from bot.config import ProbeConfig
 from bot.fetch import StatusFetcher
+from bot.models import Severity
 from bot.probe_check import probe_once
 from bot.probe_window import ProbeRules, ProbeStatus, ProbeWindow, Sample, record
 from integrations.probes.classify import Alive, ProbeOutcome
@@ -32,6 +33,22 @@ class ProbeLog(Protocol):
     async def save_probe_window(self, window: ProbeWindow, at: datetime) -> None: ...
 
 
+class ProbeHistory(Protocol):
+    """Where a probe's minute goes into history (bot.store.history.HistoryRepository)."""
+
+    async def record_probe(
+        self, provider: str, probe_id: str, severity: Severity | None, at: datetime
+    ) -> None: ...
+
+
+# A probe's state as a strip of the history chart: failing draws as an outage.
+PROBE_SEVERITY = {
+    ProbeStatus.UP: Severity.OPERATIONAL,
+    ProbeStatus.SLOW: Severity.DEGRADED,
+    ProbeStatus.FAILING: Severity.MAJOR_OUTAGE,
+}
+
+
 class ProbeRunner:
     """Runs one probe and records what it says."""
 
@@ -45,6 +62,7 @@ class ProbeRunner:
         rules: ProbeRules,
         after: Callable[[str], Awaitable[object]] | None = None,
         clock: Callable[[], datetime] | None = None,
+        history: ProbeHistory | None = None,
     ) -> None:
         self.provider = provider
         self.probe_id = probe_id
@@ -54,6 +72,7 @@ class ProbeRunner:
         self.rules = rules
         self.after = after
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.history = history
         self.alive = Alive(
             frozenset(probe.alive.status), probe.alive.json_key, probe.alive.json_value
         )
@@ -82,6 +101,11 @@ class ProbeRunner:
         sample = Sample(now, result.outcome, result.reason, result.latency_ms)
         window = record(window, sample, self.rules)
         await self.store.save_probe_window(window, now)
+        if self.history is not None:
+            status = window.status(self.rules)
+            await self.history.record_probe(
+                self.provider, self.probe_id, PROBE_SEVERITY.get(status), now
+            )
         self._observe(result.outcome, result.latency_ms, was, window)
         if self.after is not None:
             await self.after(self.provider)

@@ -49,8 +49,26 @@ class _CountMalformedHttp(logging.Filter):
         return True
 
 
+class _CountAcceptShortage(logging.Filter):
+    """asyncio logs a traceback each time accept() meets EMFILE (it retries a second later):
+    out of descriptors under a flood, that is one warning a minute, not a traceback each."""
+
+    MESSAGE = "socket.accept() out of system resource"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.junk = JunkLog(log, "HTTP servers (out of file descriptors)")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith(self.MESSAGE):
+            self.junk.refused(503, "accept() failed with EMFILE; retrying in 1 s")
+            return False
+        return True
+
+
 _MALFORMED = _CountMalformedHttp()
 logging.getLogger("aiohttp.server").addFilter(_MALFORMED)
+logging.getLogger("asyncio").addFilter(_CountAcceptShortage())
 
 
 @web.middleware

@@ -90,6 +90,8 @@ class FakeDiscord:
         self.replies: dict[str, InteractionReply] = {}
         self.token_revoked = False
         self.gateway_down = False  # True: the gateway refuses connections (an outage)
+        self.recommended_shards = 1  # what GET /gateway/bot recommends
+        self.identified_shards: list[tuple[int, int]] = []  # (shard, count) per IDENTIFY
         self._failures: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = {}
         self._drops: Counter[str] = Counter()
         self._windows: dict[tuple[str, int], tuple[float, int]] = {}
@@ -133,9 +135,16 @@ class FakeDiscord:
 
     # --- world set-up and faults ---------------------------------------------
 
-    def add_guild(self, name: str = "Test server", channels: int = 1) -> tuple[int, list[int]]:
-        """A guild with `channels` text channels; returns (guild id, channel ids)."""
+    def add_guild(
+        self, name: str = "Test server", channels: int = 1, shard: tuple[int, int] | None = None
+    ) -> tuple[int, list[int]]:
+        """A guild with `channels` text channels; returns (guild id, channel ids).
+
+        `shard=(id, count)`: an id that lands on that shard ((guild_id >> 22) % count)."""
         guild_id = wire.snowflake()
+        if shard is not None:
+            number, count = shard
+            guild_id = (((guild_id >> 22) // count * count + number) << 22) | (guild_id & 0x3FFFFF)
         self.guilds[guild_id] = []
         self.guild_names[guild_id] = name
         ids = [self.add_channel(guild_id, f"alerts-{n}") for n in range(channels)]
@@ -282,10 +291,14 @@ class FakeDiscord:
         raise KeyError(f"command /{name} was never synced to guild {guild_id} or globally")
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send a gateway DISPATCH to every identified connection."""
+        """Send a gateway DISPATCH to every identified connection (a guild's event only to
+        the shard that guild is on)."""
         if not self._sockets:
             raise RuntimeError("no gateway connection")
+        guild = data.get("guild_id")
         for ws in list(self._sockets):
+            if guild is not None and not _on_shard(ws, int(guild)):
+                continue
             ws_seq = getattr(ws, "_fake_seq", 0) + 1
             ws._fake_seq = ws_seq  # type: ignore[attr-defined]
             await ws.send_str(json.dumps({"op": 0, "t": event, "s": ws_seq, "d": data}))
@@ -310,6 +323,9 @@ class FakeDiscord:
                     if payload["d"].get("token") != self.token or self.token_revoked:
                         await ws.close(code=4004, message=b"Authentication failed.")
                         break
+                    shard = payload["d"].get("shard") or [0, 1]
+                    ws._fake_shard = (int(shard[0]), int(shard[1]))  # type: ignore[attr-defined]
+                    self.identified_shards.append(ws._fake_shard)  # type: ignore[attr-defined]
                     self._sockets.add(ws)
                     await self._ready(ws)
                 elif op == 6:
@@ -323,7 +339,10 @@ class FakeDiscord:
         ready = {
             "v": 10,
             "user": self.bot_user,
-            "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
+            "guilds": [
+                {"id": str(g), "unavailable": True} for g in self.guilds if _on_shard(ws, g)
+            ],
+            "shard": list(getattr(ws, "_fake_shard", (0, 1))),
             "session_id": f"session-{wire.snowflake()}",
             "resume_gateway_url": self.gateway_url,
             "application": {"id": str(self.app_id), "flags": 0},
@@ -331,6 +350,8 @@ class FakeDiscord:
         ws._fake_seq = 1  # type: ignore[attr-defined]
         await ws.send_json({"op": 0, "t": "READY", "s": 1, "d": ready})
         for guild_id, channel_ids in self.guilds.items():
+            if not _on_shard(ws, guild_id):
+                continue
             channels = [
                 self.channels[c].payload for c in channel_ids if self.channels[c].parent_id is None
             ]
@@ -459,7 +480,11 @@ class FakeDiscord:
 
     def _gateway_info(self, params: dict, body: Any, channel: Any) -> tuple[int, Any]:
         limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
-        return 200, {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
+        return 200, {
+            "url": self.gateway_url,
+            "shards": self.recommended_shards,
+            "session_start_limit": limit,
+        }
 
     def _put_commands(self, params: dict, body: Any, channel: Any) -> tuple[int, Any]:
         guild_id = params.get("guild")
@@ -647,6 +672,12 @@ _HANDLERS = {
 }
 
 _TEMPLATES = [key.split(" ", 1)[1].strip("/").split("/") for key in _HANDLERS]
+
+
+def _on_shard(ws: web.WebSocketResponse, guild_id: int) -> bool:
+    """Whether a guild's events go over this connection: (guild_id >> 22) % count == shard."""
+    number, count = getattr(ws, "_fake_shard", (0, 1))
+    return (guild_id >> 22) % count == number
 
 
 def _route(method: str, parts: list[str]) -> tuple[str, dict[str, Any]]:

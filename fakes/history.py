@@ -73,9 +73,14 @@ async def write_past(
     incidents: list[PastIncident],
     start: datetime,
     end: datetime,
+    probe_id: str | None = None,
 ) -> None:
-    """Per-minute samples from `start` to `end` and one record per incident."""
+    """Per-minute samples from `start` to `end` and one record per incident; with a
+    `probe_id`, our probes' samples too (failing from the first signal until a few minutes
+    before the page said it was over)."""
     rows: list[dict[str, Any]] = []
+    if probe_id is not None:
+        rows += _probe_rows(provider, probe_id, incidents, start, end)
     minute = floor_minute(start)
     by_minute: dict[datetime, dict[str, int]] = {}
     for incident in incidents:
@@ -117,6 +122,33 @@ async def write_past(
             )
 
 
+def _probe_rows(
+    provider: str, probe_id: str, incidents: list[PastIncident], start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    failing: dict[datetime, int] = {}
+    for incident in incidents:
+        worst = (
+            Severity.DEGRADED if incident.severity == Severity.DEGRADED else Severity.MAJOR_OUTAGE
+        )
+        at, until = incident.start, incident.end - (incident.end - incident.start) / 5
+        while at < until:
+            failing[floor_minute(at)] = int(worst)
+            at += timedelta(minutes=1)
+    rows, minute = [], floor_minute(start)
+    while minute < end:
+        rows.append(
+            {
+                "source_id": f"probe:{probe_id}",
+                "provider": provider,
+                "minute": minute_number(minute),
+                "severity": failing.get(minute, 0),
+                "components": {},
+            }
+        )
+        minute += timedelta(minutes=1)
+    return rows
+
+
 async def simulate(
     store: Store,
     provider: str,
@@ -125,9 +157,11 @@ async def simulate(
     days: int = 90,
     count: int = 14,
     seed: int = 7,
+    probe_id: str | None = None,
 ) -> list[PastIncident]:
-    """`days` of simulated history up to `end` for a provider whose source id is its key."""
+    """`days` of simulated history up to `end` for a provider whose source id is its key
+    (and, with a `probe_id`, what that probe of ours saw)."""
     start = end - timedelta(days=days)
     incidents = plan(components, start, end - timedelta(hours=2), count, seed)
-    await write_past(store, provider, provider, incidents, start, end)
+    await write_past(store, provider, provider, incidents, start, end, probe_id)
     return incidents

@@ -203,3 +203,69 @@ def test_component_names_with_spaces_are_quoted() -> None:
     assert request.components == ("Chat Completions", "Login")
     with pytest.raises(CommandError, match="quote is not closed"):
         commands.parse_subscribe('component:"Chat')
+
+
+@pytest.mark.parametrize(
+    ("platform", "args", "mention", "wake"),
+    [
+        ("slack", "chatgpt mention:here wake:major", "here", True),
+        ("slack", "mention:@here", "here", False),
+        ("discord", "mention:<@&123456789012345678>", "role:123456789012345678", False),
+        ("discord", "mention:role:123456789012345678 wake:major", "role:123456789012345678", True),
+        ("slack", "mention:off", None, False),
+    ],
+)
+def test_mentions_are_opt_in_and_per_platform(
+    platform: str, args: str, mention: str | None, wake: bool
+) -> None:
+    request = CommandService(CONFIG, None).parse_subscribe(args, platform)  # type: ignore[arg-type]
+    assert (request.mention, request.wake_on_major) == (mention, wake)
+
+
+@pytest.mark.parametrize(
+    ("platform", "args", "message"),
+    [
+        ("discord", "mention:here", "On Discord a major outage can mention a role"),
+        ("slack", "mention:<@&123456789012345678>", "On Slack a major outage can mention @here"),
+        ("slack", "mention:everyone", "nothing else is ever pinged"),
+        ("slack", "mention:channel", "nothing else is ever pinged"),
+        ("slack", "wake:sometimes", "wake: takes major"),
+    ],
+)
+def test_no_other_mention_can_be_asked_for(platform: str, args: str, message: str) -> None:
+    with pytest.raises(CommandError, match=message):
+        CommandService(CONFIG, None).parse_subscribe(args, platform)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("verb", "args", "message"),
+    [
+        ("mute", "chatgpt", "Usage: mute <provider|all> <duration>"),
+        ("mute", "chatgpt forever", "can't read the duration"),
+        ("mute", "nosuch 2h", "I don't know 'nosuch'"),
+        ("quiet", "22:00", "Usage: quiet 22:00-07:00"),
+        ("quiet", "22:00-07:00 Moon/Base", "I don't know the timezone"),
+    ],
+)
+async def test_mute_and_quiet_explain_their_usage(
+    store: Store, verb: str, args: str, message: str
+) -> None:
+    with pytest.raises(CommandError, match=message):
+        await getattr(service(store), verb)("slack", "C1", args)
+
+
+async def test_mute_unmute_and_quiet_are_listed_for_the_channel(store: Store) -> None:
+    commands = service(store)
+    assert "Muted OpenAI" in await commands.mute("slack", "C1", "chatgpt 2h")
+    assert "Muted every provider" in await commands.mute("slack", "C1", "all 30m")
+    assert "Quiet hours set: 22:00–07:00 Europe/Paris" in await commands.quiet(
+        "slack", "C1", "22:00-07:00 Europe/Paris"
+    )
+    listed = await commands.list("slack", "C1")
+    assert "Quiet hours: 22:00–07:00 Europe/Paris" in listed
+    assert "Muted: OpenAI until" in listed
+    assert "Muted: every provider until" in listed
+    assert "Unmuted every provider" in await commands.unmute("slack", "C1", "all")
+    assert "Muted" not in await commands.list("slack", "C1")
+    assert "Quiet hours off" in await commands.quiet("slack", "C1", "off")
+    assert "had no quiet hours" in await commands.quiet("slack", "C1", "off")

@@ -5,6 +5,7 @@ history is pruned."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import struct
 from collections.abc import AsyncIterator
@@ -25,7 +26,7 @@ from bot.poller import SourcePoller
 from bot.render import card_facts
 from bot.store import schema
 from bot.store.store import Store
-from fakes.history import PastIncident, write_past
+from fakes.history import PastIncident, simulate, write_past
 from fakes.pages import SUMMARY_PATH as SUMMARY
 from fakes.pages import Incident, SummaryPage
 from fakes.statuspage import FakeStatusPage
@@ -293,3 +294,62 @@ async def test_the_early_warnings_first_signal_makes_the_lag_when_it_saw_it_firs
     assert incident.lag_s == 8 * 60
     assert incident.recovered_at == T0 + timedelta(minutes=36)
     assert incident.duration_s == 38 * 60
+
+
+async def test_our_probes_get_a_strip_of_their_own_and_never_count_as_official(
+    rig, tmp_path: Path
+) -> None:
+    from bot.config import ProbeConfig
+    from bot.probe_window import ProbeRules
+    from bot.probing import ProbeRunner
+    from fakes.provider_api import FakeProviderAPIs, probe_config
+
+    _poller, _page, store, clock = rig
+    for minute in range(0, 20):
+        await poll(rig, minute, "operational")
+    async with FakeProviderAPIs() as apis, StatusFetcher() as fetcher:
+        probe = ProbeConfig.model_validate({**probe_config(apis.base_url, "openai"), "timeout": 2})
+        runner = ProbeRunner(
+            "openai", "openai:API", probe, fetcher, store.signals, ProbeRules(failing_after=2),
+            clock=clock, history=store.history,
+        )  # fmt: skip
+        for minute in range(0, 20):
+            clock.now = T0 + timedelta(minutes=minute)
+            apis.set_mode("openai", "error" if 5 <= minute < 12 else "up")
+            await runner.check_once()
+
+    view = await store.history.view("openai", "OpenAI", Period.DAY, clock.now)
+
+    assert view.uptime.down_min == 0  # the official page said all was well
+    assert view.probes is not None
+    assert view.probes.uptime.observed_min == 20
+    # Failing from the 2nd failed answer (minute 6) until the first good one counted (13).
+    assert view.probes.uptime.down_min == 7
+    assert "our probes got answers 65 % of the time" in view.summary()
+    assert "one for our own probes" in view.alt_text()
+    spans = view.probe_spans()
+    assert spans is not None
+    assert (T0 + timedelta(minutes=6), T0 + timedelta(minutes=13), Severity.MAJOR_OUTAGE) in spans
+    without = dataclasses.replace(view, probes=None)
+    assert png_size(png_bytes(view))[1] > png_size(png_bytes(without))[1]
+
+
+async def test_daily_bars_and_views_read_alike_on_sqlite_and_postgresql(store: Store) -> None:
+    end = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    past = await simulate(store, "openai", ["ChatGPT", "API"], end, days=10, count=4, probe_id="p")
+
+    days = await store.history.days("openai", end, 10)
+    view = await store.history.view("openai", "OpenAI", Period.WEEK, end)
+
+    assert len(days) == 10
+    assert days[-1].start == datetime(2026, 3, 2, tzinfo=UTC)
+    assert days[-1].observed_min == 12 * 60  # midnight to noon
+    assert sum(d.observed_min for d in days) == 9 * 24 * 60 + 12 * 60  # began at noon
+    assert {d.worst for d in days} >= {Severity.OPERATIONAL}
+    bad_days = {p.start.date() for p in past}
+    assert {d.start.date() for d in days if d.worst and d.worst > 0} == bad_days
+    # The period ends with the minute now (noon, not yet sampled).
+    assert view.uptime.observed_min == 7 * 24 * 60 - 1
+    assert view.gaps == [(end, end + timedelta(minutes=1))]
+    assert view.probes is not None
+    assert view.probes.uptime.observed_min == 7 * 24 * 60 - 1

@@ -23,6 +23,7 @@ from bot.history import (
     IncidentRecord,
     MinuteSample,
     Period,
+    Strip,
     Uptime,
     floor_minute,
     merge_minutes,
@@ -39,6 +40,8 @@ from bot.store.records import PollCommit, as_utc
 # A gap longer than this between two samples of a source is unknown time (the bot was
 # down), not a copy of the last state.
 MAX_FILL_MIN = 10
+# Our probes' samples sit beside the official ones, under `probe:<probe id>`.
+PROBE_PREFIX = "probe:"
 MINUTES_PER_DAY = 24 * 60
 
 
@@ -77,35 +80,19 @@ class HistoryRepository:
     async def record_sample(
         self, conn: AsyncConnection, commit: PollCommit, sample: MinuteSample | None
     ) -> None:
-        """The source's state since its last sample: the minutes in between kept the last
-        sample's state (nothing changed, or the poll would have committed), this one is
-        the worst of what it saw."""
-        if sample is None:
+        """A poll's sample of its source (in the poll's transaction)."""
+        if sample is not None:
+            await _record(conn, commit.source_id, commit.provider, sample)
+
+    async def record_probe(
+        self, provider: str, probe_id: str, severity: Severity | None, at: datetime
+    ) -> None:
+        """What one of our probes saw this minute (None: nothing conclusive)."""
+        if severity is None:
             return
-        table = schema.availability
-        number = minute_number(sample.minute)
-        this = (table.c.source_id == commit.source_id) & (table.c.minute == number)
-        last = (
-            await conn.execute(
-                sa.select(table.c.minute, table.c.severity, table.c.components)
-                .where(table.c.source_id == commit.source_id)
-                .where(table.c.minute > number - MAX_FILL_MIN, table.c.minute <= number)
-                .order_by(table.c.minute.desc())
-                .limit(1)
-            )
-        ).first()
-        if last is not None:
-            last_sample = _sample(last)
-            if last.minute == number:
-                merged = worst_of(last_sample, sample)
-                await conn.execute(table.update().where(this).values(**_values(merged)))
-                return
-            gap = [
-                {**_row(commit, n), **_values(last_sample)} for n in range(last.minute + 1, number)
-            ]
-            if gap:
-                await conn.execute(table.insert(), gap)
-        await conn.execute(table.insert().values(**_row(commit, number), **_values(sample)))
+        sample = MinuteSample(floor_minute(at), severity)
+        async with self.db.engine.begin() as conn:
+            await _record(conn, PROBE_PREFIX + probe_id, provider, sample)
 
     async def record_event(self, conn: AsyncConnection, event: Event) -> None:
         """Keep the incident's record up to date with one of its card's events."""
@@ -162,61 +149,20 @@ class HistoryRepository:
         """Everything the chart and the summary of `provider` over `period` need."""
         end = floor_minute(end) + timedelta(minutes=1)
         start = end - period.span
-        first, last = minute_number(start), minute_number(end)
-        table = schema.availability
-        in_period = (
-            (table.c.provider == provider) & (table.c.minute >= first) & (table.c.minute < last)
-        )
-        # One row per minute: a provider's sources folded, worst first.
-        minutes = (
-            sa.select(table.c.minute, sa.func.max(table.c.severity).label("severity"))
-            .where(in_period)
-            .group_by(table.c.minute)
-            .subquery()
-        )
-        down = sa.func.sum(sa.case((minutes.c.severity >= int(DOWN_FROM), 1), else_=0))
-        previous = sa.func.lag(minutes.c.minute).over(order_by=minutes.c.minute)
-        steps = sa.select(minutes.c.minute, previous.label("previous")).subquery()
         async with self.db.engine.connect() as conn:
-            counted = (await conn.execute(sa.select(sa.func.count(), down))).one()
-            bounds = (
-                await conn.execute(
-                    sa.select(sa.func.min(minutes.c.minute), sa.func.max(minutes.c.minute))
-                )
-            ).one()
-            jumps = (
-                await conn.execute(
-                    sa.select(steps.c.previous, steps.c.minute).where(
-                        steps.c.minute - steps.c.previous > 1
-                    )
-                )
-            ).all()
-            bad = (
-                await conn.execute(
-                    sa.select(table.c.minute, table.c.severity, table.c.components)
-                    .where(in_period & (table.c.severity > 0))
-                    .order_by(table.c.minute)
-                )
-            ).all()
-        gaps: list[tuple[datetime, datetime]] = []
-        if bounds[0] is None:
-            gaps.append((start, end))
-        else:
-            if bounds[0] > first:
-                gaps.append((start, minute_at(bounds[0])))
-            gaps += [(minute_at(a + 1), minute_at(b)) for a, b in jumps]
-            if bounds[1] + 1 < last:
-                gaps.append((minute_at(bounds[1] + 1), end))
+            official = await _strip(conn, provider, start, end, probes=False)
+            probes = await _strip(conn, provider, start, end, probes=True)
         return HistoryView(
             provider=provider,
             name=name,
             period=period,
             start=start,
             end=end,
-            uptime=Uptime(int(counted[0] or 0), int(counted[1] or 0)),
-            samples=merge_minutes(_sample(r) for r in bad),
-            gaps=gaps,
+            uptime=official.uptime,
+            samples=official.samples,
+            gaps=official.gaps,
             incidents=await self.incidents(provider, start, end),
+            probes=probes if probes.uptime.observed_min else None,
         )
 
     async def days(self, provider: str, end: datetime, count: int = 90) -> list[Day]:
@@ -226,7 +172,7 @@ class HistoryRepository:
         table = schema.availability
         minutes = (
             sa.select(table.c.minute, sa.func.max(table.c.severity).label("severity"))
-            .where(table.c.provider == provider)
+            .where(table.c.provider == provider, _official())
             .where(table.c.minute >= first_day * MINUTES_PER_DAY)
             .where(table.c.minute < (last_day + 1) * MINUTES_PER_DAY)
             .group_by(table.c.minute)
@@ -338,13 +284,100 @@ class HistoryRepository:
         return int(gone.rowcount or 0) + int(ended.rowcount or 0)
 
 
+def _official() -> sa.ColumnElement[bool]:
+    return ~schema.availability.c.source_id.startswith(PROBE_PREFIX, autoescape=True)
+
+
+async def _record(
+    conn: AsyncConnection, source_id: str, provider: str, sample: MinuteSample
+) -> None:
+    """The source's state since its last sample: the minutes in between kept the last
+    sample's state (nothing changed, or the poll would have committed), this one is the
+    worst of what it saw."""
+    table = schema.availability
+    number = minute_number(sample.minute)
+    this = (table.c.source_id == source_id) & (table.c.minute == number)
+    last = (
+        await conn.execute(
+            sa.select(table.c.minute, table.c.severity, table.c.components)
+            .where(table.c.source_id == source_id)
+            .where(table.c.minute > number - MAX_FILL_MIN, table.c.minute <= number)
+            .order_by(table.c.minute.desc())
+            .limit(1)
+        )
+    ).first()
+    row = {"source_id": source_id, "provider": provider}
+    if last is not None:
+        last_sample = _sample(last)
+        if last.minute == number:
+            merged = worst_of(last_sample, sample)
+            await conn.execute(table.update().where(this).values(**_values(merged)))
+            return
+        gap = [{**row, "minute": n, **_values(last_sample)} for n in range(last.minute + 1, number)]
+        if gap:
+            await conn.execute(table.insert(), gap)
+    await conn.execute(table.insert().values(**row, minute=number, **_values(sample)))
+
+
+async def _strip(
+    conn: AsyncConnection, provider: str, start: datetime, end: datetime, probes: bool
+) -> Strip:
+    """The provider's official availability (its sources folded, worst first), or our
+    probes' (likewise), over [start, end): counted in SQL, only the bad minutes read."""
+    first, last = minute_number(start), minute_number(end)
+    table = schema.availability
+    which = ~_official() if probes else _official()
+    in_period = (
+        (table.c.provider == provider) & which & (table.c.minute >= first) & (table.c.minute < last)
+    )
+    minutes = (
+        sa.select(table.c.minute, sa.func.max(table.c.severity).label("severity"))
+        .where(in_period)
+        .group_by(table.c.minute)
+        .subquery()
+    )
+    down = sa.func.sum(sa.case((minutes.c.severity >= int(DOWN_FROM), 1), else_=0))
+    previous = sa.func.lag(minutes.c.minute).over(order_by=minutes.c.minute)
+    steps = sa.select(minutes.c.minute, previous.label("previous")).subquery()
+    counted = (
+        await conn.execute(
+            sa.select(
+                sa.func.count(), down, sa.func.min(minutes.c.minute), sa.func.max(minutes.c.minute)
+            )
+        )
+    ).one()
+    bounds = (counted[2], counted[3])
+    jumps = (
+        await conn.execute(
+            sa.select(steps.c.previous, steps.c.minute).where(steps.c.minute - steps.c.previous > 1)
+        )
+    ).all()
+    bad = (
+        await conn.execute(
+            sa.select(table.c.minute, table.c.severity, table.c.components)
+            .where(in_period & (table.c.severity > 0))
+            .order_by(table.c.minute)
+        )
+    ).all()
+    gaps: list[tuple[datetime, datetime]] = []
+    if bounds[0] is None:
+        gaps.append((start, end))
+    else:
+        if bounds[0] > first:
+            gaps.append((start, minute_at(bounds[0])))
+        gaps += [(minute_at(a + 1), minute_at(b)) for a, b in jumps]
+        if bounds[1] + 1 < last:
+            gaps.append((minute_at(bounds[1] + 1), end))
+    return Strip(
+        Uptime(int(counted[0] or 0), int(counted[1] or 0)),
+        merge_minutes(_sample(r) for r in bad),
+        gaps,
+    )
+
+
 def _key(event: Event) -> sa.ColumnElement[bool]:
     table = schema.incident_history
     return (table.c.source_id == event.source_id) & (table.c.incident_key == event.incident_key)
-
-
-def _row(commit: PollCommit, minute: int) -> dict[str, Any]:
-    return {"source_id": commit.source_id, "provider": commit.provider, "minute": minute}
 
 
 def _values(sample: MinuteSample) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from bot.errors import CommandError
 from bot.junklog import JunkLog
 from integrations.discord.crowd import crowd_view
 from integrations.discord.embeds import EmbedLimits, cut, status_embed
+from integrations.discord.markup import escape
 
 log = logging.getLogger(__name__)
 UNREADABLE = (
@@ -300,7 +301,7 @@ async def answer(
 def chart_message(chart: HistoryAnswer) -> dict[str, Any]:
     """The chart as an attachment (its alt text as the attachment's description) with its
     summary as the message; page text in the summary cannot format or ping."""
-    summary = discord.utils.escape_mentions(discord.utils.escape_markdown(chart.summary))
+    summary = escape(chart.summary)
     image = discord.File(
         io.BytesIO(chart.png),
         filename=chart.filename,

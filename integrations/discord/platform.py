@@ -13,6 +13,8 @@ import contextlib
 import hashlib
 import json
 import logging
+import time
+from typing import Any
 
 import aiohttp
 import discord
@@ -54,7 +56,11 @@ class StatusBotClient(discord.Client):
     """A discord.Client whose setup_hook syncs the command tree before the gateway opens."""
 
     def __init__(
-        self, guild_ids: list[int], guild_ready_timeout: float, settings: SettingsBook
+        self,
+        guild_ids: list[int],
+        guild_ready_timeout: float,
+        settings: SettingsBook,
+        **options: Any,
     ) -> None:
         super().__init__(
             intents=minimal_intents(),
@@ -62,6 +68,7 @@ class StatusBotClient(discord.Client):
             max_ratelimit_timeout=MAX_RATELIMIT_WAIT_S,
             # Sent with every message: page and user text never pings anyone.
             allowed_mentions=NO_PINGS,
+            **options,
         )
         self.guild_ids = guild_ids
         self.settings = settings
@@ -71,6 +78,51 @@ class StatusBotClient(discord.Client):
         for guild_id in self.guild_ids:
             self.tree.copy_global_to(guild=discord.Object(id=guild_id))
         await sync_commands(self, self.settings)
+
+
+class ShardedStatusBotClient(StatusBotClient, discord.AutoShardedClient):
+    """The same bot over several gateway connections (shards); one REST client for all."""
+
+
+def make_client(
+    config: DiscordConfig, guild_ready_timeout: float, settings: SettingsBook
+) -> StatusBotClient:
+    """One connection, or shards: Discord's recommended count, or the configured ones."""
+    if config.shard_count is None:
+        return StatusBotClient(config.guild_ids, guild_ready_timeout, settings)
+    options: dict[str, Any] = {}
+    if isinstance(config.shard_count, int):
+        options["shard_count"] = config.shard_count
+        if config.shard_ids is not None:
+            options["shard_ids"] = config.shard_ids
+    return ShardedStatusBotClient(config.guild_ids, guild_ready_timeout, settings, **options)
+
+
+class RequestPace:
+    """At most `per_second` REST requests per second for the whole process (every shard
+    shares discord.py's one HTTP client), so a fan-out never meets the global limit."""
+
+    def __init__(self, per_second: float) -> None:
+        self.interval = 1.0 / per_second
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        async with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self.interval
+        if start > now:
+            await asyncio.sleep(start - now)
+
+    def install(self, http: discord.http.HTTPClient) -> None:
+        request = http.request
+
+        async def paced(route: discord.http.Route, **kwargs: Any) -> Any:
+            await self.wait()
+            return await request(route, **kwargs)
+
+        http.request = paced  # type: ignore[method-assign]
 
 
 async def sync_commands(client: StatusBotClient, settings: SettingsBook) -> None:
@@ -122,11 +174,12 @@ class DiscordPlatform:
         guild_ready_timeout: float | None = None,
     ) -> None:
         self.config = config
-        self.client = StatusBotClient(
-            config.guild_ids,
+        self.client = make_client(
+            config,
             self.GUILD_READY_TIMEOUT_S if guild_ready_timeout is None else guild_ready_timeout,
             commands.store.settings,
         )
+        RequestPace(config.requests_per_second).install(self.client.http)
         install_commands(self.client.tree, commands)
         if commands.crowd is not None:
             self.client.add_dynamic_items(crowd_button_type(commands.crowd))
@@ -136,8 +189,13 @@ class DiscordPlatform:
     @property
     def connected(self) -> bool:
         # is_ready() stays true through a gateway outage; the socket says whether it is open.
-        ws = self.client.ws
-        return self.client.is_ready() and not self.client.is_closed() and ws is not None and ws.open
+        client = self.client
+        if not client.is_ready() or client.is_closed():
+            return False
+        if isinstance(client, discord.AutoShardedClient):
+            return all(not shard.is_closed() for shard in client.shards.values())
+        ws = client.ws
+        return ws is not None and ws.open
 
     async def start(self) -> None:
         """Log in (which syncs commands), open the gateway in the background, wait for READY."""
@@ -170,7 +228,12 @@ class DiscordPlatform:
             if isinstance(failure, discord.LoginFailure | discord.PrivilegedIntentsRequired):
                 raise ConfigError(f"discord: {failure}") from None
             raise PlatformUnavailable(f"discord gateway not ready after {self.READY_TIMEOUT_S}s")
-        log.info("discord connected as %s", self.client.user)
+        shards = getattr(self.client, "shards", None)
+        log.info(
+            "discord connected as %s%s",
+            self.client.user,
+            f" (shards {sorted(shards)} of {self.client.shard_count})" if shards else "",
+        )
 
     async def stop(self) -> None:
         await self.client.close()

@@ -20,6 +20,7 @@ from bot.errors import PermanentDeliveryError
 from bot.models import Severity
 from bot.notify import CardRef, Delivery, SaveCard
 from bot.render import card_facts, reply_text, utc_text
+from bot.untrusted import safe_url
 from integrations.outputs.config import TeamsOutput
 from integrations.outputs.http import client, post
 from integrations.slack.blocks import truncate
@@ -76,10 +77,9 @@ def adaptive_card(delivery: Delivery) -> dict[str, Any]:
         "version": "1.4",
         "body": body,
     }
-    if facts.url and facts.url.startswith(("https://", "http://")):
-        card["actions"] = [
-            {"type": "Action.OpenUrl", "title": "Official status page", "url": facts.url}
-        ]
+    url = safe_url(facts.url)
+    if url is not None:
+        card["actions"] = [{"type": "Action.OpenUrl", "title": "Official status page", "url": url}]
     return card
 
 

@@ -19,6 +19,7 @@ from bot.events import EventKind
 from bot.notify import CardRef, Delivery, SaveCard
 from bot.render import card_facts, reply_text, utc_text
 from bot.retry_after import parse_retry_after
+from bot.untrusted import safe_url
 from integrations.outputs.config import TelegramOutput
 from integrations.outputs.http import client
 
@@ -53,8 +54,9 @@ def card_html(delivery: Delivery) -> str:
     if facts.latest_update:
         lines.append("")
         lines.append(html.escape(_cut(facts.latest_update, 2000)))
-    if facts.url and facts.url.startswith(("https://", "http://")):
-        lines.append(f'<a href="{html.escape(facts.url, quote=True)}">Official status page</a>')
+    url = safe_url(facts.url)
+    if url is not None:
+        lines.append(f'<a href="{html.escape(url, quote=True)}">Official status page</a>')
     return "\n".join(lines)
 
 

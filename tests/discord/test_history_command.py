@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import discord
+import pytest
 import sqlalchemy as sa
 
 from bot.store import schema
 from bot.store.store import Store
 from fakes.discord import FakeDiscord
 from fakes.history import simulate
+from integrations.discord import commands as discord_commands
 from integrations.discord.platform import DiscordPlatform
 from tests.waiting import DEADLINE_SCALE
 
@@ -82,3 +84,29 @@ async def test_an_unknown_provider_is_a_short_private_answer_without_a_chart(
     assert reply.ephemeral
     assert "I don't know 'chatgtp'" in reply.content
     assert reply.files == []
+
+
+async def test_a_slow_chart_is_acknowledged_first_then_follows_as_an_attachment(
+    fake: FakeDiscord,
+    platform: DiscordPlatform,
+    store: Store,
+    channel_id: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(discord_commands, "DEFER_AFTER_S", 0.0)  # as if drawing took long
+    await simulate(store, "openai", ["ChatGPT"], datetime.now(UTC), days=7, count=3)
+
+    reply = await fake.interact(
+        "statusbot",
+        {"period": "7d"},
+        subcommand="history",
+        channel_id=channel_id,
+        permissions=MEMBER,
+        within_s=10 * DEADLINE_SCALE,
+    )
+
+    assert reply.type == 5  # "thinking…" within Discord's 3 seconds
+    [chart] = reply.files  # then the chart, as a follow-up with its attachment
+    assert chart["filename"] == "openai-history-7d.png"
+    assert chart["data"][:8] == b"\x89PNG\r\n\x1a\n"
+    assert reply.content.startswith("OpenAI, last 7 days: uptime ")

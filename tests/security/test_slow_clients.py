@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import resource
 import signal
@@ -22,12 +23,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from aiohttp import web
 
 from bot.config import parse_config
 from bot.errors import LocalResourceExhausted
 from bot.fetch import StatusFetcher
 from bot.poller import SourcePoller
 from bot.store.store import Store
+from bot.webserve import BODY_TIMEOUT_S, serve
 from fakes.pages import SUMMARY_PATH as SUMMARY
 from fakes.pages import SummaryPage
 from fakes.slack import FakeSlack
@@ -187,3 +190,50 @@ async def test_our_emfile_is_not_the_page_failing(tmp_path: Path) -> None:
             await fresh.aclose()
         finally:
             await store.aclose()
+
+
+async def test_accept_out_of_descriptors_is_one_warning(caplog: pytest.LogCaptureFixture) -> None:
+    """asyncio retries accept() after EMFILE each second; that is not a traceback each time."""
+    app = web.Application()
+    app.router.add_get("/", lambda _request: web.Response(text="ok"))
+    port = free_port()
+    runner = await serve(app, "127.0.0.1", port)
+    # A client in another process, so that its descriptors are not ours.
+    client = await asyncio.create_subprocess_exec(
+        sys.executable, "-c",
+        "import socket, time; time.sleep(0.5); "
+        f"s = [socket.create_connection(('127.0.0.1', {port})) for _ in range(3)]; time.sleep(2)",
+    )  # fmt: skip
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (lowest_free_fd(), hard))
+        await asyncio.sleep(2.5)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        await client.wait()
+        await runner.cleanup()
+    shortage = [r for r in caplog.records if "out of file descriptors" in r.getMessage()]
+    assert [r.levelname for r in shortage] == ["WARNING"]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_body_that_never_finishes_gets_408() -> None:
+    async def echo(request: web.Request) -> web.Response:
+        return web.Response(body=await request.read())
+
+    app = web.Application()
+    app.router.add_post("/", echo)
+    port = free_port()
+    runner = await serve(app, "127.0.0.1", port)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789")
+        await writer.drain()
+        started = time.monotonic()
+        async with asyncio.timeout(30 * DEADLINE_SCALE):
+            status = await reader.readline()
+        assert status.split()[1] == b"408"
+        assert BODY_TIMEOUT_S - 1 <= time.monotonic() - started
+        writer.close()
+    finally:
+        await runner.cleanup()

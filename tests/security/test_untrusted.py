@@ -1,11 +1,12 @@
-"""Links from a page are used only when nothing in them can relabel or redirect a reader."""
+"""Small checks on untrusted input: page links, where answers go, who may send requests."""
 
 from __future__ import annotations
 
 import pytest
+from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.untrusted import safe_url
-from integrations.slack.guards import response_url_allowed
+from integrations.slack.guards import RequestGuards, response_url_allowed
 
 
 @pytest.mark.parametrize(
@@ -52,3 +53,25 @@ def test_links_that_could_carry_markup_are_dropped(url: str | None) -> None:
 )
 def test_answers_go_only_to_slack_hosts(url: str, allowed: bool) -> None:
     assert response_url_allowed(url, "http://127.0.0.1:8001/api/") is allowed
+
+
+@pytest.mark.parametrize(
+    ("installed", "request_ids", "allowed"),
+    [
+        (("T1", None), ("T1", None), True),
+        (("T1", None), ("T2", None), False),
+        (("T1", None), (None, None), False),
+        (("T1", "E1"), ("T2", "E1"), True),  # an org-wide install: any workspace of the org
+        (("T1", "E1"), ("T2", "E2"), False),
+        ((None, None), ("T1", None), False),  # no installation known: nothing is let in
+    ],
+)
+def test_only_the_installation_may_send_requests(
+    installed: tuple[str | None, str | None],
+    request_ids: tuple[str | None, str | None],
+    allowed: bool,
+) -> None:
+    guards = RequestGuards("https://slack.com/api/")
+    guards.install(*installed)
+    context = AsyncBoltContext(team_id=request_ids[0], enterprise_id=request_ids[1])
+    assert guards.from_installation(context) is allowed

@@ -236,3 +236,16 @@ async def test_is_down_understands_the_names_people_type(
 
     run = await slack.slash_command("/is-chatgpt-down", "claud", channel_id=CHANNEL)
     assert "I don't know 'claud'. Did you mean claude (Anthropic)?" in run.text
+
+
+async def test_socket_mode_refuses_another_workspace(
+    slack: FakeSlack, platform: SlackPlatform, store: Store
+) -> None:
+    # Refused before any listener: not even acknowledged.
+    with pytest.raises(TimeoutError):
+        await slack.slash_command(
+            "/statusbot", "subscribe", channel_id=CHANNEL, team_id="T0OTHER", within=1.0
+        )
+
+    assert await store.subscriptions.channel_subscriptions("slack", CHANNEL) == []
+    assert slack.calls_to("conversations.info") == []
