@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +34,8 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 CHART_MAX_AGE_S = 60
+# Many people watching the board cost one rendering per this many seconds, not one each.
+PAGE_REUSE_S = 10.0
 
 Sources = Callable[[], Awaitable[list[SourceRecord]]]
 OpenIncidents = Callable[[], Awaitable[list[Event]]]
@@ -63,6 +66,8 @@ class BoardServer:
         self._runner: web.AppRunner | None = None
         self.bound_port: int | None = None
         self._css = (TEMPLATES / "board.css").read_bytes()
+        self._page: tuple[float, str] | None = None
+        self._rendering = asyncio.Lock()
 
     @property
     def url(self) -> str:
@@ -70,7 +75,7 @@ class BoardServer:
 
     async def start(self) -> None:
         app = web.Application(middlewares=[_headers])
-        app.router.add_get("/", self._page)
+        app.router.add_get("/", self._serve_page)
         app.router.add_get("/board.css", self._stylesheet)
         app.router.add_get("/history/{provider}.png", self._chart)
         self._runner = await serve(app, self.host, self.port)
@@ -111,8 +116,12 @@ class BoardServer:
         name = self.config.providers[provider].name
         return await render_png(await self.history.view(provider, name, period, self.clock()))
 
-    async def _page(self, _request: web.Request) -> web.Response:
-        html = await self.page_html()
+    async def _serve_page(self, _request: web.Request) -> web.Response:
+        async with self._rendering:  # concurrent requests wait for one rendering
+            now = time.monotonic()
+            if self._page is None or now - self._page[0] > PAGE_REUSE_S:
+                self._page = (now, await self.page_html())
+            html = self._page[1]
         return web.Response(text=html, content_type="text/html", charset="utf-8")
 
     async def _stylesheet(self, _request: web.Request) -> web.Response:

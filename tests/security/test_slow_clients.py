@@ -30,7 +30,7 @@ from bot.errors import LocalResourceExhausted
 from bot.fetch import StatusFetcher
 from bot.poller import SourcePoller
 from bot.store.store import Store
-from bot.webserve import serve
+from bot.webserve import BODY_TIMEOUT_S, serve
 from fakes.pages import SUMMARY_PATH as SUMMARY
 from fakes.pages import SummaryPage
 from fakes.slack import FakeSlack
@@ -215,3 +215,25 @@ async def test_accept_out_of_descriptors_is_one_warning(caplog: pytest.LogCaptur
     shortage = [r for r in caplog.records if "out of file descriptors" in r.getMessage()]
     assert [r.levelname for r in shortage] == ["WARNING"]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_body_that_never_finishes_gets_408() -> None:
+    async def echo(request: web.Request) -> web.Response:
+        return web.Response(body=await request.read())
+
+    app = web.Application()
+    app.router.add_post("/", echo)
+    port = free_port()
+    runner = await serve(app, "127.0.0.1", port)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789")
+        await writer.drain()
+        started = time.monotonic()
+        async with asyncio.timeout(30 * DEADLINE_SCALE):
+            status = await reader.readline()
+        assert status.split()[1] == b"408"
+        assert BODY_TIMEOUT_S - 1 <= time.monotonic() - started
+        writer.close()
+    finally:
+        await runner.cleanup()
