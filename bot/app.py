@@ -329,6 +329,7 @@ class Application:
                 min_severity=Severity.parse(output.min_severity),
                 created_by="config",
                 created_at=self.clock(),
+                mention=getattr(output, "mention", None),
             )
             for output in config.outputs
             for key in (output.providers or config.default_providers)

@@ -16,9 +16,10 @@ from typing import Protocol
 
 import jinja2
 
+from bot.availability import Day, Uptime
 from bot.config import Config
 from bot.events import Event
-from bot.history import Day, HistoryView, IncidentRecord, Period, Uptime
+from bot.history import HistoryView, IncidentRecord, Period
 from bot.models import Severity
 from bot.render import KIND_WORDS, SEVERITY_WORDS, human_duration, utc_text
 from bot.status import ProviderStatus, provider_status

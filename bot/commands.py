@@ -650,6 +650,9 @@ class CommandService:
         hours = QuietHours.parse(text)
         await self.store.hush.set_quiet(platform, channel_id, hours)
         now = self.clock()
+        if not hours.active(now):
+            # New hours that leave this moment out: what the old ones held comes now.
+            await self.store.outbox.release_held(now, (platform, channel_id))
         state = f" Quiet now, until {utc_text(hours.ends_after(now))}." if hours.active(now) else ""
         return (
             f"Quiet hours set: {hours.describe()}. Alerts are held then, and each card is "

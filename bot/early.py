@@ -14,6 +14,7 @@ half way through the sinks, each hears it again.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -177,10 +178,16 @@ class EarlyWarning:
         return await self.store.prune_reports(before)
 
     def _learn(self, baseline: CrowdBaseline, count: crowd_rules.CrowdCount) -> CrowdBaseline:
-        """Fold in a window's count once per window (a provider's usual chatter)."""
+        """Fold in a window's count once per window (a provider's usual chatter).
+
+        The first window starts when the provider is first fused: a window the bot saw only
+        the end of (started mid-outage, say) is not an ordinary day.
+        """
         rules = self.rules.crowd
         last = baseline.updated_at
-        if last is not None and (count.at - last).total_seconds() < rules.window_s:
+        if last is None:
+            return dataclasses.replace(baseline, updated_at=count.at)
+        if (count.at - last).total_seconds() < rules.window_s:
             return baseline
         return crowd_rules.learn(baseline, count, rules)
 

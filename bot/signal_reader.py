@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -71,7 +71,6 @@ class Gathered:
 
     signals: Signals
     count: crowd_rules.CrowdCount
-    windows: dict[str, ProbeWindow] = field(default_factory=dict)
 
 
 class SignalReader:
@@ -125,7 +124,7 @@ class SignalReader:
             crowd=crowd,
             network_down=network_down,
         )
-        return Gathered(signals, count, windows)
+        return Gathered(signals, count)
 
     def probe_statuses(self, windows: Mapping[str, ProbeWindow]) -> dict[str, list[ProbeStatus]]:
         rules = self.rules.probes

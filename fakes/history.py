@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.history import floor_minute, minute_number
+from bot.availability import floor_minute, minute_number
 from bot.models import Severity
 from bot.store import schema
 from bot.store.store import Store

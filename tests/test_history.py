@@ -353,3 +353,40 @@ async def test_daily_bars_and_views_read_alike_on_sqlite_and_postgresql(store: S
     assert view.gaps == [(end, end + timedelta(minutes=1))]
     assert view.probes is not None
     assert view.probes.uptime.observed_min == 7 * 24 * 60 - 1
+
+
+async def test_the_running_bot_forgets_history_older_than_its_retention(tmp_path: Path) -> None:
+    from bot.app import Application
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'r.db'}"
+    now = datetime.now(UTC)
+    store = Store(url)
+    await store.initialize()
+    await simulate(store, "openai", ["ChatGPT"], now, days=5, count=5)
+    await store.aclose()
+    config = parse_config(
+        {
+            "store": {"url": url},
+            "providers": {
+                "openai": {
+                    "name": "OpenAI",
+                    "sources": [{"kind": "statuspage", "url": "http://127.0.0.1:9/s.json"}],
+                }
+            },
+            "history": {"retention_days": 2},
+            "console": {"enabled": False},
+        },
+        "test",
+    )
+    app = Application(config)
+    await app.initialize()
+    try:
+        assert app.store is not None
+        await app._prune_history()  # the hourly chore's one run
+        view = await app.store.history.view("openai", "OpenAI", Period.WEEK, now)
+        kept = await app.store.history.incidents("openai", now - timedelta(days=7), now)
+    finally:
+        await app.shutdown()
+
+    assert 2 * 24 * 60 - 5 <= view.uptime.observed_min <= 2 * 24 * 60 + 1  # minute of the cut
+    assert all(i.resolved_at and i.resolved_at >= now - timedelta(days=2) for i in kept)

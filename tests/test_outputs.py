@@ -19,7 +19,8 @@ from fakes.pages import Incident, SummaryPage
 from fakes.statuspage import FakeStatusPage
 from fakes.telegram import FakeTelegram
 from fakes.webhooks import FakeWebhooks
-from integrations.outputs.config import TelegramOutput, WebhookOutput
+from integrations.outputs.config import SlackWebhookOutput, TelegramOutput, WebhookOutput
+from integrations.outputs.slack_webhook import SlackWebhookNotifier
 from integrations.outputs.teams import message
 from integrations.outputs.telegram import TelegramNotifier
 from integrations.outputs.webhook import WebhookNotifier, signature
@@ -162,3 +163,23 @@ async def test_the_bot_delivers_an_incident_to_every_configured_output(tmp_path:
     assert len(telegram.top_level(CHAT)) == 1  # the living card, edited in place
     for secret in (SECRET, TOKEN, hooks.url("hooks", "ops")):
         assert secret not in text
+
+
+async def test_a_slack_webhook_pings_here_only_when_opted_in_for_a_major_outage() -> None:
+    async with FakeWebhooks() as fake:
+        output = SlackWebhookOutput(
+            kind="slack_webhook", name="team", url=fake.url("services", "team"), mention="here"
+        )
+        notifier = SlackWebhookNotifier({"team": output})
+        hostile = hostile_event()
+        await notifier.deliver(
+            Delivery(1, "slack_webhook", None, "team", hostile, None), SavedCards()
+        )
+        await notifier.deliver(
+            Delivery(2, "slack_webhook", None, "team", hostile, None, mention="here"), SavedCards()
+        )
+        await notifier.aclose()
+    plain, pinged = fake.bodies("team")
+    assert "<!here>" not in json.dumps(plain)
+    assert "<!channel>" not in json.dumps(plain)  # the page's own text stays text
+    assert pinged["text"].startswith("<!here> ")

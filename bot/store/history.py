@@ -14,24 +14,20 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.events import Event, EventKind
-from bot.history import (
+from bot.availability import (
     DOWN_FROM,
     Day,
-    EarlySignal,
-    HistoryView,
-    IncidentRecord,
     MinuteSample,
-    Period,
     Strip,
     Uptime,
     floor_minute,
     merge_minutes,
     minute_at,
     minute_number,
-    with_early_signals,
     worst_of,
 )
+from bot.events import Event, EventKind
+from bot.history import EarlySignal, HistoryView, IncidentRecord, Period, with_early_signals
 from bot.models import Severity
 from bot.store import schema
 from bot.store.engine import Database

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.availability import floor_minute, sample_of
 from bot.events import Event, EventKind
-from bot.history import expectation, floor_minute, sample_of
+from bot.history import expectation
 from bot.store.early import EarlyRepository
 from bot.store.engine import Database
 from bot.store.eventlog import EventLog

@@ -1,8 +1,9 @@
 """One SQL store for SQLite and PostgreSQL: small repositories sharing one database.
 
 Each consumer takes the repository it needs (and declares it as a small Protocol):
-the poller `polls`, the outbox worker `outbox`, commands `subscriptions`, `sources` and
-`incidents`, the reminder job `reminders`, early warning `signals`, the early cards
+the poller `polls`, the outbox worker `outbox`, commands `subscriptions`, `sources`,
+`incidents`, `hush` (quiet hours and mutes) and `samples` (`/statusbot test`), the Discord
+command sync `settings`, the reminder job `reminders`, early warning `signals`, the early cards
 `early`, charts and the status board `history`, replicas sharing a database `leases`. A
 poll's new state, its events, the incidents they touch, their history and the outbox rows
 they fan out to are written in one transaction.

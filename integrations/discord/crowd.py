@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
 # custom_id: "crowd:down:openai" (at most 100 characters by Discord's rules).
-CUSTOM_ID = r"crowd:(?P<kind>down|works):(?P<provider>[a-z0-9][a-z0-9_.-]{0,60})"
+CUSTOM_ID = r"crowd:(?P<kind>down|works):(?P<provider>[A-Za-z0-9][A-Za-z0-9_.-]{0,80})"
 SORRY = "Sorry, I couldn't count that just now. Please try again in a minute."
 
 
@@ -33,8 +33,11 @@ class CrowdCounter(Protocol):
     async def clicked(self, provider: str, who: Reporter, kind: ReportKind) -> str: ...
 
 
-def crowd_view(provider: str) -> discord.ui.View:
-    """The two buttons for `provider`'s answer or card."""
+def crowd_view(provider: str) -> discord.ui.View | None:
+    """The two buttons for `provider`'s answer or card (None for a provider key a custom_id
+    cannot carry)."""
+    if re.fullmatch(CUSTOM_ID, f"crowd:works:{provider}") is None:
+        return None
     view = discord.ui.View(timeout=None)
     view.add_item(
         discord.ui.Button(

@@ -35,6 +35,8 @@ class SlackWebhookOutput(_Output):
 
     kind: Literal["slack_webhook"]
     url: SecretStr
+    # `here`: a major outage pings @here, once per incident (nothing else ever pings).
+    mention: Literal["here"] | None = None
 
 
 class TeamsOutput(_Output):

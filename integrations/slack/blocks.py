@@ -183,7 +183,12 @@ def report_blocks(report: StatusReport) -> tuple[str, list[Block]]:
     lines = report.lines()
     blocks = [_section(f"*{escape(lines[0])}*")]
     if len(lines) > 1:
-        blocks.append(_section("\n".join(escape(line) for line in lines[1:])))
+        details = "\n".join(escape(line) for line in lines[1:])
+        # The times in the reader's own timezone (the UTC text stays as the fallback).
+        for at in (report.provider.unreachable_since, report.provider.last_checked):
+            if at is not None:
+                details = details.replace(utc_text(at), local_time(at))
+        blocks.append(_section(details))
     blocks.append(crowd_actions(report.provider.key))
     return truncate(escape(report.text()), SlackLimits.FALLBACK_TEXT), _cap(blocks)
 

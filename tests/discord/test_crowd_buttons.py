@@ -49,3 +49,12 @@ async def test_open_cards_ask_the_crowd_and_ended_ones_stop(
     )
     edited = next(m for m in fake.messages(channel_id) if m["id"] == card.message_id)
     assert buttons(edited) == []
+
+
+def test_every_catalog_provider_key_fits_a_button() -> None:
+    from bot.catalog import builtin
+    from integrations.discord.crowd import crowd_view
+
+    for key in builtin().entries:
+        assert crowd_view(key) is not None, key
+    assert crowd_view("no spaces allowed") is None

@@ -229,3 +229,17 @@ def incident(started: datetime) -> Event:
         at=started,
         started_at=started,
     )
+
+
+async def test_the_baseline_learns_whole_windows_only(store: Store) -> None:
+    """A bot started mid-outage must not learn the first reports it sees as ordinary."""
+    clock = Clock(T0 + timedelta(seconds=30))
+    warning, _sink = early(store, clock)
+    await crowd_reports(store, "openai", people=2, channels=1)
+    await warning.step("openai")
+    first = (await store.signals.load_fusion("openai")).baseline
+    assert (first.mean, first.windows) == (0.0, 0)
+    clock.advance(600)  # a whole window later, with nobody reporting
+    await warning.step("openai")
+    learned = (await store.signals.load_fusion("openai")).baseline
+    assert (learned.mean, learned.windows) == (0.0, 1)

@@ -17,7 +17,7 @@ import copy
 import json
 import socket
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,21 @@ class World:
     bot: BotProcess
     db: Path
     health_port: int
+    config: Path
+    env: dict[str, str]
+    earlier_logs: list[str] = field(default_factory=list)
+
+    async def restart(self) -> None:
+        """SIGKILL the bot (a crash) and start it again on the same store."""
+        await self.bot.kill()
+        self.earlier_logs += self.bot.stderr
+        self.bot = await BotProcess(self.config, env=self.env).start()
+        await until(lambda: any("statusbot started" in x for x in self.bot.stderr), "restart")
+        await until(lambda: self.slack.socket_connected, "the restarted bot on Slack")
+
+    def log_lines(self, text: str) -> list[str]:
+        """Lines containing `text` that any bot process of this test wrote."""
+        return [line for line in self.earlier_logs + self.bot.stderr if text in line]
 
     async def level(self, provider: str) -> Level:
         store = Store(f"sqlite+aiosqlite:///{self.db}")
@@ -165,17 +180,27 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         "SLACK_APP_TOKEN": SLACK_APP_TOKEN,
         "DISCORD_TOKEN": DISCORD_TOKEN,
     }
-    bot = await BotProcess(path, env=env).start()
+    world = World(
+        page,
+        apis,
+        slack,
+        discord,
+        guild_id,
+        channels,
+        await BotProcess(path, env=env).start(),
+        tmp_path / "bot.db",
+        health_port,
+        path,
+        env,
+    )
     try:
         await until(lambda: slack.socket_connected, "the bot on Slack")
         await until(lambda: discord.guild_commands.get(guild_id), "the bot's Discord commands")
         await discord.wait_identified(20)
-        yield World(
-            page, apis, slack, discord, guild_id, channels, bot, tmp_path / "bot.db", health_port
-        )
+        yield world
     finally:
-        await bot.kill()
-        print("the bot's last log lines:", *bot.stderr[-60:], sep="\n")  # shown on failure
+        await world.bot.kill()
+        print("the bot's last log lines:", *world.bot.stderr[-60:], sep="\n")  # on failure
         await discord.stop()
         await slack.aclose()
         await apis.stop()
@@ -296,3 +321,32 @@ def _alternatives(text: str) -> list[str]:
         assert latency.endswith(" ms"), part
         names.append(name)
     return names
+
+
+async def test_a_suspicion_survives_a_crash_and_each_change_is_told_once(world: World) -> None:
+    c1, c2 = SLACK_CHANNELS
+    for n, channel in enumerate((c1, c2, c1)):
+        await world.slack.block_action(
+            world.slack_click(f"U0D{n}", channel, "crowd_down", "openai")
+        )
+    world.apis.set_mode("openai", "error")
+
+    async def level_is(level: Level) -> bool:
+        return await world.level("openai") is level
+
+    await until(lambda: level_is(Level.SUSPECTED), "OpenAI to be suspected")
+    await until(lambda: world.log_lines("openai suspected:"), "the change to be told")
+    await world.restart()
+    hits = world.apis.hits["openai"]
+    await until(lambda: world.apis.hits["openai"] >= hits + 3, "the restarted bot probing")
+    assert await world.level("openai") is Level.SUSPECTED  # stored, not forgotten
+    assert len(world.log_lines("openai suspected:")) == 1  # and not told again
+
+    # The signals clear: more people say it works than that it is down, the probe answers.
+    for n in range(4):
+        await world.slack.block_action(world.slack_click(f"U0W{n}", c2, "crowd_works", "openai"))
+    world.apis.set_mode("openai", "up")
+    await until(lambda: level_is(Level.OPERATIONAL), "the suspicion to be called off")
+    await until(lambda: world.log_lines("openai retracted:"), "the retraction to be told")
+    assert len(world.log_lines("openai retracted:")) == 1
+    assert world.channel_posts() == 0  # no channel here opted in to early cards

@@ -111,3 +111,24 @@ def test_card_times_are_shown_in_each_readers_timezone() -> None:
     # Slack renders <!date^…> in the reader's own timezone; old clients get the UTC fallback.
     assert f"<!date^{started}^{{date_short_pretty}} {{time}}|2026-11-25 13:00 UTC>" in texts
     assert f"<!date^{int(event.at.timestamp())}^" in texts
+
+
+def test_the_status_report_shows_when_it_was_checked_in_each_readers_timezone() -> None:
+    now = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
+    checked = now - timedelta(minutes=1)
+    openai = ProviderStatus(
+        key="openai",
+        name="OpenAI",
+        verdict=Verdict.OPERATIONAL,
+        severity=Severity.OPERATIONAL,
+        incidents=(),
+        components=(),
+        url="https://status.openai.com",
+        last_checked=checked,
+        unreachable_since=None,
+        last_error=None,
+    )
+    text, blocks = report_blocks(StatusReport(provider=openai, alternatives=(), now=now))
+    shown = " ".join(_texts(blocks))
+    assert f"<!date^{int(checked.timestamp())}^{{date_short_pretty}} {{time}}|" in shown
+    assert "2026-11-25 13:59 UTC" in text  # the plain fallback keeps UTC
