@@ -209,7 +209,7 @@ def event_record(event: Event) -> dict[str, object]:
         "started_at": event.started_at.isoformat().replace("+00:00", "Z"),
         "duration_s": event.duration_s,
         "text": event.text,
-        "url": event.url,
+        "url": safe_url(event.url),
         "merged_into": event.merged_into,
         "reasons": list(event.reasons),
         "lag": list(event.lag),

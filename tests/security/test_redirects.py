@@ -45,6 +45,7 @@ async def page() -> AsyncIterator[FakeStatusPage]:
         yield fake
 
 
+@pytest.mark.slow
 async def test_bot_never_reads_an_internal_service_a_page_redirects_to(
     tmp_path: Path, page: FakeStatusPage, internal: FakeStatusPage
 ) -> None:
