@@ -1,4 +1,5 @@
-"""`python -m bench all|detection|fanout|resources|peers|fusion [--quick] [--out DIR]`."""
+"""`python -m bench all|detection|fanout|resources|peers|fusion [--quick] [--out DIR]`;
+`python -m bench scale [--channels 1000,10000]` (replicas on PostgreSQL; not part of `all`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import detection, fanout, fusion, peers, report, resources
+from bench import detection, fanout, fusion, peers, report, resources, scale
 from bench.sizes import FULL, QUICK, Sizes
 
 PARTS = ("detection", "fanout", "resources", "peers", "fusion")
@@ -24,6 +25,7 @@ async def run_parts(
     profile: bool = True,
     fanout_concurrency: int | None = None,
     peer_venv: Path | None = None,
+    scale_channels: list[int] | None = None,
 ) -> dict:
     """Run the named parts one after another (they would disturb each other's timings)."""
     measured: dict[str, Any] = {}
@@ -38,6 +40,9 @@ async def run_parts(
                 measured[name] = await fanout.run(sizes, workdir, profile, fanout_concurrency)
             elif name == "resources":
                 measured[name] = await resources.run(sizes, workdir)
+            elif name == "scale":
+                before = report.load(out / "results_detail.json").get("scale")
+                measured[name] = await scale.run(scale_channels or [1000], workdir, before)
             elif name == "fusion":
                 measured[name] = fusion.run(sizes.fusion_months, days=sizes.fusion_days)
             else:
@@ -49,7 +54,7 @@ async def run_parts(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("part", choices=("all", *PARTS))
+    parser.add_argument("part", choices=("all", *PARTS, "scale"))
     parser.add_argument("--quick", action="store_true", help="tiny sizes (seconds, not minutes)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where results.* go")
     parser.add_argument("--no-profile", action="store_true", help="skip py-spy in fan-out")
@@ -62,13 +67,24 @@ def main(argv: list[str] | None = None) -> int:
         help="keep changedetection.io's venv here (reused if it has the pinned version) "
         "instead of installing it afresh under the temp dir",
     )
+    parser.add_argument(
+        "--channels",
+        default="1000",
+        help="scale: Slack channel counts to measure, comma-separated (Discord gets a tenth)",
+    )
     args = parser.parse_args(argv)
     names = list(PARTS) if args.part == "all" else [args.part]
     started = time.monotonic()
     sizes = QUICK if args.quick else FULL
     asyncio.run(
         run_parts(
-            names, sizes, args.out, not args.no_profile, args.fanout_concurrency, args.peer_venv
+            names,
+            sizes,
+            args.out,
+            not args.no_profile,
+            args.fanout_concurrency,
+            args.peer_venv,
+            [int(n) for n in args.channels.split(",") if n.strip()],
         )
     )
     print(

@@ -12,6 +12,8 @@ from typing import Any
 from bench import peers as peers_module
 from bench.fusion_report import fusion_section
 from bench.machine import machine_info, today
+from bench.scale import section as scale_section
+from bench.scale import stable as scale_stable
 
 DETECTION_KEYS = ("platform", "interval_s", "median_s", "p95_s", "processing_p50_ms")
 FUSION_KEYS = (
@@ -74,6 +76,7 @@ def stable_shape(detail: dict[str, Any]) -> dict[str, Any]:
         "fusion": {k: (detail.get("fusion") or {}).get(k) for k in FUSION_KEYS}
         if detail.get("fusion")
         else {},
+        "scale": scale_stable(detail.get("scale")),
     }
 
 
@@ -101,6 +104,7 @@ def markdown(detail: dict[str, Any]) -> str:
     lines += _dated(_fanout(detail.get("fanout")), detail.get("fanout"))
     lines += _dated(_resources(detail.get("resources")), detail.get("resources"))
     lines += _dated(fusion_section(detail.get("fusion")), detail.get("fusion"))
+    lines += _dated(scale_section(detail.get("scale")), detail.get("scale"))
     lines += _targets(detail)
     # Hand-written before/after notes of changes the numbers were measured for.
     history = Path(__file__).resolve().parent / "history.md"

@@ -36,7 +36,10 @@ async def test_quick_run_writes_results_of_the_stable_shape(tmp_path: Path) -> N
 
     written = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert written == returned
-    assert set(written) == {"machine", "date", "detection", "fanout", "resources", "fusion"}
+    assert set(written) == {
+        "machine", "date", "detection", "fanout", "resources", "fusion", "scale"
+    }  # fmt: skip
+    assert written["scale"] == []  # `python -m bench scale` is not part of `all`
     assert {"cores", "memory_mb", "python"} <= set(written["machine"])
     platforms = {(row["platform"], row["interval_s"]) for row in written["detection"]}
     assert platforms == {(p, i) for p in ("slack", "discord") for i, _, _ in QUICK.detection}
