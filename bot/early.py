@@ -23,9 +23,10 @@ from typing import Any, Protocol
 from pydantic import TypeAdapter
 
 from bot import crowd as crowd_rules
+from bot import metrics
 from bot.crowd import CrowdBaseline, CrowdReport
 from bot.errors import ConcurrentUpdate
-from bot.fusion import FusionState, Signals, Verdict, fuse
+from bot.fusion import FusionState, Level, Signals, Verdict, fuse
 from bot.probe_window import ProbeWindow
 from bot.signal_reader import (
     EarlyRules,
@@ -55,6 +56,7 @@ MAX_DELIVERIES = 3
 # A stored change is handed over again only once it has waited this long: until then the
 # process that stored it may still be handing it over.
 PENDING_LEASE_S = 60.0
+LEVEL_GAUGE = {Level.OPERATIONAL: 0, Level.SUSPECTED: 1, Level.CONFIRMED: 2}
 
 
 class VerdictSink(Protocol):
@@ -141,6 +143,7 @@ class EarlyWarning:
                 continue
             gathered = await self.gather(provider, now, record.baseline)
             verdict = fuse(record.state, gathered.signals, now, self.rules.fusion)
+            metrics.FUSED_LEVEL.labels(provider).set(LEVEL_GAUGE[verdict.level])
             baseline = self._learn(record.baseline, gathered.count)
             if verdict.state == record.state and baseline == record.baseline:
                 return verdict

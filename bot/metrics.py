@@ -113,3 +113,8 @@ CROWD_REPORTS = Counter(
     "Reports counted from the chat crowd (ask, down, works)",
     ["provider", "kind"],
 )
+FUSED_LEVEL = Gauge(
+    "statusbot_fused_level",
+    "What the bot believes of a provider: 0 operational, 1 suspected, 2 confirmed",
+    ["provider"],
+)

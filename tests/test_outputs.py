@@ -4,6 +4,7 @@ Teams and Telegram (all fakes on 127.0.0.1); what each receiver can trust and wh
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from integrations.outputs.telegram import TelegramNotifier
 from integrations.outputs.webhook import WebhookNotifier, signature
 from tests.botproc import bot_writing_log
 from tests.notifier_adapters import SavedCards
+from tests.output_adapters import OUTPUT_ADAPTERS
+from tests.security import hostile as hostile_page
 from tests.waiting import until
 
 SECRET = "webhook-signing-secret-1"
@@ -183,3 +186,34 @@ async def test_a_slack_webhook_pings_here_only_when_opted_in_for_a_major_outage(
     assert "<!here>" not in json.dumps(plain)
     assert "<!channel>" not in json.dumps(plain)  # the page's own text stays text
     assert pinged["text"].startswith("<!here> ")
+
+
+@pytest.mark.parametrize("kind", sorted(OUTPUT_ADAPTERS))
+async def test_hostile_page_text_pings_nobody_and_links_nothing_on_any_output(kind: str) -> None:
+    adapter = OUTPUT_ADAPTERS[kind]()
+    await adapter.start()
+    try:
+        hostile = hostile_event().replace(
+            title=hostile_page.TITLE,
+            text=hostile_page.UPDATE,
+            components=(hostile_page.COMPONENT,),
+            url=hostile_page.SHORTLINK,
+        )
+        await adapter.deliver(hostile)
+        shown = " ".join(adapter.messages())
+    finally:
+        await adapter.stop()
+    if kind == "webhook":
+        # Data for the receiver to escape where it shows it (docs/webhook.md says so).
+        assert hostile_page.TITLE in json.loads(shown)["incident_title"]
+        return
+    if kind == "slack_webhook":
+        for markup in hostile_page.SLACK_LIVE:
+            assert markup not in shown, f"{markup!r} left live on {kind}"
+    elif kind == "teams":
+        # Adaptive Card markdown: a masked link is live unless its brackets are escaped.
+        assert not re.search(r"(?<!\\)\[Official status page\]\(", shown)
+    else:  # Telegram HTML: only the bot's own tags are live
+        assert "<https://evil" not in shown
+        assert 'href="https://evil' not in shown
+        assert "<!channel>" not in shown

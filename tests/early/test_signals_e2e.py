@@ -95,6 +95,11 @@ class World:
         finally:
             await store.aclose()
 
+    async def metrics(self) -> str:
+        url = f"http://127.0.0.1:{self.health_port}/metrics"
+        async with aiohttp.ClientSession() as session, session.get(url) as response:
+            return await response.text()
+
     async def readyz(self) -> tuple[int, dict[str, Any]]:
         url = f"http://127.0.0.1:{self.health_port}/readyz"
         async with aiohttp.ClientSession() as session, session.get(url) as response:
@@ -336,6 +341,7 @@ async def test_a_suspicion_survives_a_crash_and_each_change_is_told_once(world: 
 
     await until(lambda: level_is(Level.SUSPECTED), "OpenAI to be suspected")
     await until(lambda: world.log_lines("openai suspected:"), "the change to be told")
+    assert 'statusbot_fused_level{provider="openai"} 1.0' in await world.metrics()
     await world.restart()
     hits = world.apis.hits["openai"]
     await until(lambda: world.apis.hits["openai"] >= hits + 3, "the restarted bot probing")
