@@ -273,8 +273,16 @@ class OutboxWorker:
 
     async def _deliver(self, delivery: Delivery) -> None:
         notifier = self.notifiers[delivery.platform]
+        claimed = time.monotonic()
         async with self._slots:
             await self._pace(delivery, notifier)
+            if self.store.shared and time.monotonic() - claimed > self.settings.claim_lease / 2:
+                # Waited for a slot so long that the lease may run out mid-call, and another
+                # replica could send it too: hand the row back, to whoever is free first.
+                await self.store.mark_failed(
+                    delivery.id, "waited past half its lease for a free slot", self.clock()
+                )
+                return
 
             saved = [delivery.card]
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 
 from bot.leadership import Leadership
+from bot.store import schema
 from bot.store.store import Store
 from tests.conftest import fresh_pg_database
 
@@ -69,6 +72,28 @@ async def test_a_clean_stop_hands_over_at_once(pg_store: Store) -> None:
     await b.release()
     await a.refresh()
     assert set(a.leading) == set(SOURCES)
+
+
+async def test_replicas_gone_for_a_day_are_forgotten(pg_store: Store) -> None:
+    a, b = replica(pg_store, "a"), replica(pg_store, "b")
+    await settle(a, b)
+    await b.release()
+    async with pg_store.db.engine.begin() as conn:
+        await conn.execute(
+            schema.leases.insert().values(
+                name="member:long-gone",
+                holder="long-gone",
+                expires_at=datetime(2020, 1, 1, tzinfo=UTC),
+            )
+        )
+    await a.refresh()
+    assert not {"member:long-gone", "member:b"} & set(await _names(pg_store))
+    assert "member:a" in await _names(pg_store)
+
+
+async def _names(store: Store) -> list[str]:
+    async with store.db.engine.connect() as conn:
+        return list((await conn.execute(sa.select(schema.leases.c.name))).scalars())
 
 
 async def test_one_process_on_sqlite_leads_everything() -> None:

@@ -387,3 +387,35 @@ async def test_on_a_shared_database_a_claimed_row_is_leased_to_one_worker() -> N
             await worker_b.stop()
             await first.aclose()
             await second.aclose()
+
+
+async def test_a_row_that_waited_past_half_its_lease_is_handed_back_not_sent_twice() -> None:
+    class Slow(ScriptedPlatform):
+        async def deliver(self, delivery: Delivery, save_card: SaveCard) -> CardRef:
+            await asyncio.sleep(1.5)  # longer than half the lease below
+            return await super().deliver(delivery, save_card)
+
+    async with fresh_pg_database() as url:
+        first, second = Store(url), Store(url)
+        await first.initialize()
+        await second.initialize()
+        # One slot: the second channel's row waits behind the first one's slow call.
+        busy = DeliveryConfig(claim_lease=2, concurrency=1)
+        slow, other = Slow(), ScriptedPlatform()
+        worker_a = OutboxWorker(first.outbox, {"slack": slow}, busy)
+        worker_b = OutboxWorker(second.outbox, {"slack": other}, DeliveryConfig(claim_lease=2))
+        try:
+            for channel in ("C1", "C2"):
+                await first.subscriptions.subscribe(sub(channel))
+            await commit(first, event(EventKind.DEGRADED, Severity.DEGRADED))
+            assert await worker_a.dispatch_once() == 2  # both claimed, one slot
+            await worker_a.wait_in_flight()
+            assert [c for c, _, _ in slow.seen] == ["C1"]  # C2 was handed back, not sent
+            assert await worker_b.dispatch_once() == 1  # free at once for the next worker
+            await worker_b.wait_in_flight()
+            assert [c for c, _, _ in other.seen] == ["C2"]
+        finally:
+            await worker_a.stop()
+            await worker_b.stop()
+            await first.aclose()
+            await second.aclose()

@@ -60,6 +60,13 @@ class LeaseRepository:
         now = self._now()
         until = now + timedelta(seconds=ttl_s)
         async with self.db.engine.begin() as conn:
+            # Every start is a new member: forget those gone for a day.
+            await conn.execute(
+                table.delete().where(
+                    table.c.name.startswith(MEMBER),
+                    table.c.expires_at < now - timedelta(days=1),
+                )
+            )
             await self._ensure_rows(conn, [MEMBER + holder, *wanted])
             await conn.execute(
                 table.update()
