@@ -14,6 +14,8 @@ from typing import Any
 
 from aiohttp import web
 
+from fakes.server import LocalServer
+
 
 @dataclass
 class TelegramMessage:
@@ -25,40 +27,21 @@ class TelegramMessage:
     edits: list[str] = field(default_factory=list)
 
 
-class FakeTelegram:
+class FakeTelegram(LocalServer):
     """One bot (`token`) and the chats it may post in."""
 
     def __init__(self, token: str, host: str = "127.0.0.1", port: int = 0) -> None:
         self.token = token
-        self.host, self.port = host, port
+        super().__init__(host, port)
         self.chats: dict[str, dict[int, TelegramMessage]] = {}
         self.calls: Counter[str] = Counter()
         self.token_revoked = False
         self._next_id = 100
         self._failures: list[tuple[int, float | None]] = []
         self._drops = 0
-        self._runner: web.AppRunner | None = None
 
-    async def start(self) -> FakeTelegram:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/bot{token}/{method}", self._call)
-        self._runner = web.AppRunner(app, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeTelegram:
-        return await self.start()
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
 
     @property
     def api_url(self) -> str:

@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
+from fakes.server import LocalServer
+
 ANSWERS = {"hooks": (200, "application/json", b"{}"), "services": (200, "text/plain", b"ok"),
            "workflows": (202, "text/plain", b"")}  # fmt: skip
 
@@ -30,38 +32,19 @@ class Received:
     headers: dict[str, str]
 
 
-class FakeWebhooks:
+class FakeWebhooks(LocalServer):
     """Records what each webhook URL received; see the module docstring for the paths."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.host, self.port = host, port
+        super().__init__(host, port)
         self.received: dict[str, list[Received]] = defaultdict(list)
         self.attempts: Counter[str] = Counter()
         self._failures: dict[str, list[tuple[int, dict[str, str]]]] = defaultdict(list)
         self._gone: dict[str, int] = {}
         self._drops: Counter[str] = Counter()
-        self._runner: web.AppRunner | None = None
 
-    async def start(self) -> FakeWebhooks:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/{kind}/{name}", self._post)
-        self._runner = web.AppRunner(app, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeWebhooks:
-        return await self.start()
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
 
     def url(self, kind: str, name: str) -> str:
         """`kind`: hooks (generic), services (Slack incoming webhook) or workflows (Teams)."""

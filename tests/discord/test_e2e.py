@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from bot.models import Severity
 from bot.render import SEVERITY_COLOUR
@@ -24,8 +23,7 @@ from fakes.discord import FakeDiscord
 from fakes.pages import SUMMARY_PATH as SUMMARY
 from fakes.pages import Incident, SummaryPage
 from fakes.statuspage import FakeStatusPage
-from tests.botproc import bot_writing_log
-from tests.discord.conftest import TOKEN
+from tests.discord.botrun import discord_bot
 from tests.discord.test_commands import BOT_OK, MANAGE_CHANNELS
 from tests.waiting import until
 
@@ -62,24 +60,7 @@ async def bot(
 ) -> AsyncIterator[Path]:
     """The real bot process connected to FakeDiscord; yields its log file."""
     source = {"kind": "statuspage", "url": page.url(SUMMARY), "interval": 1, "flap_window": 0}
-    config = {
-        "store": {"url": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"},
-        "providers": {"openai": {"name": "OpenAI", "aliases": ["chatgpt"], "sources": [source]}},
-        "discord": {
-            "token": "${DISCORD_TOKEN}",
-            "guild_ids": [guild_id],
-            "api_base_url": fake.api_base_url,
-            "gateway_url": fake.gateway_url,
-        },
-        "console": {"enabled": False},
-    }
-    config_file = tmp_path / "config.yaml"
-    config_file.write_text(yaml.safe_dump(config))
-    log_file = tmp_path / "bot.log"
-    async with bot_writing_log(config_file, log_file, {"DISCORD_TOKEN": TOKEN}) as process:
-        await until(lambda: fake.guild_commands.get(guild_id) or process.returncode, within=20)
-        await fake.wait_identified(20)
-        assert process.returncode is None, log_file.read_text()
+    async with discord_bot(tmp_path, fake, guild_id, source) as (_, log_file):
         yield log_file
 
 

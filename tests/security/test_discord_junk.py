@@ -13,15 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from fakes import discord_payloads as wire
 from fakes.discord import FakeDiscord
 from fakes.discord_interactions import InteractionReply, interaction_payload
-from tests.botproc import bot_writing_log
+from tests.discord.botrun import discord_bot
 from tests.discord.conftest import TOKEN
 from tests.discord.test_commands import BOT_OK, MANAGE_CHANNELS
-from tests.waiting import until
 
 pytestmark = pytest.mark.slow
 
@@ -65,23 +63,7 @@ async def test_junk_interactions_do_not_stop_the_bot(tmp_path: Path, fake: FakeD
     guild_id = next(iter(fake.guilds))
     channel_id = fake.guilds[guild_id][0]
     source = {"kind": "statuspage", "url": "http://127.0.0.1:9/s.json"}
-    config = {
-        "store": {"url": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"},
-        "providers": {"openai": {"name": "OpenAI", "aliases": ["chatgpt"], "sources": [source]}},
-        "discord": {
-            "token": "${DISCORD_TOKEN}",
-            "guild_ids": [guild_id],
-            "api_base_url": fake.api_base_url,
-            "gateway_url": fake.gateway_url,
-        },
-        "console": {"enabled": False},
-    }
-    config_file = tmp_path / "config.yaml"
-    config_file.write_text(yaml.safe_dump(config))
-    log = tmp_path / "bot.log"
-    async with bot_writing_log(config_file, log, {"DISCORD_TOKEN": TOKEN}) as process:
-        await until(lambda: fake.guild_commands.get(guild_id) or process.returncode, within=20)
-        await fake.wait_identified(20)
+    async with discord_bot(tmp_path, fake, guild_id, source) as (process, log):
         first = await fake.interact(
             "statusbot", subcommand="list", channel_id=channel_id, within_s=30,
             permissions=MANAGE_CHANNELS, app_permissions=BOT_OK,
