@@ -50,7 +50,10 @@ class Replicas:
         interval: float = 1.0,
         leader_lease: float = 2.0,
         claim_lease: float = 5.0,
+        discord_guilds: int = 1,
+        discord_shards: int | None = None,
     ) -> None:
+        """`discord_shards`: replica n opens shard n of that many (one guild per shard)."""
         self.workdir = workdir
         self.url = url
         self.dsn = url.replace("postgresql+asyncpg://", "postgresql://")
@@ -65,6 +68,9 @@ class Replicas:
         self.slack_channels = [f"C0REPL{n:03d}" for n in range(channels)]
         self.discord_channels: list[int] = []
         self.guild_id = 0
+        self.guild_ids: list[int] = []
+        self.discord_guilds = discord_guilds
+        self.discord_shards = discord_shards
         self.bots: list[BotProcess] = []
         self.ports: list[int] = []
 
@@ -72,7 +78,12 @@ class Replicas:
         await self.page.start()
         await self.slack.start()
         await self.discord.start()
-        self.guild_id, self.discord_channels = self.discord.add_guild("Replicas", self.n_channels)
+        for g in range(self.discord_guilds):
+            shard = (g, self.discord_shards) if self.discord_shards else None
+            guild, channels = self.discord.add_guild(f"Replicas {g}", self.n_channels, shard)
+            self.guild_ids.append(guild)
+            self.discord_channels += channels
+        self.guild_id = self.guild_ids[0]
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -119,9 +130,14 @@ class Replicas:
                 },
                 "discord": {
                     "token": "${DISCORD_TOKEN}",
-                    "guild_ids": [self.guild_id],
+                    "guild_ids": self.guild_ids,
                     "api_base_url": self.discord.api_base_url,
                     "gateway_url": self.discord.gateway_url,
+                    **(
+                        {"shard_count": self.discord_shards, "shard_ids": [n]}
+                        if self.discord_shards
+                        else {}
+                    ),
                 },
                 "delivery": {
                     "base_backoff": 0.2,
@@ -144,8 +160,9 @@ class Replicas:
                         Subscription("slack", channel, provider, workspace_id="T0FAKE")
                     )
                 for cid in self.discord_channels:
+                    guild = self.discord.channels[cid].guild_id
                     await store.subscriptions.subscribe(
-                        Subscription("discord", str(cid), provider, workspace_id=str(self.guild_id))
+                        Subscription("discord", str(cid), provider, workspace_id=str(guild))
                     )
         finally:
             await store.aclose()

@@ -107,3 +107,40 @@ async def _all_three_lead(rig: Replicas) -> bool:
     owners = sorted(n for who in found.values() for n in who)
     await asyncio.sleep(0)
     return owners == [0, 1, 2]
+
+
+async def test_two_replicas_split_the_discord_shards_and_serve_every_server(
+    tmp_path: Path, pg_url: str
+) -> None:
+    payloads = storm(2, per_incident=2)
+    async with Replicas(tmp_path, pg_url, 1, discord_guilds=2, discord_shards=2) as rig:
+        rig.page.set_payload(rig.path("openai"), payloads[0])
+        await rig.subscribe_all()
+        await rig.start(2)  # replica n opens shard n
+        await until(
+            lambda: sorted(rig.discord.identified_shards) == [(0, 2), (1, 2)],
+            "each replica's shard identified",
+        )
+        for channel in rig.discord_channels:
+            # Each server's command arrives over its own shard, so at one replica only.
+            reply = await until(lambda c=channel: _ask(rig, c), "an answer in each server")
+            assert "Openai" in reply
+        await until(lambda: _polled(rig), "the silent baseline poll")
+        await rig.hold("openai", payloads[1])
+        await rig.hold("openai", payloads[2])
+        await rig.drain()
+        figures = await rig.audit()
+    assert figures.expected == figures.seen > 0, figures.problems
+    assert figures.clean, figures.as_dict()
+
+
+async def _ask(rig: Replicas, channel: int) -> str | None:
+    try:
+        reply = await rig.discord.interact("is-chatgpt-down", channel_id=channel)
+    except (KeyError, TimeoutError):
+        return None  # commands not synced yet
+    return reply.text
+
+
+async def _polled(rig: Replicas) -> bool:
+    return await rig.version() >= 1
