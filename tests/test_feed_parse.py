@@ -655,3 +655,26 @@ def test_copies_of_an_item_pool_their_categories() -> None:
     assert incident.status is IncidentStatus.RESOLVED
     (incident,) = parse(xai_feed(item, still_open)).incidents
     assert incident.status is IncidentStatus.RESOLVED
+
+
+def test_the_feed_subtitle_is_the_page_description() -> None:
+    raw = one_entry_atom(
+        "<id>tag:x,2026:1</id><title>API errors</title>",
+        feed_extra="<title>Feed</title><subtitle>Status of the Example API</subtitle>",
+    )
+    assert parse(raw).description == "Status of the Example API"
+
+
+def test_an_atom_entry_without_published_is_dated_by_its_updated() -> None:
+    raw = one_entry_atom(
+        "<id>tag:x,2026:1</id><title>API errors</title>"
+        "<updated>2026-10-07T11:00:00Z</updated>"
+        '<content type="html">We are investigating.</content>'
+    )
+    (incident,) = parse(raw).incidents
+    assert incident.updates[0].at == datetime(2026, 10, 7, 11, 0, tzinfo=UTC)
+
+
+def test_text_instead_of_bytes_is_refused_by_name() -> None:
+    with pytest.raises(PayloadError, match="^expected bytes$"):
+        parse("<rss/>")  # type: ignore[arg-type]

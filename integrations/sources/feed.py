@@ -52,7 +52,6 @@ _MAINTENANCE_STATUSES = frozenset(
 )
 # expat's messages when the document stops before its root element is closed.
 _TRUNCATION_MESSAGES = frozenset({"no element found", "unclosed token", "unclosed CDATA section"})
-_IMPACT_RANK = {Impact.NONE: 0, Impact.MAINTENANCE: 1, Impact.MINOR: 2, Impact.MAJOR: 3}
 
 # `[Component] Title` (xAI) and `RESOLVED: Title` (Google Cloud) title conventions.
 _COMPONENT_PREFIX = re.compile(r"^\s*\[([^\]]+)\]\s*(.*)$", re.DOTALL)
@@ -234,17 +233,12 @@ class _Entry:
         return hinted[0] if hinted else IncidentStatus.INVESTIGATING
 
     def _impact(self) -> Impact:
-        impact = Impact.MINOR
+        """Major when a category says so (outage, critical, major); else a disruption."""
         for hint in self.hints:
             word = hint.casefold()
-            found = None
             if "outage" in word or "critical" in word or "major" in word:
-                found = Impact.MAJOR
-            elif "disruption" in word or "degrad" in word or "minor" in word:
-                found = Impact.MINOR
-            if found and _IMPACT_RANK[found] > _IMPACT_RANK[impact]:
-                impact = found
-        return impact
+                return Impact.MAJOR
+        return Impact.MINOR
 
 
 def _read_entry(entry: Any, default_reference: datetime | None) -> _Entry | None:
@@ -293,7 +287,8 @@ def _entry_html(entry: dict[str, Any]) -> str:
     content = entry.get("content")
     if isinstance(content, list) and content and isinstance(content[0], dict):
         return str(content[0].get("value") or "")
-    return str(entry.get("summary") or entry.get("description") or "")
+    # feedparser files an RSS <description> under `summary` too.
+    return str(entry.get("summary") or "")
 
 
 def _updates(
