@@ -70,3 +70,42 @@ async def test_a_healthy_source_keeps_its_interval_and_stop_lets_no_poll_start(r
     polled = page.count(SUMMARY)
     assert await poller.check_once() == []  # a stopped poller does nothing
     assert page.count(SUMMARY) == polled
+
+
+class FixedLeases:
+    """Another replica leads everything but `mine`."""
+
+    def __init__(self, mine: set[str]) -> None:
+        self.mine = mine
+
+    async def keep(
+        self, holder: str, work: object, ttl_s: float, share: int | None = None
+    ) -> tuple[set[str], int]:
+        return set(self.mine), 2
+
+    async def release(self, holder: str, names: object = ()) -> None:
+        return None
+
+
+async def test_a_probe_runs_only_on_the_replica_that_leads_it() -> None:
+    from bot.leadership import Leadership
+
+    ran: list[str] = []
+    leadership = Leadership(["probe:a", "probe:b"], FixedLeases({"probe:a"}), ttl_s=3)
+    schedule = Schedule([], leadership)
+
+    async def probe_a() -> None:
+        ran.append("a")
+
+    async def probe_b() -> None:
+        ran.append("b")
+
+    schedule.add_chore(probe_a, 0.05, 0, "probe:a", led=True)
+    schedule.add_chore(probe_b, 0.05, 0, "probe:b", led=True)
+    schedule.start()
+    try:
+        await until(lambda: ran.count("a") >= 3, "the led probe running on its interval")
+    finally:
+        await schedule.stop(timeout=5)
+    assert "b" not in ran  # led by the other replica
+    assert leadership.leading == ["probe:a"]

@@ -15,7 +15,7 @@ import pytest
 from fakes.slack import FakeSlack, sign_request
 from fakes.statuspage import FakeStatusPage
 from tests.botproc import BotProcess, write_config
-from tests.conftest import fixture_bytes
+from tests.conftest import fixture_bytes, fresh_pg_database
 from tests.replicas import free_port
 from tests.waiting import until
 
@@ -29,16 +29,18 @@ SIGNING_SECRET = "oauth-signing-secret-5b1d"
 
 
 class Rig:
-    def __init__(self, slack: FakeSlack, page: FakeStatusPage, workdir: Path) -> None:
+    def __init__(
+        self, slack: FakeSlack, page: FakeStatusPage, workdir: Path, store_url: str = ""
+    ) -> None:
         self.slack = slack
         self.page = page
         self.db = workdir / "bot.db"
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.config = write_config(
-            workdir / "config.yaml",
+            workdir / f"config-{self.port}.yaml",
             {
-                "store": {"url": f"sqlite+aiosqlite:///{self.db}"},
+                "store": {"url": store_url or f"sqlite+aiosqlite:///{self.db}"},
                 "providers": {
                     "openai": {
                         "name": "OpenAI",
@@ -71,8 +73,11 @@ class Rig:
             "SLACK_CLIENT_SECRET": slack.client_secret,
         }
 
-    async def install(self, team_id: str, team_name: str) -> httpx.Response:
-        """A workspace admin clicks "Add to Slack", consents, and comes back with a code."""
+    async def install(
+        self, team_id: str, team_name: str, back_to: Rig | None = None
+    ) -> httpx.Response:
+        """A workspace admin clicks "Add to Slack", consents, and comes back with a code
+        (to `back_to`: another replica behind the same load balancer)."""
         async with httpx.AsyncClient(base_url=self.base) as client:
             start = await client.get("/slack/install")
             assert start.status_code == 302
@@ -83,8 +88,9 @@ class Rig:
             assert "chat:write" in query["scope"][0]
             cookie = start.headers["set-cookie"].split(";")[0]  # the browser keeps it
             code = self.slack.grant(team_id, team_name)
+            back = back_to.base if back_to is not None else self.base
             return await client.get(
-                "/slack/oauth_redirect",
+                f"{back}/slack/oauth_redirect",
                 params={"code": code, "state": query["state"][0]},
                 headers={"Cookie": cookie},
             )
@@ -194,3 +200,41 @@ async def test_an_install_without_its_state_cookie_is_refused(rig: Rig) -> None:
             )
         assert answer.status_code == 400  # another browser than the one that started it
         assert rig.slack.token_of("T0EVIL") is None
+
+
+def test_oauth_needs_http_mode_and_a_token_or_oauth_is_required() -> None:
+    from pydantic import ValidationError
+
+    from integrations.slack.config import SlackConfig
+
+    oauth = {"client_id": "1.2", "client_secret": "s"}
+    assert SlackConfig(mode="http", signing_secret="x", oauth=oauth).bot_token is None
+    with pytest.raises(ValidationError, match="oauth needs mode 'http'"):
+        SlackConfig(app_token="xapp-1", oauth=oauth)
+    with pytest.raises(ValidationError, match="bot_token is empty"):
+        SlackConfig(mode="http", signing_secret="x")
+
+
+async def test_behind_a_load_balancer_any_replica_finishes_an_install_and_serves_it(
+    tmp_path: Path,
+) -> None:
+    async with (
+        FakeSlack() as slack,
+        FakeStatusPage() as page,
+        fresh_pg_database() as url,
+    ):
+        page.set_payload(SUMMARY, BEFORE)
+        first, second = Rig(slack, page, tmp_path, url), Rig(slack, page, tmp_path, url)
+        async with (
+            BotProcess(first.config, env=first.env),
+            BotProcess(second.config, env=second.env),
+        ):
+            for rig in (first, second):
+                await until(lambda r=rig: _answering(r), "each replica's HTTP endpoint", 30)
+            # The browser starts at one replica and Slack sends it back to the other.
+            done = await first.install("T0GAMMA", "Gamma", back_to=second)
+            assert done.status_code == 200, done.text
+            assert "Subscribed" in await first.subscribe("T0GAMMA", "C0GAMMA")
+            page.set_payload(SUMMARY, INCIDENT)
+            await until(lambda: slack.top_level("C0GAMMA"), "the card, from either replica", 30)
+            assert set(first.posts_to("C0GAMMA")) == {slack.token_of("T0GAMMA")}
