@@ -38,7 +38,8 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
 def parse_pair(summary: bytes, components: bytes, observed_at: datetime | None = None) -> Snapshot:
     """The summary, with its component list completed from components.json."""
     snapshot = statuspage.parse(summary, observed_at)
-    full = statuspage.parse(components, observed_at or snapshot.observed_at)
+    # The summary dates the poll; the list needs no time of its own.
+    full = statuspage.parse(components, snapshot.observed_at)
     return merge_components(snapshot, full)
 
 
