@@ -48,6 +48,14 @@ TARGETS: dict[str, Target] = {
         ("tests/test_statuspage_parse.py",),
         90.0,
     ),
+    "gcp": Target("integrations/sources/gcp.py", ("tests/test_gcp_parse.py",), 90.0),
+    "betterstack": Target(
+        "integrations/sources/betterstack.py", ("tests/test_betterstack_parse.py",), 90.0
+    ),
+    "instatus": Target("integrations/sources/instatus.py", ("tests/test_instatus_parse.py",), 90.0),
+    "incidentio": Target(
+        "integrations/sources/incidentio.py", ("tests/test_incidentio_components.py",), 90.0
+    ),
 }
 
 
