@@ -41,7 +41,7 @@ from bot.heartbeat import Heartbeat
 from bot.lag import summarize
 from bot.leadership import Leadership
 from bot.models import Severity
-from bot.notify import ChatPlatform, Notifier
+from bot.notify import ChatPlatform, Notifier, OneConnection
 from bot.outbox import OutboxWorker
 from bot.poller import SourcePoller
 from bot.probing import ProbeRunner
@@ -193,11 +193,26 @@ class Application:
         ]
         # Replicas on one server database divide the sources and probes; a SQLite file has
         # one process.
+        # A platform whose every connection hears every event (Discord's gateway) connects
+        # on one replica only; the others deliver without it.
+        single: dict[str, OneConnection] = {}
+        for platform in self.platforms if self.store.db.shared else ():
+            if isinstance(platform, OneConnection) and platform.connection_lease:
+                platform.share_connection()
+                single[platform.connection_lease] = platform
         self.leadership = Leadership(
-            [lease_name(p) for p in self.pollers] + [_probe_lease(r) for r in self.probes],
+            [lease_name(p) for p in self.pollers]
+            + [_probe_lease(r) for r in self.probes]
+            + list(single),
             self.store.leases if self.store.db.shared else None,
             config.store.leader_lease,
         )
+
+        def connection_lead(name: str, held: bool) -> None:
+            if name in single:
+                single[name].hold_connection(held)
+
+        self.leadership.listeners.append(connection_lead)
         # Each change of a verdict becomes a step of the early card story.
         self.early.add_sink(EarlyCards(config, self.store.early, clock=self.clock))
 

@@ -50,13 +50,13 @@ class Leadership:
         leases: LeaseStore | None,
         ttl_s: float,
         name: str | None = None,
-        on_gained: Callable[[str], None] = lambda name: None,
     ) -> None:
         self.work = sorted(set(work))
         self.leases = leases
         self.ttl_s = ttl_s
         self.name = name or replica_name()
-        self.on_gained = on_gained
+        # Told of every change: (lease name, now held).
+        self.listeners: list[Callable[[str, bool], None]] = []
         self.members = 1
         self._held: set[str] = set(self.work) if leases is None else set()
         self._valid_until = float("inf") if leases is None else 0.0
@@ -91,6 +91,11 @@ class Leadership:
             if self.last_error is None:
                 log.warning("cannot renew leadership leases: %s", type(exc).__name__)
             self.last_error = type(exc).__name__
+            if self._held and time.monotonic() >= self._valid_until:
+                # Another replica may hold them by now: let go here too.
+                lapsed, self._held = sorted(self._held), set()
+                for name in lapsed:
+                    self._tell(name, False)
             return
         self.last_error = None
         self._held = held
@@ -106,8 +111,17 @@ class Leadership:
                 self.members,
                 f"; handed over {', '.join(lost)}" if lost else "",
             )
+        for name in lost:
+            self._tell(name, False)
         for name in gained:
-            self.on_gained(name)
+            self._tell(name, True)
+
+    def _tell(self, name: str, held: bool) -> None:
+        for listener in self.listeners:
+            try:
+                listener(name, held)
+            except Exception:  # noqa: BLE001 - one listener's bug must not stop the others
+                log.exception("a leadership listener failed for %s", name)
 
     async def stop_renewing(self) -> None:
         """Let a renewal under way finish, and start none after it (the stop sequence)."""

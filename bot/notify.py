@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from bot.events import Event
 
@@ -98,6 +98,23 @@ class ChatPlatform(Protocol):
 
     @property
     def connected(self) -> bool: ...
+
+
+@runtime_checkable
+class OneConnection(Protocol):
+    """A platform whose every connection receives every event (Discord's gateway, per
+    shard): with replicas sharing a database, only the replica holding `connection_lease`
+    connects; the others deliver without it (REST)."""
+
+    connection_lease: str
+
+    def share_connection(self) -> None:
+        """Do not connect at start; wait for `hold_connection(True)`."""
+        ...
+
+    def hold_connection(self, held: bool) -> None:
+        """Connect (this replica now holds the lease) or disconnect (it lost it)."""
+        ...
 
 
 class PlatformFactory(Protocol):

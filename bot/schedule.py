@@ -45,7 +45,7 @@ class Schedule:
         self._by_lease = {lease_name(p): p for p in self.pollers}
         self._led_chores: set[str] = set()
         if leadership is not None:
-            leadership.on_gained = self.poll_now
+            leadership.listeners.append(self._lead_changed)
             self.add_chore(leadership.refresh, leadership.renew_every_s, 0, "leadership")
 
     def add_chore(
@@ -120,6 +120,10 @@ class Schedule:
             later = datetime.now(UTC) + timedelta(seconds=poller.retry_in)
             with contextlib.suppress(LookupError):  # the job is gone: we are stopping
                 self._scheduler.modify_job(_job_id(poller), next_run_time=later)
+
+    def _lead_changed(self, lease: str, held: bool) -> None:
+        if held:
+            self.poll_now(lease)
 
     def poll_now(self, lease: str) -> None:
         """This replica now leads the source (or probe): read its committed state, poll now."""

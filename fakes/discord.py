@@ -91,6 +91,7 @@ class FakeDiscord:
         self.token_revoked = False
         self.gateway_down = False  # True: the gateway refuses connections (an outage)
         self.recommended_shards = 1  # what GET /gateway/bot recommends
+        self.duplicate_acks = 0
         self.identified_shards: list[tuple[int, int]] = []  # (shard, count) per IDENTIFY
         self._failures: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = {}
         self._drops: Counter[str] = Counter()
@@ -592,6 +593,7 @@ class FakeDiscord:
         if reply is None:
             return 404, {"message": "Unknown interaction", "code": 10062}
         if reply.callback is not None:
+            self.duplicate_acks += 1  # a second bot session answered the same interaction
             return 400, {"message": "Interaction has already been acknowledged.", "code": 40060}
         reply.callback = body
         kind = body.get("type")

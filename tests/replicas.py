@@ -202,8 +202,9 @@ class Replicas:
 
         async def check() -> dict[str, int] | None:
             found = await self.leaders(among)
-            if sorted(found) == sorted(self.providers) and all(len(v) == 1 for v in found.values()):
-                return {source: who[0] for source, who in found.items()}
+            led = {p: found.get(p, []) for p in self.providers}
+            if all(len(who) == 1 for who in led.values()):
+                return {source: who[0] for source, who in led.items()}
             return None
 
         led: dict = await until(check, "every source led by exactly one replica", within)

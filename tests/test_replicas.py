@@ -72,8 +72,8 @@ async def test_a_paused_replicas_source_moves_and_comes_back_shared(
             rig.page.set_payload(rig.path(provider), payloads[0])
         await rig.subscribe_all()
         await rig.start(3)
-        # The first replica up leads all three until the others join; then one each.
-        await until(lambda: _all_three_lead(rig), "one source led by each replica", 30)
+        # The first replica up leads everything until the others join; then it is shared.
+        await until(lambda: _all_three_lead(rig), "the work shared by the three replicas", 30)
         led = await rig.wait_led_once()
         paused = led["anthropic"]
         rig.signal(paused, signal.SIGSTOP)
@@ -103,10 +103,14 @@ async def test_a_paused_replicas_source_moves_and_comes_back_shared(
 
 
 async def _all_three_lead(rig: Replicas) -> bool:
+    """Every source (and the Discord gateway) led exactly once, and the work spread: each
+    replica leads one or two of the four."""
     found = await rig.leaders()
-    owners = sorted(n for who in found.values() for n in who)
+    once = all(len(found.get(p, [])) == 1 for p in rig.providers)
+    owners = [n for who in found.values() for n in who]
+    spread = sorted(owners.count(n) for n in range(3))
     await asyncio.sleep(0)
-    return owners == [0, 1, 2]
+    return once and len(owners) == 4 and spread == [1, 1, 2]
 
 
 async def test_two_replicas_split_the_discord_shards_and_serve_every_server(
@@ -144,3 +148,30 @@ async def _ask(rig: Replicas, channel: int) -> str | None:
 
 async def _polled(rig: Replicas) -> bool:
     return await rig.version() >= 1
+
+
+async def test_one_replica_holds_the_discord_gateway_and_a_killed_holder_hands_it_over(
+    tmp_path: Path, pg_url: str
+) -> None:
+    async with Replicas(tmp_path, pg_url, 1) as rig:
+        rig.page.set_payload(rig.path("openai"), storm(2)[0])
+        await rig.subscribe_all()
+        await rig.start(3)
+        [holder] = await until(lambda: _gateway_holder(rig), "one replica holding the gateway")
+        [channel] = rig.discord_channels
+        assert await until(lambda: _ask(rig, channel), "an answer over the gateway")
+        # Every gateway session hears every command: only one replica may hold one.
+        assert rig.discord.connections() == 1
+        rig.bots[holder].proc.send_signal(signal.SIGKILL)  # type: ignore[union-attr]
+        others = [n for n in range(3) if n != holder]
+        [new] = await until(lambda: _gateway_holder(rig, others), "the gateway handed over")
+        assert new != holder
+        assert await until(lambda: _ask(rig, channel), "an answer from the new holder")
+        assert rig.discord.connections() == 1
+        assert rig.discord.duplicate_acks == 0  # each command answered by one replica
+
+
+async def _gateway_holder(rig: Replicas, among: list[int] | None = None) -> list[int] | None:
+    """[the replica holding the Discord gateway], when exactly one does."""
+    holders = (await rig.leaders(among)).get("discord:gateway", [])
+    return holders if len(holders) == 1 else None

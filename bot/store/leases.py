@@ -89,8 +89,14 @@ class LeaseRepository:
                 .returning(table.c.name)
             )
             held = set(renewed.scalars())
+            fewest = await self._fewest_held(conn, wanted, now) if share is None else 0
             if len(held) > fair:
                 excess = sorted(held)[fair:]
+                await self._give_back(conn, holder, excess)
+                held -= set(excess)
+            elif share is None and len(held) >= fewest + 2:
+                # Fair in count but not in spread (2, 2, 0): one goes to the idle member.
+                excess = sorted(held)[-1:]
                 await self._give_back(conn, holder, excess)
                 held -= set(excess)
             elif len(held) < fair:
@@ -112,6 +118,27 @@ class LeaseRepository:
                 )
                 held |= set(taken.scalars())
         return held, members
+
+    async def _fewest_held(self, conn: AsyncConnection, wanted: list[str], now: Any) -> int:
+        """The fewest leases among `wanted` that any live member holds."""
+        table = schema.leases
+        members = {
+            name.removeprefix(MEMBER)
+            for name in (
+                await conn.execute(
+                    sa.select(table.c.name).where(
+                        table.c.name.startswith(MEMBER), table.c.expires_at > now
+                    )
+                )
+            ).scalars()
+        }
+        rows = await conn.execute(
+            sa.select(table.c.holder, sa.func.count())
+            .where(table.c.name.in_(wanted), table.c.expires_at > now)
+            .group_by(table.c.holder)
+        )
+        counts: dict[str, int] = {str(holder): int(n) for holder, n in rows}
+        return min((counts.get(m, 0) for m in members), default=0)
 
     async def release(self, holder: str, names: Iterable[str] = ()) -> None:
         """Give back `names` (all the holder's leases, membership included, when empty)."""

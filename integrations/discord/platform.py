@@ -185,11 +185,47 @@ class DiscordPlatform:
             self.client.add_dynamic_items(crowd_button_type(commands.crowd))
         self.notifier = DiscordNotifier(self.client)
         self._task: asyncio.Task[None] | None = None
+        # Replicas on one database: every gateway session hears every command, so one
+        # replica holds the gateway (a lease) unless each replica was given its own shards.
+        self.connection_lease = "discord:gateway" if config.shard_ids is None else ""
+        self._shared = False
+        self._closing: set[asyncio.Task[None]] = set()
+
+    def share_connection(self) -> None:
+        self._shared = True
+
+    def hold_connection(self, held: bool) -> None:
+        if held and self._task is None:
+            log.info("discord: this replica holds the gateway")
+            self._task = asyncio.create_task(
+                self.client.connect(reconnect=True), name="discord-gateway"
+            )
+        elif not held and self._task is not None:
+            log.info("discord: another replica holds the gateway now")
+            closing = asyncio.create_task(self._close_gateway(self._task))
+            self._closing.add(closing)
+            closing.add_done_callback(self._closing.discard)
+            self._task = None
+
+    async def _close_gateway(self, task: asyncio.Task[None]) -> None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        client = self.client
+        with contextlib.suppress(Exception):
+            if isinstance(client, discord.AutoShardedClient):
+                for shard in client.shards.values():
+                    await shard.disconnect()
+            elif client.ws is not None:
+                await client.ws.close(code=1000)
 
     @property
     def connected(self) -> bool:
         # is_ready() stays true through a gateway outage; the socket says whether it is open.
         client = self.client
+        if self._shared and self._task is None:
+            # Another replica holds the gateway; this one delivers over REST.
+            return client.user is not None and not client.is_closed()
         if not client.is_ready() or client.is_closed():
             return False
         if isinstance(client, discord.AutoShardedClient):
@@ -210,6 +246,9 @@ class DiscordPlatform:
             raise PlatformUnavailable(
                 f"cannot reach Discord at {self.config.api_base_url} ({type(exc).__name__})"
             ) from None
+        if self._shared:
+            log.info("discord: logged in; the gateway opens on the replica that holds it")
+            return
         self._task = asyncio.create_task(
             self.client.connect(reconnect=True), name="discord-gateway"
         )
@@ -237,6 +276,8 @@ class DiscordPlatform:
 
     async def stop(self) -> None:
         await self.client.close()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
