@@ -27,7 +27,7 @@ def served_by_incidentio(raw: bytes) -> bool:
         page = json.loads(bytes(raw)).get("page")
     except (ValueError, RecursionError, AttributeError):
         return False
-    return isinstance(page, dict) and bool(_ULID.match(str(page.get("id", ""))))
+    return isinstance(page, dict) and bool(_ULID.match(str(page.get("id"))))
 
 
 def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
