@@ -54,7 +54,10 @@ TARGETS: dict[str, Target] = {
     ),
     "instatus": Target("integrations/sources/instatus.py", ("tests/test_instatus_parse.py",), 90.0),
     "incidentio": Target(
-        "integrations/sources/incidentio.py", ("tests/test_incidentio_components.py",), 90.0
+        "integrations/sources/incidentio.py",
+        # check-source is where a summary is told to be incident.io's.
+        ("tests/test_incidentio_components.py", "tests/test_check_source.py"),
+        90.0,
     ),
 }
 

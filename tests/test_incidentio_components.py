@@ -16,8 +16,8 @@ from bot.machine import ALL_OPERATIONAL, MachineSettings, SourceState, transitio
 from bot.models import ComponentStatus, FetchFailure, Snapshot
 from bot.reading import SourceReader
 from fakes.statuspage import FakeStatusPage
-from integrations.sources import parse
-from integrations.sources.incidentio import parse_pair
+from integrations.sources import incidentio, parse, statuspage
+from integrations.sources.incidentio import parse_pair, served_by_incidentio
 from tests.conftest import FIXTURES
 
 SUMMARY_0709 = (
@@ -25,6 +25,7 @@ SUMMARY_0709 = (
     / "incident_io"
     / "openai_summary_2026-07-09_operational_no_incidents_key_keysorted.json"
 )  # noqa: E501
+ANTHROPIC = "anthropic_summary_2026-09-15_operational.json"
 SUMMARY_0922 = FIXTURES / "openai_summary_2026-09-22_monitoring.json"
 SUMMARY_0924 = FIXTURES / "openai_summary_2026-09-24_operational.json"
 COMPONENTS = FIXTURES / "incident_io" / "CONSTRUCTED_openai_components_union_of_two_summaries.json"
@@ -134,3 +135,38 @@ async def test_an_unreadable_component_list_fails_the_poll_with_its_reason(
     failure = await poll(fetcher, page, "incidentio", T0)
     assert isinstance(failure, FetchFailure)
     assert failure.reason == "expected JSON, got HTML or XML"
+
+
+def test_an_incidentio_summary_is_told_from_an_atlassian_one_by_its_page_id() -> None:
+    assert served_by_incidentio(SUMMARY_0924.read_bytes())
+    assert not served_by_incidentio((FIXTURES / ANTHROPIC).read_bytes())  # tymt9n04zgry
+    for body in (b"<html>", b"[1]", b'{"page": "01JMDK9XYNY6RXSED6SDWW50WY"}', b"{}", b"[" * 5000):
+        assert not served_by_incidentio(body)
+    lowercase = SUMMARY_0924.read_bytes().replace(b"01JMDK9XYNY6RXSED6SDWW50WY", b"01jmdk9xyny6")
+    assert not served_by_incidentio(lowercase)
+
+
+def test_the_summary_alone_reads_as_a_statuspage_summary() -> None:
+    alone = incidentio.parse(SUMMARY_0922.read_bytes(), T0)
+    assert alone == statuspage.parse(SUMMARY_0922.read_bytes(), T0)
+    assert len(alone.components) == 25
+    assert alone.observed_at == T0
+
+
+def test_a_component_list_without_times_still_completes_the_summary() -> None:
+    listing = json.loads(COMPONENTS.read_bytes())
+    del listing["page"]["updated_at"]
+    for component in listing["components"]:
+        component.pop("updated_at", None)
+        component.pop("created_at", None)
+    snapshot = parse_pair(SUMMARY_0922.read_bytes(), json.dumps(listing).encode())
+    assert len(snapshot.components) == 28
+    assert snapshot.observed_at == incidentio.parse(SUMMARY_0922.read_bytes()).observed_at
+
+
+def test_what_the_component_list_warns_about_is_reported_as_its_own() -> None:
+    listing = with_status(COMPONENTS, AUDIO, "sideways")
+    snapshot = parse_pair(SUMMARY_0922.read_bytes(), listing)
+    (warning,) = snapshot.warnings
+    assert warning.startswith("components.json: ")
+    assert "sideways" in warning

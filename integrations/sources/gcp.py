@@ -31,6 +31,7 @@ from integrations.sources.jsonread import Reader, load_json
 PAGE_NAME = "Google Cloud"
 PAGE_URL = "https://status.cloud.google.com/"
 RESOLVED = "AVAILABLE"
+OPEN = IncidentStatus.INVESTIGATING  # the feed does not say investigating from identified
 
 # status_impact and update status: how bad it is for a user.
 _STATUS_IMPACT = {
@@ -39,7 +40,6 @@ _STATUS_IMPACT = {
     "SERVICE_OUTAGE": Impact.MAJOR,
     RESOLVED: Impact.NONE,
 }
-_UPDATE_STATUS = {RESOLVED: IncidentStatus.RESOLVED}
 _SEVERITY = {"low": Impact.MINOR, "medium": Impact.MINOR, "high": Impact.MAJOR}
 _RANK = {Impact.NONE: 0, Impact.MINOR: 1, Impact.MAJOR: 2, Impact.CRITICAL: 3}
 _PRODUCT_STATUS = {
@@ -74,14 +74,14 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
     products: dict[str, str] = {}
     incidents: list[Incident] = []
     # The page has no clock of its own: its newest `modified` tells an older copy apart.
-    newest: datetime | None = None
+    modified: list[datetime] = []
     for index, item in enumerate(data):
         raw_incident = reader.obj(item, f"[{index}]")
         incident, affected = _incident(reader, raw_incident, f"[{index}]")
         incidents.append(incident)
-        modified = reader.time(raw_incident, "modified", f"[{index}]")
-        if modified is not None and (newest is None or modified > newest):
-            newest = modified
+        when = reader.time(raw_incident, "modified", f"[{index}]")
+        if when is not None:
+            modified.append(when)
         for product in affected:
             products.setdefault(product.id, product.name)
     worst: dict[str, Impact] = {}
@@ -103,7 +103,7 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
         page_name=PAGE_NAME,
         page_url=PAGE_URL,
         observed_at=reader.date_snapshot(observed_at),
-        page_updated_at=newest,
+        page_updated_at=max(modified, default=None),
         components=components,
         incidents=tuple(incidents),
         warnings=tuple(reader.warnings),
@@ -142,7 +142,11 @@ def _incident(reader: Reader, raw: dict[str, Any], where: str) -> tuple[Incident
         updates=tuple(
             IncidentUpdate(
                 id=f"{incident_id}/{u.at.isoformat()}",
-                status=_UPDATE_STATUS.get(u.status or "", IncidentStatus.INVESTIGATING),
+                status=(
+                    IncidentStatus.RESOLVED
+                    if u.status == RESOLVED
+                    else IncidentStatus.INVESTIGATING
+                ),
                 body=u.body,
                 at=u.at,
             )

@@ -27,7 +27,7 @@ def served_by_incidentio(raw: bytes) -> bool:
         page = json.loads(bytes(raw)).get("page")
     except (ValueError, RecursionError, AttributeError):
         return False
-    return isinstance(page, dict) and bool(_ULID.match(str(page.get("id", ""))))
+    return isinstance(page, dict) and bool(_ULID.match(str(page.get("id"))))
 
 
 def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
@@ -38,7 +38,8 @@ def parse(raw: bytes, observed_at: datetime | None = None) -> Snapshot:
 def parse_pair(summary: bytes, components: bytes, observed_at: datetime | None = None) -> Snapshot:
     """The summary, with its component list completed from components.json."""
     snapshot = statuspage.parse(summary, observed_at)
-    full = statuspage.parse(components, observed_at or snapshot.observed_at)
+    # The summary dates the poll; the list needs no time of its own.
+    full = statuspage.parse(components, snapshot.observed_at)
     return merge_components(snapshot, full)
 
 
