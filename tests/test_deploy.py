@@ -75,3 +75,23 @@ def test_the_deployment_probes_the_health_server_and_rolls_without_a_gap() -> No
     kustomization = _load(DEPLOY / "kubernetes" / "kustomization.yaml")
     listed = {p.name for p in (DEPLOY / "kubernetes").glob("*.yaml")} - {"kustomization.yaml"}
     assert set(kustomization["resources"]) == listed
+
+
+def test_kustomize_renders_the_four_objects() -> None:
+    import shutil
+    import subprocess
+
+    import pytest
+
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl is not installed")
+    out = subprocess.run(
+        [kubectl, "kustomize", str(DEPLOY / "kubernetes")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    kinds = sorted(doc["kind"] for doc in yaml.safe_load_all(out))
+    assert kinds == ["ConfigMap", "Deployment", "Secret", "Service"]

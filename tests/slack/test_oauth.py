@@ -184,6 +184,16 @@ async def test_two_workspaces_install_get_their_own_token_and_an_uninstall_clean
         )
         await asyncio.sleep(1)
         assert len(rig.posts_to("C0ACME")) == acme_calls  # nothing more went to Acme
+
+        # Beta revokes the bot's token (not an uninstall): the same clean-up.
+        revoked = rig.slack.event_body(
+            "T0BETA", {"type": "tokens_revoked", "tokens": {"bot": ["U0BOT"]}}
+        )
+        assert (await rig.post(revoked, "application/json")).status_code == 200
+        await until(
+            lambda: rig.rows("subscriptions", "C0BETA") == 0, "Beta's subscriptions removed"
+        )
+        assert rig.rows("cards", "C0BETA") == 0
         assert not any("Traceback" in line for line in bot.stderr), bot.stderr[-30:]
         assert not any(rig.slack.client_secret in line for line in bot.stderr)
 
