@@ -124,7 +124,7 @@ def _component(
     where = f"resource {rid}"
     name = (reader.text(attrs, "public_name", where) or "").strip() or rid
     section = attrs.get("status_page_section_id")
-    group = sections.get(str(section)) if isinstance(section, int | str) else None
+    group = sections.get(str(section))  # ids come as strings or integers
     status = reader.enum(
         attrs.get("status"), _RESOURCE_STATUS, where, "status", ComponentStatus.OPERATIONAL
     )
@@ -226,6 +226,5 @@ def _states(reader: Reader, attrs: dict[str, Any], where: str) -> list[str]:
 
 def _worst(states: list[str | None]) -> Impact:
     impacts = [_STATE_IMPACT[s] for s in states if s in _STATE_IMPACT]
-    worst = max(impacts, key=_RANK.__getitem__, default=Impact.MINOR)
     # An open report is at least a degradation, whatever its resources say.
-    return Impact.MINOR if _RANK[worst] < _RANK[Impact.MINOR] else worst
+    return max([*impacts, Impact.MINOR], key=_RANK.__getitem__)
