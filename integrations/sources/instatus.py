@@ -195,9 +195,7 @@ def _identity(item: dict[str, Any], url: str | None, name: str, started: datetim
         return given.strip()[:100]
     if isinstance(given, int) and not isinstance(given, bool):
         return str(given)
-    if url:
-        tail = url.rstrip("/").rsplit("/", 1)[-1]
-        if tail:
-            return tail[:100]
+    if url:  # an http(s) URL: its last part is never empty
+        return url.rstrip("/").rpartition("/")[2][:100]
     seed = f"{name}|{started.isoformat() if started else ''}"
     return hashlib.sha256(seed.encode()).hexdigest()[:24]
