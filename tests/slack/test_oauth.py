@@ -198,6 +198,19 @@ async def test_two_workspaces_install_get_their_own_token_and_an_uninstall_clean
         assert not any(rig.slack.client_secret in line for line in bot.stderr)
 
 
+async def test_a_workspace_that_never_installed_the_app_is_not_served(rig: Rig) -> None:
+    async with BotProcess(rig.config, env=rig.env):
+        await until(lambda: _answering(rig), "the bot's HTTP endpoint", 30)
+        run, payload = rig.slack.slash_form(
+            "/statusbot", "subscribe chatgpt", channel_id="C0STRANGER", team_id="T0STRANGER"
+        )
+        answer = await rig.post(rig.slack.slash_body(payload), "application/x-www-form-urlencoded")
+        assert "Subscribed" not in answer.text
+        await run.wait_response(within=15)
+        assert "reinstall this app" in run.text  # slack-bolt's answer: no installation here
+        assert rig.rows("subscriptions", "C0STRANGER") == 0
+
+
 async def test_an_install_without_its_state_cookie_is_refused(rig: Rig) -> None:
     async with BotProcess(rig.config, env=rig.env):
         await until(lambda: _answering(rig), "the bot's HTTP endpoint", 30)
