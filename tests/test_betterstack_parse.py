@@ -105,11 +105,13 @@ def test_open_then_resolved_gives_degraded_then_restored_with_duration() -> None
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
-        (b"[]", "no 'data'"),
-        (b'{"data": []}', "expected an object"),
+        (b"[]", "^not a Better Stack index.json: no 'data' object$"),
+        (b'"data"', "^not a Better Stack index.json: no 'data' object$"),
+        (b'{"data": []}', "^data: expected an object$"),
         (b'{"data": {}, "included": {}}', "expected a list"),
+        (b'{"data": {}, "included": [5]}', r"^included\[0\]: expected an object$"),
         (b'{"data": {}, "included": [{"type": "status_page_resource"}]}', "missing or empty"),
-        (b'{"data": {}}', "no timestamp"),
+        (b'{"data": {}}', "^betterstack payload has no timestamp"),
     ],
 )
 def test_unreadable_pages_are_payload_errors(body: bytes, reason: str) -> None:
@@ -232,7 +234,8 @@ def test_the_page_is_dated_by_its_updated_at_or_the_callers_clock() -> None:
 def test_what_a_component_shows() -> None:
     doc = hub_down()
     attrs = entry(doc, RESOURCE)["attributes"]
-    attrs["public_name"] = "  "
+    del attrs["public_name"]
+    del entry(doc, SECTION)["attributes"]["name"]
     attrs["status"] = "sideways"
     attrs["status_page_section_id"] = int(SECTION)
     snapshot = parse_doc(doc)
@@ -240,7 +243,7 @@ def test_what_a_component_shows() -> None:
     assert (component.name, component.status, component.group) == (
         RESOURCE,
         ComponentStatus.OPERATIONAL,  # unknown is not an outage
-        "Current status by service",
+        None,  # its section has no name
     )
     assert snapshot.warnings == ("resource 84641: unknown status 'sideways'",)
 
