@@ -18,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
+from fakes.server import LocalServer
 from fakes.statuspage import _reset
 
 MODES = frozenset(
@@ -122,44 +123,18 @@ def probe_config(base_url: str, provider: str) -> dict[str, Any]:
     return {**spec, "url": base_url + answer.path}
 
 
-class FakeProviderAPIs:
+class FakeProviderAPIs(LocalServer):
     """An aiohttp server on 127.0.0.1 playing every provider's API at once."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.host = host
-        self.port = port
-        self.base_url = ""
+        super().__init__(host, port)
         self.modes: dict[str, str] = dict.fromkeys(ANSWERS, "up")
         self.slow_s = 1.0
         self.hits: Counter[str] = Counter()
-        self._runner: web.AppRunner | None = None
-        self._handlers: set[asyncio.Task[Any]] = set()
 
-    async def start(self) -> str:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/_control/{what}", self._control)
         app.router.add_route("*", "/{tail:.*}", self._serve)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, shutdown_timeout=0.5)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
-        self.base_url = f"http://{self.host}:{self.port}"
-        return self.base_url
-
-    async def stop(self) -> None:
-        for task in list(self._handlers):
-            task.cancel()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeProviderAPIs:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
 
     def url(self, provider: str) -> str:
         return self.base_url + ANSWERS[provider].path

@@ -23,6 +23,8 @@ from typing import Any
 
 from aiohttp import web
 
+from fakes.server import LocalServer
+
 FAULTS = frozenset(
     {
         "timeout",
@@ -64,48 +66,20 @@ class _Fault:
     options: dict[str, Any] = field(default_factory=dict)
 
 
-class FakeStatusPage:
+class FakeStatusPage(LocalServer):
     """An aiohttp server on 127.0.0.1 (ephemeral port by default) playing a status page."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.host = host
-        self.port = port
+        super().__init__(host, port)
         self.requests: list[RecordedRequest] = []
         self._payloads: dict[str, _Payload] = {}
         self._faults: dict[str, _Fault] = {}
-        self._runner: web.AppRunner | None = None
-        self._handlers: set[asyncio.Task[Any]] = set()
-        self.base_url = ""
 
     # --- lifecycle -----------------------------------------------------------------------
 
-    async def start(self) -> str:
-        """Start listening; returns the base URL, e.g. http://127.0.0.1:54321."""
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/_control/{what}", self._control)
         app.router.add_route("*", "/{tail:.*}", self._serve)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, shutdown_timeout=0.5)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])  # the ephemeral port actually bound
-        self.base_url = f"http://{self.host}:{self.port}"
-        return self.base_url
-
-    async def stop(self) -> None:
-        """Stop listening and cut hanging handlers so tests never wait on them."""
-        for task in list(self._handlers):
-            task.cancel()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeStatusPage:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
 
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"
@@ -335,7 +309,7 @@ async def _serve_forever(host: str, port: int, payloads: dict[str, tuple[bytes, 
     fake = FakeStatusPage(host, port)
     for path, (body, content_type) in payloads.items():
         fake.set_payload(path, body, content_type)
-    url = await fake.start()
+    url = (await fake.start()).base_url
     print(f"fake status page on {url} (control API under /_control/)", flush=True)
     try:
         await asyncio.Event().wait()
