@@ -51,6 +51,13 @@ class ScriptedPlatform:
 FAST = DeliveryConfig(base_backoff=0.01, max_backoff=0.05, max_attempts=3)
 
 
+async def finished(worker: OutboxWorker, within: float = 20.0) -> None:
+    """Wait for the deliveries in flight; a worker that loses track of them fails the test
+    instead of spinning forever."""
+    async with asyncio.timeout(within):
+        await worker.wait_in_flight()
+
+
 async def cancelled(task: asyncio.Task[None]) -> None:
     """Cancel the run loop and wait for it, so it returns its connection before the store
     closes (an abandoned task's pooled connection would be garbage-collected)."""
@@ -307,7 +314,7 @@ async def test_failed_attempts_are_recorded_with_reason_retry_time_and_retry_aft
 
     async def attempt() -> OutboxRow:
         assert await worker.dispatch_once() == 1
-        await worker.wait_in_flight()
+        await finished(worker)
         [row] = await store.outbox.outbox_rows()
         return row
 
@@ -378,7 +385,7 @@ async def test_on_a_shared_database_a_claimed_row_is_leased_to_one_worker() -> N
             assert await worker_b.dispatch_once() == 0  # leased to the first worker
             assert 55 < await worker_b.next_wake_in() <= 60  # it sleeps until the lease ends
             held.release.set()
-            await worker_a.wait_in_flight()
+            await finished(worker_a)
             assert [k for _, k, _ in held.seen] == ["degraded"]
             assert await worker_b.dispatch_once() == 0
             assert other.seen == []
@@ -409,10 +416,10 @@ async def test_a_row_that_waited_past_half_its_lease_is_handed_back_not_sent_twi
                 await first.subscriptions.subscribe(sub(channel))
             await commit(first, event(EventKind.DEGRADED, Severity.DEGRADED))
             assert await worker_a.dispatch_once() == 2  # both claimed, one slot
-            await worker_a.wait_in_flight()
+            await finished(worker_a)
             assert [c for c, _, _ in slow.seen] == ["C1"]  # C2 was handed back, not sent
             assert await worker_b.dispatch_once() == 1  # free at once for the next worker
-            await worker_b.wait_in_flight()
+            await finished(worker_b)
             assert [c for c, _, _ in other.seen] == ["C2"]
         finally:
             await worker_a.stop()

@@ -20,7 +20,7 @@ from bot.models import Severity
 from bot.notify import CardRef, Delivery, SaveCard
 from bot.outbox import BUSY_RETRY_S, OutboxWorker, backoff_delay
 from bot.store.store import DEAD, PENDING, SENT, Store
-from tests.test_outbox import Clock, ScriptedPlatform, cancelled
+from tests.test_outbox import Clock, ScriptedPlatform, cancelled, finished
 from tests.test_store import commit, event, sub
 from tests.waiting import until
 
@@ -88,7 +88,7 @@ async def test_an_idle_worker_sleeps_until_the_retry_is_due_at_most_a_minute(clo
     await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
     platform.failures["C1"] = [TransientDeliveryError("ratelimited", retry_after_s=300)]
     assert await worker.dispatch_once() == 1
-    await worker.wait_in_flight()
+    await finished(worker)
     [row] = await store.outbox.outbox_rows()
     assert await worker.next_wake_in() == IDLE_LOOK_S  # five minutes away: look in one
     clock.now = row.next_attempt_at - timedelta(seconds=10)
@@ -117,7 +117,7 @@ async def test_on_sqlite_a_delivery_cut_by_a_crash_is_retried_at_once_on_restart
     platform = ScriptedPlatform()
     restarted = OutboxWorker(store.outbox, {"slack": platform}, DeliveryConfig(), clock=clock)
     assert await restarted.dispatch_once() == 1
-    await restarted.wait_in_flight()
+    await finished(restarted)
     assert [k for _, k, _ in platform.seen] == ["degraded"]
     [row] = await store.outbox.outbox_rows()
     assert (row.status, row.attempts) == (SENT, 2)
@@ -180,13 +180,15 @@ async def test_a_commit_first_platform_has_its_row_marked_sent_before_the_call(c
     worker = OutboxWorker(store.outbox, {"slack": platform}, DeliveryConfig(), clock=clock)
     await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
     assert await worker.dispatch_once() == 1
-    await worker.wait_in_flight()
+    await finished(worker)
     assert platform.status_during_call == [SENT]
     assert [k for _, k, _ in platform.seen] == ["degraded"]
     await worker.stop()
 
 
-async def test_a_lost_workspace_disables_all_its_channels(clocked) -> None:
+async def test_a_lost_workspace_disables_all_its_channels(
+    clocked, caplog: pytest.LogCaptureFixture
+) -> None:
     store, clock = clocked
     platform = ScriptedPlatform()
     platform.failures["C1"] = [PermanentDeliveryError("token_revoked", workspace_wide=True)]
@@ -195,12 +197,13 @@ async def test_a_lost_workspace_disables_all_its_channels(clocked) -> None:
     await store.subscriptions.subscribe(sub("C2"))
     await store.subscriptions.subscribe(sub("C-elsewhere", workspace_id="T2"))
     assert await worker.dispatch_once() == 1
-    await worker.wait_in_flight()
+    await finished(worker)
     for channel, enabled in (("C1", False), ("C2", False), ("C-elsewhere", True)):
         [one] = await store.subscriptions.channel_subscriptions("slack", channel)
         assert one.enabled is enabled, channel
     [gone] = await store.subscriptions.channel_subscriptions("slack", "C2")
     assert gone.disabled_reason == "token_revoked"
+    assert "disabling workspace slack:T1: token_revoked" in caplog.messages
     await worker.stop()
 
 
@@ -211,7 +214,10 @@ def deliveries(outcome: str) -> float:
     return value or 0.0
 
 
-async def test_delivery_outcomes_are_counted_for_the_dashboard(clocked) -> None:
+@pytest.mark.usefixtures("lowest_jitter")
+async def test_delivery_outcomes_are_counted_for_the_dashboard_and_logged(
+    clocked, caplog: pytest.LogCaptureFixture
+) -> None:
     store, clock = clocked
     await store.subscriptions.subscribe(sub("C2"))
     await store.subscriptions.subscribe(sub("C3"))
@@ -223,13 +229,20 @@ async def test_delivery_outcomes_are_counted_for_the_dashboard(clocked) -> None:
     before = {o: deliveries(o) for o in ("sent", "retry", "dead", "disabled")}
     await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
     assert await worker.dispatch_once() == 3
-    await worker.wait_in_flight()
+    await finished(worker)
     clock.now += timedelta(seconds=5)
     assert await worker.dispatch_once() == 1
-    await worker.wait_in_flight()
+    await finished(worker)
     after = {o: deliveries(o) - before[o] for o in before}
     assert after == {"sent": 1, "retry": 1, "dead": 1, "disabled": 1}
-    assert [r.status for r in await store.outbox.outbox_rows() if r.channel_id == "C1"] == [DEAD]
+    rows = {r.channel_id: r for r in await store.outbox.outbox_rows()}
+    assert rows["C1"].status == DEAD
+    c1 = rows["C1"].id
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
+        f"delivery sb-{c1} to slack:C1 failed (HTTP 500); retry in 0.5s",
+        "disabling channel slack:C2: channel_not_found",
+        f"delivery sb-{c1} dead after 2 attempts: HTTP 500",
+    ]
     await worker.stop()
 
 
@@ -329,3 +342,44 @@ async def test_a_failed_queue_read_is_logged_and_tried_again_shortly(
     assert queue.failed
     [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert record.getMessage() == "outbox dispatch failed; retrying shortly"
+
+
+class HeldCommitFirst(CommitFirst):
+    def __init__(self, store: Store) -> None:
+        super().__init__(store)
+        self.release = asyncio.Event()
+        self.calls_at_once = 0
+        self.most_at_once = 0
+
+    async def deliver(self, delivery: Delivery, save_card: SaveCard) -> CardRef:
+        self.calls_at_once += 1
+        self.most_at_once = max(self.most_at_once, self.calls_at_once)
+        try:
+            await self.release.wait()
+            self.seen.append((delivery.channel_id, delivery.event.kind.value, None))
+            return CardRef(f"msg-{delivery.channel_id}")
+        finally:
+            self.calls_at_once -= 1
+
+
+async def test_a_row_handed_over_while_its_channel_is_busy_waits_its_turn(store: Store) -> None:
+    """A commit-first row is sent before its call ends, so the next row of the channel can
+    be handed over by a commit while the call is still in flight."""
+    await store.subscriptions.subscribe(sub("C1"))
+    platform = HeldCommitFirst(store)
+    worker = OutboxWorker(store.outbox, {"slack": platform}, FAST_RETRY)
+    task = asyncio.create_task(worker.run())
+    try:
+        await until(lambda: store.outbox.listening, "the worker to listen", within=SOON)
+        await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
+        await until(lambda: platform.calls_at_once, "the first call", within=SOON)
+        await commit(store, event(EventKind.UPDATE, Severity.DEGRADED, 5), minute=5)
+        await asyncio.sleep(0.1)
+        assert platform.most_at_once == 1
+        platform.release.set()
+        await until(lambda: len(platform.seen) == 2, "both deliveries", within=SOON)
+        assert [k for _, k, _ in platform.seen] == ["degraded", "update"]
+        assert platform.most_at_once == 1
+    finally:
+        await worker.stop()
+        await cancelled(task)
