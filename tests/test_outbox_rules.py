@@ -383,3 +383,54 @@ async def test_a_row_handed_over_while_its_channel_is_busy_waits_its_turn(store:
     finally:
         await worker.stop()
         await cancelled(task)
+
+
+async def test_drain_gives_up_at_its_deadline_when_a_call_hangs(clocked) -> None:
+    """One-shot tools drain the queue; a platform that never answers must not hang them."""
+    store, clock = clocked
+    held = Held()
+    worker = OutboxWorker(store.outbox, {"slack": held}, DeliveryConfig(), clock=clock)
+    await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
+    async with asyncio.timeout(10):
+        await worker.drain(timeout=0.2)
+    [row] = await store.outbox.outbox_rows()
+    # A stuck call shows in a task dump under its row.
+    assert f"deliver-{row.id}" in {task.get_name() for task in asyncio.all_tasks()}
+    held.release.set()
+    await finished(worker)
+    await worker.stop()
+
+
+class SharedQueue:
+    """The store's queue as several bot processes see it: claims are leased."""
+
+    shared = True
+
+    def __init__(self, queue: object) -> None:
+        self._queue = queue
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._queue, name)
+
+
+async def test_a_leased_row_that_waited_past_half_its_lease_is_handed_back(clocked) -> None:
+    class Slow(ScriptedPlatform):
+        async def deliver(self, delivery: Delivery, save_card: SaveCard) -> CardRef:
+            await asyncio.sleep(0.3)  # longer than half the lease below
+            return await super().deliver(delivery, save_card)
+
+    store, clock = clocked
+    await store.subscriptions.subscribe(sub("C2"))
+    slow = Slow()
+    one_slot = DeliveryConfig(claim_lease=0.4, concurrency=1)
+    queue = SharedQueue(store.outbox)
+    worker = OutboxWorker(queue, {"slack": slow}, one_slot, clock=clock)  # type: ignore[arg-type]
+    await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
+    assert await worker.dispatch_once() == 2  # both claimed, one slot
+    await finished(worker)
+    assert [c for c, _, _ in slow.seen] == ["C1"]
+    rows = {r.channel_id: r for r in await store.outbox.outbox_rows()}
+    assert (rows["C1"].status, rows["C2"].status) == (SENT, PENDING)
+    assert rows["C2"].last_error == "waited past half its lease for a free slot"
+    assert rows["C2"].next_attempt_at == clock.now  # free again at once, not after a backoff
+    await worker.stop()
