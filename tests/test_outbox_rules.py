@@ -110,7 +110,8 @@ async def test_on_sqlite_a_delivery_cut_by_a_crash_is_retried_at_once_on_restart
     await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
     assert await crashed.dispatch_once() == 1
     await held.called.wait()
-    await crashed.stop(timeout=0)  # the call never returned
+    async with asyncio.timeout(10):
+        await crashed.stop(timeout=0)  # the call never returned: cut
     [row] = await store.outbox.outbox_rows()
     assert (row.status, row.attempts) == (PENDING, 1)  # counted: it may have landed
 
@@ -433,4 +434,84 @@ async def test_a_leased_row_that_waited_past_half_its_lease_is_handed_back(clock
     assert (rows["C1"].status, rows["C2"].status) == (SENT, PENDING)
     assert rows["C2"].last_error == "waited past half its lease for a free slot"
     assert rows["C2"].next_attempt_at == clock.now  # free again at once, not after a backoff
+    await worker.stop()
+
+
+async def test_one_read_starts_a_bounded_batch_and_reports_the_queue_depth(store: Store) -> None:
+    for n in range(10):
+        await store.subscriptions.subscribe(sub(f"C{n}"))
+    await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
+    held = Held()
+    worker = OutboxWorker(store.outbox, {"slack": held}, DeliveryConfig(concurrency=1))
+    assert await worker.dispatch_once() == 4  # four rows per slot, the rest wait in the queue
+    assert REGISTRY.get_sample_value("statusbot_outbox_depth") == 10
+    held.release.set()
+    await finished(worker)
+    await worker.stop()
+
+
+class Reposting(ScriptedPlatform):
+    """Edits fail on a deleted message: the platform posts a new card instead and returns
+    it, without saving it on the way."""
+
+    async def deliver(self, delivery: Delivery, save_card: SaveCard) -> CardRef:
+        if delivery.event.kind is EventKind.UPDATE:
+            self.seen.append((delivery.channel_id, "update", "reposted"))
+            return CardRef("reposted")
+        return await super().deliver(delivery, save_card)
+
+
+async def test_a_card_posted_anew_is_the_one_later_edits_update(clocked) -> None:
+    store, clock = clocked
+    platform = Reposting()
+    worker = OutboxWorker(store.outbox, {"slack": platform}, DeliveryConfig(), clock=clock)
+    await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
+    await commit(store, event(EventKind.UPDATE, Severity.DEGRADED, 5), minute=5)
+    await commit(store, event(EventKind.RESTORED, Severity.OPERATIONAL, 9, duration_s=540.0))
+    for _ in range(3):
+        assert await worker.dispatch_once() == 1
+        await finished(worker)
+    assert platform.seen == [
+        ("C1", "degraded", "msg-C1"),
+        ("C1", "update", "reposted"),
+        ("C1", "restored", "reposted"),
+    ]
+    await worker.stop()
+
+
+async def test_a_sent_delivery_is_timed_from_the_observation_and_logged_with_its_ids(
+    clocked, caplog: pytest.LogCaptureFixture
+) -> None:
+    store, clock = clocked
+    caplog.set_level(logging.DEBUG, logger="bot.outbox")
+    platform = ScriptedPlatform()
+    worker = OutboxWorker(store.outbox, {"slack": platform}, DeliveryConfig(), clock=clock)
+    latency = "statusbot_delivery_latency_seconds_sum"
+    before = REGISTRY.get_sample_value(latency, {"platform": "slack"}) or 0.0
+    degraded = event(EventKind.DEGRADED, Severity.DEGRADED)
+    await commit(store, degraded)
+    assert await worker.dispatch_once() == 1
+    await finished(worker)
+    after = REGISTRY.get_sample_value(latency, {"platform": "slack"})
+    assert after - before == pytest.approx((clock.now - degraded.at).total_seconds())
+    [row] = await store.outbox.outbox_rows()
+    [sent] = [r for r in caplog.records if r.getMessage().startswith("delivered")]
+    assert sent.getMessage().startswith(f"delivered sb-{row.id} to slack:C1 in ")
+    assert (sent.delivery_id, sent.incident) == (f"sb-{row.id}", "inc1")  # type: ignore[attr-defined]
+    await worker.stop()
+
+
+async def test_a_notifier_bug_is_logged_and_recorded_by_its_exception_type(
+    clocked, caplog: pytest.LogCaptureFixture
+) -> None:
+    store, clock = clocked
+    platform = ScriptedPlatform()
+    platform.failures["C1"] = [KeyError("surprise")]
+    worker = OutboxWorker(store.outbox, {"slack": platform}, DeliveryConfig(), clock=clock)
+    await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
+    assert await worker.dispatch_once() == 1
+    await finished(worker)
+    [row] = await store.outbox.outbox_rows()
+    assert (row.status, row.attempts, row.last_error) == (PENDING, 1, "KeyError")
+    assert f"delivery sb-{row.id} failed unexpectedly" in caplog.messages
     await worker.stop()
