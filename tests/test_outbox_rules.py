@@ -346,6 +346,8 @@ async def test_a_failed_queue_read_is_logged_and_tried_again_shortly(
 
 
 class HeldCommitFirst(CommitFirst):
+    """Calls to channel C1 hang until released; other channels answer at once."""
+
     def __init__(self, store: Store) -> None:
         super().__init__(store)
         self.release = asyncio.Event()
@@ -353,6 +355,9 @@ class HeldCommitFirst(CommitFirst):
         self.most_at_once = 0
 
     async def deliver(self, delivery: Delivery, save_card: SaveCard) -> CardRef:
+        if delivery.channel_id != "C1":
+            self.seen.append((delivery.channel_id, delivery.event.kind.value, None))
+            return CardRef(f"msg-{delivery.channel_id}")
         self.calls_at_once += 1
         self.most_at_once = max(self.most_at_once, self.calls_at_once)
         try:
@@ -366,24 +371,30 @@ class HeldCommitFirst(CommitFirst):
 async def test_a_row_handed_over_while_its_channel_is_busy_waits_its_turn(store: Store) -> None:
     """A commit-first row is sent before its call ends, so the next row of the channel can
     be handed over by a commit while the call is still in flight."""
-    await store.subscriptions.subscribe(sub("C1"))
+    for channel in ("C1", "C2"):
+        await store.subscriptions.subscribe(sub(channel))
     platform = HeldCommitFirst(store)
-    worker = OutboxWorker(store.outbox, {"slack": platform}, FAST_RETRY)
+    two_slots = DeliveryConfig(base_backoff=0.01, max_backoff=0.05, concurrency=2)
+    worker = OutboxWorker(store.outbox, {"slack": platform}, two_slots)
     task = asyncio.create_task(worker.run())
     try:
         await until(lambda: store.outbox.listening, "the worker to listen", within=SOON)
         await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
-        await until(lambda: platform.calls_at_once, "the first call", within=SOON)
+        await until(lambda: platform.calls_at_once, "the first call to C1", within=SOON)
+        await until(lambda: len(platform.seen) == 1, "the card in C2", within=SOON)
         await commit(store, event(EventKind.UPDATE, Severity.DEGRADED, 5), minute=5)
-        await asyncio.sleep(0.1)
-        assert platform.most_at_once == 1
+        await until(lambda: len(platform.seen) == 2, "the edit in C2", within=SOON)
+        assert platform.most_at_once == 1  # C1's edit waits although a slot is free
         platform.release.set()
-        await until(lambda: len(platform.seen) == 2, "both deliveries", within=SOON)
-        assert [k for _, k, _ in platform.seen] == ["degraded", "update"]
+        await until(lambda: len(platform.seen) == 4, "both edits", within=SOON)
+        assert [k for c, k, _ in platform.seen if c == "C1"] == ["degraded", "update"]
         assert platform.most_at_once == 1
     finally:
         await worker.stop()
         await cancelled(task)
+    attempts = {(r.channel_id, r.kind): r.attempts for r in await store.outbox.outbox_rows()}
+    # C2's edit was handed over by the commit and started at once, not claimed twice.
+    assert attempts[("C2", "update")] == 1
 
 
 async def test_drain_gives_up_at_its_deadline_when_a_call_hangs(clocked) -> None:
