@@ -93,6 +93,8 @@ async def test_an_idle_worker_sleeps_until_the_retry_is_due_at_most_a_minute(clo
     assert await worker.next_wake_in() == IDLE_LOOK_S  # five minutes away: look in one
     clock.now = row.next_attempt_at - timedelta(seconds=10)
     assert await worker.next_wake_in() == 10.0
+    clock.now = row.next_attempt_at - timedelta(seconds=0.5)
+    assert await worker.next_wake_in() == 0.5
     clock.now = row.next_attempt_at  # due this instant (its channel busy elsewhere)
     assert await worker.next_wake_in() == BUSY_RETRY_S == 1.0
     await worker.stop()
