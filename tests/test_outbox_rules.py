@@ -528,3 +528,35 @@ async def test_a_notifier_bug_is_logged_and_recorded_by_its_exception_type(
     assert (row.status, row.attempts, row.last_error) == (PENDING, 1, "KeyError")
     assert f"delivery sb-{row.id} failed unexpectedly" in caplog.messages
     await worker.stop()
+
+
+class Paced(ScriptedPlatform):
+    """A platform that allows one message per channel every `per_channel_interval_s`."""
+
+    def __init__(self, interval: float) -> None:
+        super().__init__()
+        self.per_channel_interval_s = interval  # type: ignore[misc]
+
+
+async def test_pacing_holds_back_only_the_channel_just_served(clocked) -> None:
+    store, clock = clocked
+    await store.subscriptions.subscribe(sub("C2"))
+    platform = Paced(interval=30)
+    worker = OutboxWorker(store.outbox, {"slack": platform}, DeliveryConfig(), clock=clock)
+    await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
+    async with asyncio.timeout(10):  # nobody waits out another channel's 30 s
+        await worker.drain()
+    assert sorted(c for c, _, _ in platform.seen) == ["C1", "C2"]
+    await worker.stop()
+
+
+async def test_waiting_for_the_pace_costs_no_attempt(clocked) -> None:
+    store, clock = clocked
+    platform = Paced(interval=0.2)
+    worker = OutboxWorker(store.outbox, {"slack": platform}, DeliveryConfig(), clock=clock)
+    await commit(store, event(EventKind.DEGRADED, Severity.DEGRADED))
+    await commit(store, event(EventKind.UPDATE, Severity.DEGRADED, 5), minute=5)
+    await worker.drain(timeout=10)
+    rows = await store.outbox.outbox_rows()
+    assert [(r.status, r.attempts) for r in rows] == [(SENT, 1), (SENT, 1)]
+    await worker.stop()
