@@ -48,6 +48,12 @@ TARGETS: dict[str, Target] = {
         ("tests/test_statuspage_parse.py",),
         90.0,
     ),
+    # SQLite only: the PostgreSQL variants double the time and exercise the same worker code.
+    "outbox": Target(
+        "bot/outbox.py",
+        ("tests/test_outbox.py", "tests/test_outbox_rules.py", "-k", "not postgresql"),
+        85.0,
+    ),
     "gcp": Target("integrations/sources/gcp.py", ("tests/test_gcp_parse.py",), 90.0),
     "betterstack": Target(
         "integrations/sources/betterstack.py", ("tests/test_betterstack_parse.py",), 90.0
