@@ -119,21 +119,28 @@ def kinds(events: list[dict[str, Any]]) -> list[str]:
 
 @contextlib.asynccontextmanager
 async def bot_writing_log(
-    config: Path, log_file: Path, env: dict[str, str]
+    config: Path,
+    log_file: Path,
+    env: dict[str, str],
+    *run_args: str,
+    preexec_fn: Callable[[], None] | None = None,
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`python -m bot run` with stdout and stderr in `log_file`; SIGTERM (then SIGKILL) after."""
+    """`python -m bot run [run_args]` with stdout and stderr in `log_file`; SIGTERM (then
+    SIGKILL) after. `preexec_fn` runs in the child before the bot (e.g. to set limits)."""
     with log_file.open("wb") as log:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "bot",
             "run",
+            *run_args,
             "--config",
             str(config),
             cwd=ROOT,
             stdout=log,
             stderr=asyncio.subprocess.STDOUT,
             env={**os.environ, **env},
+            preexec_fn=preexec_fn,
         )
     try:
         yield process

@@ -15,10 +15,10 @@ import json
 import logging
 import os
 import resource
-import signal
 import sys
 import time
-from collections.abc import AsyncIterator
+from asyncio.subprocess import Process
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import pytest
@@ -36,7 +36,7 @@ from fakes.pages import SummaryPage
 from fakes.slack import FakeSlack
 from fakes.statuspage import FakeStatusPage
 from integrations.sources import parse
-from tests.botproc import ROOT
+from tests.botproc import bot_writing_log
 from tests.security.rawhttp import raw_request
 from tests.security.test_junk_requests import BOT_TOKEN, PATH, SIGNING_SECRET, free_port
 from tests.waiting import DEADLINE_SCALE, until
@@ -51,25 +51,10 @@ def _low_file_limit() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (SOFT, HARD))
 
 
-@contextlib.asynccontextmanager
-async def bot_process(config: Path, log: Path) -> AsyncIterator[asyncio.subprocess.Process]:
+def bot_process(config: Path, log: Path) -> AbstractAsyncContextManager[Process]:
     """`python -m bot run --json` started with a soft file limit of 1,024."""
-    env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET}
-    with log.open("wb") as sink:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--json", "--config", str(config), cwd=ROOT,
-            env=env, stdout=sink, stderr=asyncio.subprocess.STDOUT, preexec_fn=_low_file_limit,
-        )  # fmt: skip
-    try:
-        yield process
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), 15)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET}
+    return bot_writing_log(config, log, env, "--json", preexec_fn=_low_file_limit)
 
 
 def soft_file_limit(pid: int) -> int:
